@@ -1,0 +1,395 @@
+// Package checkpoint is the ledger: the run, its plan and its batches, kept in
+// tables of the target server so that a batch's rows and its done mark commit in
+// one transaction. Batch states only move forward: pending, claimed, done, or
+// failed after bounded attempts. Table names carry the schema version.
+package checkpoint
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Version is the ledger schema version carried in the table names.
+const Version = 1
+
+// State of a batch. Values only grow.
+type State int
+
+// Batch states.
+const (
+	Pending State = 0
+	Claimed State = 1
+	Done    State = 2
+	Failed  State = 3
+)
+
+func (s State) String() string {
+	switch s {
+	case Pending:
+		return "pending"
+	case Claimed:
+		return "claimed"
+	case Done:
+		return "done"
+	case Failed:
+		return "failed"
+	}
+	return fmt.Sprintf("state(%d)", int(s))
+}
+
+// ErrLeaseLost means another process took the batch after this one's lease
+// expired; the caller rolls back and moves on.
+var ErrLeaseLost = errors.New("lease lost: another process took the batch")
+
+// Ledger is a handle on the ledger tables in one schema of the target server.
+type Ledger struct {
+	db     *sql.DB
+	schema string
+}
+
+// Batch is one ledger row.
+type Batch struct {
+	RunID    int64
+	ID       int
+	Table    string
+	Tenants  []string
+	Lo, Hi   []string
+	EstRows  int64
+	EstBytes int64
+	State    State
+	Attempts int
+	Rows     int64
+	Owner    string
+	Error    string
+}
+
+// Run is the stored run: its fingerprints and plan.
+type Run struct {
+	ID        int64
+	ConfigFP  string
+	PlanFP    string
+	Plan      json.RawMessage
+	CreatedAt time.Time
+}
+
+func quote(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
+
+// Open returns a ledger in schema on db, creating the schema and its tables
+// when they are missing.
+func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
+	l := &Ledger{db: db, schema: schema}
+	stmts := []string{
+		"CREATE DATABASE IF NOT EXISTS " + quote(schema) + " CHARACTER SET utf8mb4",
+		`CREATE TABLE IF NOT EXISTS ` + l.t("runs") + ` (
+			id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+			active TINYINT NOT NULL DEFAULT 1,
+			config_fp VARCHAR(64) NOT NULL,
+			plan_fp VARCHAR(64) NOT NULL,
+			plan LONGTEXT NOT NULL,
+			total_rows BIGINT NOT NULL,
+			total_batches INT NOT NULL,
+			created_at DATETIME(6) NOT NULL,
+			finished_at DATETIME(6) NULL
+		) ENGINE=InnoDB`,
+		`CREATE TABLE IF NOT EXISTS ` + l.t("batches") + ` (
+			run_id BIGINT NOT NULL,
+			id INT NOT NULL,
+			tbl VARCHAR(64) NOT NULL,
+			tenants MEDIUMTEXT NOT NULL,
+			lo TEXT NULL,
+			hi TEXT NULL,
+			est_rows BIGINT NOT NULL,
+			est_bytes BIGINT NOT NULL,
+			state TINYINT NOT NULL DEFAULT 0,
+			attempts INT NOT NULL DEFAULT 0,
+			rows_copied BIGINT NULL,
+			owner VARCHAR(64) NULL,
+			worker INT NULL,
+			lease_until DATETIME(6) NULL,
+			claimed_at DATETIME(6) NULL,
+			finished_at DATETIME(6) NULL,
+			error TEXT NULL,
+			PRIMARY KEY (run_id, id),
+			KEY state_order (run_id, state, id)
+		) ENGINE=InnoDB`,
+		`CREATE TABLE IF NOT EXISTS ` + l.t("processes") + ` (
+			owner VARCHAR(64) NOT NULL PRIMARY KEY,
+			run_id BIGINT NOT NULL,
+			host VARCHAR(255) NOT NULL,
+			pid INT NOT NULL,
+			version VARCHAR(128) NOT NULL,
+			workers INT NOT NULL,
+			started_at DATETIME(6) NOT NULL,
+			heartbeat_at DATETIME(6) NOT NULL,
+			stopped_at DATETIME(6) NULL,
+			KEY run (run_id)
+		) ENGINE=InnoDB`,
+	}
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			return nil, fmt.Errorf("create ledger in %s: %w", schema, err)
+		}
+	}
+	return l, nil
+}
+
+// t names a versioned ledger table.
+func (l *Ledger) t(name string) string {
+	return quote(l.schema) + "." + quote(fmt.Sprintf("%s_v%d", name, Version))
+}
+
+// Exists reports whether the ledger tables exist in schema, without creating them.
+func Exists(ctx context.Context, db *sql.DB, schema string) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
+		schema, fmt.Sprintf("batches_v%d", Version)).Scan(&n)
+	return n > 0, err
+}
+
+// OpenExisting returns the ledger in schema without creating anything.
+func OpenExisting(db *sql.DB, schema string) *Ledger { return &Ledger{db: db, schema: schema} }
+
+// NewBatch is a batch of a plan to store.
+type NewBatch struct {
+	ID       int
+	Table    string
+	Tenants  []string
+	Lo, Hi   []string
+	EstRows  int64
+	EstBytes int64
+}
+
+// CreateRun stores a new run with its batches, all pending, and deactivates any
+// earlier run, in one transaction.
+func (l *Ledger) CreateRun(ctx context.Context, configFP, planFP string, plan []byte, batches []NewBatch) (int64, error) {
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store plan: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET active = 0 WHERE active = 1"); err != nil {
+		return 0, fmt.Errorf("store plan: %w", err)
+	}
+	var total int64
+	for _, b := range batches {
+		total += b.EstRows
+	}
+	res, err := tx.ExecContext(ctx, "INSERT INTO "+l.t("runs")+
+		" (config_fp, plan_fp, plan, total_rows, total_batches, created_at) VALUES (?, ?, ?, ?, ?, NOW(6))",
+		configFP, planFP, string(plan), total, len(batches))
+	if err != nil {
+		return 0, fmt.Errorf("store plan: %w", err)
+	}
+	runID, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("store plan: %w", err)
+	}
+	const per = 200
+	for start := 0; start < len(batches); start += per {
+		chunk := batches[start:min(start+per, len(batches))]
+		q := "INSERT INTO " + l.t("batches") + " (run_id, id, tbl, tenants, lo, hi, est_rows, est_bytes) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?),", len(chunk)), ",")
+		args := make([]any, 0, 8*len(chunk))
+		for _, b := range chunk {
+			tenants, _ := json.Marshal(nonNil(b.Tenants))
+			args = append(args, runID, b.ID, b.Table, string(tenants), jsonOrNil(b.Lo), jsonOrNil(b.Hi), b.EstRows, b.EstBytes)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return 0, fmt.Errorf("store plan batches: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store plan: %w", err)
+	}
+	return runID, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func jsonOrNil(s []string) any {
+	if s == nil {
+		return nil
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// ActiveRun returns the active run, or nil when there is none.
+func (l *Ledger) ActiveRun(ctx context.Context) (*Run, error) {
+	var r Run
+	var plan string
+	err := l.db.QueryRowContext(ctx, "SELECT id, config_fp, plan_fp, plan, created_at FROM "+l.t("runs")+
+		" WHERE active = 1 ORDER BY id DESC LIMIT 1").Scan(&r.ID, &r.ConfigFP, &r.PlanFP, &plan, &r.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the active run: %w", err)
+	}
+	r.Plan = json.RawMessage(plan)
+	return &r, nil
+}
+
+const batchCols = "run_id, id, tbl, tenants, lo, hi, est_rows, est_bytes, state, attempts, COALESCE(rows_copied, 0), COALESCE(owner, ''), COALESCE(error, '')"
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanBatch(s scanner) (*Batch, error) {
+	var b Batch
+	var tenants string
+	var lo, hi sql.NullString
+	if err := s.Scan(&b.RunID, &b.ID, &b.Table, &tenants, &lo, &hi, &b.EstRows, &b.EstBytes, &b.State, &b.Attempts, &b.Rows, &b.Owner, &b.Error); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(tenants), &b.Tenants); err != nil {
+		return nil, fmt.Errorf("batch %d: tenants: %w", b.ID, err)
+	}
+	for _, p := range []struct {
+		src sql.NullString
+		dst *[]string
+	}{{lo, &b.Lo}, {hi, &b.Hi}} {
+		if p.src.Valid {
+			if err := json.Unmarshal([]byte(p.src.String), p.dst); err != nil {
+				return nil, fmt.Errorf("batch %d: key bound: %w", b.ID, err)
+			}
+		}
+	}
+	return &b, nil
+}
+
+// Claim takes the next batch in plan order that is pending, or claimed under a
+// lease that has expired, and leases it to owner. A batch that has used up
+// maxAttempts is marked failed instead. It returns nil when nothing is
+// claimable now, with the number of batches not yet done or failed.
+func (l *Ledger) Claim(ctx context.Context, runID int64, owner string, worker int, lease time.Duration, maxAttempts int) (*Batch, int, error) {
+	for {
+		b, open, retry, err := l.claimOnce(ctx, runID, owner, worker, lease, maxAttempts)
+		if err != nil || !retry {
+			return b, open, err
+		}
+	}
+}
+
+func (l *Ledger) claimOnce(ctx context.Context, runID int64, owner string, worker int, lease time.Duration, maxAttempts int) (*Batch, int, bool, error) {
+	tx, err := l.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
+	}
+	defer tx.Rollback()
+	row := tx.QueryRowContext(ctx, "SELECT "+batchCols+" FROM "+l.t("batches")+
+		" WHERE run_id = ? AND (state = 0 OR (state = 1 AND lease_until < NOW(6))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", runID)
+	b, err := scanBatch(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		var open int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.t("batches")+" WHERE run_id = ? AND state IN (0, 1)", runID).Scan(&open); err != nil {
+			return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
+		}
+		return nil, open, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
+	}
+	if b.Attempts >= maxAttempts {
+		msg := fmt.Sprintf("gave up after %d attempts; the last holder stopped without finishing (crash or kill?)", b.Attempts)
+		if b.Error != "" {
+			msg += "; last error: " + b.Error
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+" SET state = 3, error = ?, finished_at = NOW(6), lease_until = NULL WHERE run_id = ? AND id = ?",
+			truncate(msg), runID, b.ID); err != nil {
+			return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
+		}
+		return nil, 0, true, nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+
+		" SET state = 1, owner = ?, worker = ?, attempts = attempts + 1, claimed_at = NOW(6), lease_until = NOW(6) + INTERVAL ? MICROSECOND WHERE run_id = ? AND id = ?",
+		owner, worker, lease.Microseconds(), runID, b.ID); err != nil {
+		return nil, 0, false, fmt.Errorf("claim batch %d: %w", b.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, 0, false, fmt.Errorf("claim batch %d: %w", b.ID, err)
+	}
+	b.State, b.Owner = Claimed, owner
+	b.Attempts++
+	return b, 0, false, nil
+}
+
+// Done marks the batch done with its row count inside tx, the transaction that
+// loaded its rows, so both commit or neither does. It fails with ErrLeaseLost
+// when the batch is no longer this owner's.
+func (l *Ledger) Done(ctx context.Context, tx *sql.Tx, b *Batch, rows int64) error {
+	res, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+
+		" SET state = 2, rows_copied = ?, finished_at = NOW(6), lease_until = NULL, error = NULL WHERE run_id = ? AND id = ? AND owner = ? AND state = 1",
+		rows, b.RunID, b.ID, b.Owner)
+	if err != nil {
+		return fmt.Errorf("mark batch %d done: %w", b.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("batch %d: %w", b.ID, ErrLeaseLost)
+	}
+	return nil
+}
+
+// Fail marks the batch failed with its error; it will not be retried by a plain
+// rerun (see ResetFailed).
+func (l *Ledger) Fail(ctx context.Context, b *Batch, cause error) error {
+	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+
+		" SET state = 3, error = ?, finished_at = NOW(6), lease_until = NULL WHERE run_id = ? AND id = ? AND owner = ? AND state = 1",
+		truncate(cause.Error()), b.RunID, b.ID, b.Owner)
+	if err != nil {
+		return fmt.Errorf("mark batch %d failed: %w", b.ID, err)
+	}
+	return nil
+}
+
+// Note records the error of an attempt that will be retried.
+func (l *Ledger) Note(ctx context.Context, b *Batch, cause error) error {
+	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+" SET error = ? WHERE run_id = ? AND id = ? AND owner = ?",
+		truncate(cause.Error()), b.RunID, b.ID, b.Owner)
+	return err
+}
+
+// Release ends this owner's lease on a batch whose transaction rolled back, so
+// that a resume takes it at once instead of waiting for the lease to run out.
+// The state stays claimed (states only move forward); an expired claim is
+// claimable. The attempt is given back: an interruption is not the batch's fault.
+func (l *Ledger) Release(ctx context.Context, b *Batch) error {
+	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+
+		" SET lease_until = NOW(6) - INTERVAL 1 SECOND, attempts = GREATEST(attempts - 1, 0) WHERE run_id = ? AND id = ? AND owner = ? AND state = 1",
+		b.RunID, b.ID, b.Owner)
+	if err != nil {
+		return fmt.Errorf("release batch %d: %w", b.ID, err)
+	}
+	return nil
+}
+
+// ResetFailed moves failed batches back to pending with fresh attempts: the
+// operator's explicit `run --retry-failed` after fixing the cause.
+func (l *Ledger) ResetFailed(ctx context.Context, runID int64) (int64, error) {
+	res, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+
+		" SET state = 0, attempts = 0, owner = NULL, lease_until = NULL WHERE run_id = ? AND state = 3", runID)
+	if err != nil {
+		return 0, fmt.Errorf("reset failed batches: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+func truncate(s string) string {
+	const max = 4000
+	if len(s) > max {
+		return s[:max] + "..."
+	}
+	return s
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/migrate"
+)
+
+// Set at link time by the Makefile (-ldflags -X); never written at run time.
+var (
+	version  = "dev"
+	revision = "unknown"
+)
+
+const usageText = `usage: cutover COMMAND [flags]
+
+commands:
+  plan     size every tenant, print and store the plan
+  run      copy the planned batches; the same command resumes after any stop
+  verify   compare row counts per tenant and table on both sides
+  status   show where the run stands
+  schema   print MySQL CREATE TABLE statements (Oracle DDL offline with --oracle-ddl)
+  version  print the version and revision
+
+Run 'cutover COMMAND -h' for a command's flags.`
+
+// app carries what every command shares: the output streams and the secrets
+// to keep out of them.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	rawErr         io.Writer // stderr unwrapped, to ask whether it is a terminal
+	secrets        *secrets
+	log            *slog.Logger
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	a := &app{stdin: stdin, stdout: stdout, rawErr: stderr, secrets: &secrets{}}
+	a.stderr = a.secrets.writer(stderr)
+	a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	defer func() { err = a.secrets.scrubErr(err) }()
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usageText)
+		return usagef("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "plan":
+		return a.cmdPlan(ctx, rest)
+	case "run":
+		return a.cmdRun(ctx, rest)
+	case "verify":
+		return a.cmdVerify(ctx, rest)
+	case "status":
+		return a.cmdStatus(ctx, rest)
+	case "schema":
+		return a.cmdSchema(ctx, rest)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "cutover %s (revision %s)\n", version, revision)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usageText)
+		return nil
+	}
+	fmt.Fprintln(stderr, usageText)
+	return usagef("unknown command %q", cmd)
+}
+
+func (a *app) rawStderr() io.Writer { return a.rawErr }
+
+// flags returns a flag set that reports errors instead of exiting.
+func (a *app) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("cutover "+name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	return fs
+}
+
+// parse parses flags; -h is not an error.
+func parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return usageError{errors.New("help requested")}
+	}
+	if err != nil {
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// loadConfig reads the config and registers its secrets for scrubbing.
+func (a *app) loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return nil, usagef("--config is required")
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, asUsage(err)
+	}
+	for _, dsn := range []string{cfg.Source.DSN, cfg.Target.DSN} {
+		a.secrets.add(dsn)
+		a.secrets.add(dsnPassword(dsn))
+	}
+	return cfg, nil
+}
+
+// dsnPassword extracts the password of a MySQL DSN or an Oracle user/pass@...
+// connect string, so it is scrubbed even where it appears alone.
+func dsnPassword(dsn string) string {
+	if c, err := mysql.ParseDSN(dsn); err == nil {
+		return c.Passwd
+	}
+	if at := strings.LastIndex(dsn, "@"); at > 0 {
+		if slash := strings.Index(dsn[:at], "/"); slash >= 0 {
+			return dsn[slash+1 : at]
+		}
+	}
+	if i := strings.Index(dsn, "password="); i >= 0 {
+		rest := dsn[i+len("password="):]
+		if j := strings.IndexAny(rest, " \t"); j >= 0 {
+			rest = rest[:j]
+		}
+		return strings.Trim(rest, `"`)
+	}
+	return ""
+}
+
+// endpoints are the opened source and target.
+type endpoints struct {
+	src      migrate.Source
+	mysqlSrc *mysqldb.DB // the source when it is MySQL, for DDL
+	tgt      *mysqldb.DB
+}
+
+func (e *endpoints) Close() {
+	if e.src != nil {
+		e.src.Close()
+	}
+	if e.tgt != nil {
+		e.tgt.Close()
+	}
+}
+
+// open connects to both databases. A server that cannot be reached is a
+// usage error: nothing has been written.
+func (a *app) open(ctx context.Context, cfg *config.Config, conns int) (*endpoints, error) {
+	e := &endpoints{}
+	switch cfg.Source.Driver {
+	case "mysql":
+		src, err := mysqldb.Open(ctx, cfg.Source.DSN, cfg.Source.Schema, mysqldb.RoleSource, conns)
+		if err != nil {
+			return nil, usagef("source: %v", err)
+		}
+		e.src, e.mysqlSrc = src, src
+	case "oracle":
+		src, err := openOracle(ctx, cfg, conns)
+		if err != nil {
+			return nil, err
+		}
+		e.src = src
+	}
+	tgt, err := mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, conns)
+	if err != nil {
+		e.Close()
+		return nil, usagef("target: %v", err)
+	}
+	e.tgt = tgt
+	return e, nil
+}
+
+// isTransient classifies errors from either side as worth retrying.
+func isTransient(err error) bool {
+	return mysqldb.IsTransient(err) || oracleTransient(err)
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown-host"
+	}
+	return h
+}

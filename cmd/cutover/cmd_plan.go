@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
+)
+
+// session is a command's opened databases and resolved tables.
+type session struct {
+	cfg    *config.Config
+	ep     *endpoints
+	res    *migrate.Resolution
+	ledger *checkpoint.Ledger
+}
+
+func (s *session) Close() { s.ep.Close() }
+
+// prepare opens both databases and resolves the configured tables. Nothing is
+// written. allowMissing lets target tables be absent (plan, --create-tables).
+func (a *app) prepare(ctx context.Context, cfg *config.Config, allowMissing bool, conns int) (*session, error) {
+	ep, err := a.open(ctx, cfg, conns)
+	if err != nil {
+		return nil, err
+	}
+	res, err := migrate.Resolve(ctx, cfg, ep.src, ep.tgt, allowMissing)
+	if err != nil {
+		ep.Close()
+		return nil, classify(err)
+	}
+	return &session{cfg: cfg, ep: ep, res: res}, nil
+}
+
+// classify turns config findings into usage errors (exit 2).
+func classify(err error) error {
+	var ce *migrate.ConfigError
+	if err != nil && errors.As(err, &ce) {
+		return usageError{err}
+	}
+	return err
+}
+
+// openLedger opens (and on first use creates) the ledger: the first write.
+func (s *session) openLedger(ctx context.Context) error {
+	l, err := checkpoint.Open(ctx, s.ep.tgt.SQL(), s.cfg.Target.LedgerSchema)
+	if err != nil {
+		return err
+	}
+	s.ledger = l
+	return nil
+}
+
+// planDoc is the stored and printed form of a plan.
+type planDoc struct {
+	RunID       int64           `json:"run_id,omitempty"`
+	Fingerprint string          `json:"fingerprint"`
+	Summary     planner.Summary `json:"summary"`
+	Warnings    []string        `json:"warnings"`
+	Batches     []planner.Batch `json:"batches"`
+}
+
+// makePlan sizes the source and builds the plan; it writes nothing.
+func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
+	opt := planner.Options{BatchRows: s.cfg.Run.BatchRows, Workers: s.cfg.Run.Workers}
+	sized, err := migrate.BuildPlan(ctx, s.ep.src, s.res.Tables, s.cfg.Tenant.IDs, opt, min(s.cfg.Run.Workers, 4))
+	if err != nil {
+		return nil, err
+	}
+	doc := &planDoc{
+		Fingerprint: planner.Fingerprint(sized.Plan),
+		Summary:     planner.Summarize(sized.Plan, sized.Sizes, s.cfg.Run.Workers),
+		Warnings:    append([]string{}, s.res.Warnings...),
+		Batches:     sized.Plan.Batches,
+	}
+	for _, m := range s.res.Missing {
+		doc.Warnings = append(doc.Warnings, fmt.Sprintf("target table %s does not exist yet: `cutover run --create-tables` creates it", m))
+	}
+	if u, ok := s.ep.src.(interface {
+		Unowned(context.Context, *catalog.Table) (int64, error)
+	}); ok {
+		for _, t := range s.res.Tables {
+			n, err := u.Unowned(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				doc.Warnings = append(doc.Warnings, fmt.Sprintf("%d rows of %s belong to no tenant (NULL tenant or no parent row) and are not copied", n, t.Name))
+			}
+		}
+	}
+	if len(s.cfg.Tenant.IDs) > 0 {
+		found := map[string]bool{}
+		for _, sz := range sized.Sizes {
+			found[sz.Tenant] = true
+		}
+		var absent []string
+		for _, id := range s.cfg.Tenant.IDs {
+			if !found[id] {
+				absent = append(absent, id)
+			}
+		}
+		if len(absent) > 0 {
+			doc.Warnings = append(doc.Warnings, fmt.Sprintf("%d tenant ids in tenant.ids have no rows in any table: %s", len(absent), abbreviate(absent, 10)))
+		}
+	}
+	return doc, nil
+}
+
+func abbreviate(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:n], ", ") + fmt.Sprintf(" and %d more", len(ids)-n)
+}
+
+// storePlan records the plan as a new active run.
+func (s *session) storePlan(ctx context.Context, doc *planDoc) (*checkpoint.Run, error) {
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	batches := make([]checkpoint.NewBatch, len(doc.Batches))
+	for i, b := range doc.Batches {
+		batches[i] = checkpoint.NewBatch{ID: b.ID, Table: b.Table, Tenants: b.Tenants, Lo: b.Lo, Hi: b.Hi, EstRows: b.Rows, EstBytes: b.Bytes}
+	}
+	id, err := s.ledger.CreateRun(ctx, s.cfg.PlanFingerprint(), doc.Fingerprint, raw, batches)
+	if err != nil {
+		return nil, err
+	}
+	doc.RunID = id
+	return s.ledger.ActiveRun(ctx)
+}
+
+func (a *app) cmdPlan(ctx context.Context, args []string) error {
+	fs := a.flags("plan")
+	cfgPath := fs.String("config", "", "config file (YAML)")
+	asJSON := fs.Bool("json", false, "print the plan as JSON")
+	replan := fs.Bool("replan", false, "plan anew even when a run is in progress (its done batches are copied again)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	s, err := a.prepare(ctx, cfg, true, min(cfg.Run.Workers, 4)+2)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	doc, err := a.makePlan(ctx, s)
+	if err != nil {
+		return err
+	}
+	if err := s.openLedger(ctx); err != nil {
+		return err
+	}
+	active, err := s.ledger.ActiveRun(ctx)
+	if err != nil {
+		return err
+	}
+	if active != nil && !*replan {
+		st, err := s.ledger.Status(ctx, active, 0)
+		if err != nil {
+			return err
+		}
+		if started := st.TotalBatches - st.Batches[checkpoint.Pending.String()]; started > 0 {
+			return usagef("run %d is in progress (%d of %d batches started): `cutover run` resumes it; `cutover plan --replan` discards it and plans anew", active.ID, started, st.TotalBatches)
+		}
+	}
+	if _, err := s.storePlan(ctx, doc); err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	printPlan(a, doc)
+	return nil
+}
+
+func printPlan(a *app, doc *planDoc) {
+	fmt.Fprintf(a.stdout, "plan %s (run %d)\n%s\n", doc.Fingerprint, doc.RunID, doc.Summary.Text())
+	n := min(len(doc.Batches), 5)
+	if n > 0 {
+		fmt.Fprintf(a.stdout, "largest batches:\n")
+		for _, b := range doc.Batches[:n] {
+			fmt.Fprintf(a.stdout, "  #%-5d %-16s %10s rows  %s\n", b.ID, b.Table, commas(b.Rows), describeTenants(b))
+		}
+	}
+	for _, w := range doc.Warnings {
+		fmt.Fprintf(a.stdout, "warning: %s\n", w)
+	}
+}
+
+func describeTenants(b planner.Batch) string {
+	switch {
+	case len(b.Tenants) == 0:
+		return "shared table"
+	case len(b.Tenants) == 1 && (b.Lo != nil || b.Hi != nil):
+		return "tenant " + b.Tenants[0] + " (key range)"
+	case len(b.Tenants) == 1:
+		return "tenant " + b.Tenants[0]
+	}
+	return fmt.Sprintf("%d tenants packed", len(b.Tenants))
+}
+
+// commas formats n with thousands separators.
+func commas(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

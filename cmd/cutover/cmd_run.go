@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/migrate"
+)
+
+func (a *app) cmdRun(ctx context.Context, args []string) error {
+	fs := a.flags("run")
+	cfgPath := fs.String("config", "", "config file (YAML)")
+	create := fs.Bool("create-tables", false, "create missing target tables from the source definition")
+	replan := fs.Bool("replan", false, "discard the stored plan and plan anew (done batches are copied again)")
+	retryFailed := fs.Bool("retry-failed", false, "give failed batches fresh attempts (after fixing their cause)")
+	grace := fs.Duration("grace", 0, "on a stop signal, how long in-flight batches may finish before they are cancelled (default run.grace)")
+	workers := fs.Int("workers", 0, "override run.workers")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if *workers != 0 {
+		if *workers < 1 || *workers > config.MaxWorkers {
+			return usagef("--workers must be between 1 and %d", config.MaxWorkers)
+		}
+		cfg.Run.Workers = *workers
+	}
+	if *grace == 0 {
+		*grace = cfg.Run.Grace.Duration
+	}
+	// Each worker holds one source and one target connection; planning and the
+	// ledger need a few more.
+	s, err := a.prepare(ctx, cfg, *create, cfg.Run.Workers+4)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if len(s.res.Missing) > 0 {
+		if err := a.createTables(ctx, s); err != nil {
+			return err
+		}
+		if s.res, err = migrate.Resolve(ctx, cfg, s.ep.src, s.ep.tgt, false); err != nil {
+			return classify(err)
+		}
+	}
+	for _, w := range s.res.Warnings {
+		a.log.Warn(w)
+	}
+	if err := s.openLedger(ctx); err != nil {
+		return err
+	}
+	runRec, err := s.ledger.ActiveRun(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case runRec == nil || *replan:
+		doc, err := a.makePlan(ctx, s)
+		if err != nil {
+			return err
+		}
+		if runRec, err = s.storePlan(ctx, doc); err != nil {
+			return err
+		}
+		a.log.Info("planned", "run", runRec.ID, "plan", doc.Fingerprint, "batches", len(doc.Batches), "rows", doc.Summary.Rows)
+	case runRec.ConfigFP != cfg.PlanFingerprint():
+		return usagef("the config changed since run %d was planned (%s): rerun with --replan to plan again (batches already done are copied again)",
+			runRec.ID, runRec.CreatedAt.Format(time.RFC3339))
+	default:
+		a.log.Info("resuming", "run", runRec.ID, "plan", runRec.PlanFP)
+	}
+	if *retryFailed {
+		n, err := s.ledger.ResetFailed(ctx, runRec.ID)
+		if err != nil {
+			return err
+		}
+		a.log.Info("failed batches get fresh attempts", "batches", n)
+	}
+	return a.runEngine(ctx, s, runRec, *grace, *cfgPath)
+}
+
+// runEngine registers this process, copies until done or stopped, and maps the
+// outcome to the exit codes.
+func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run, grace time.Duration, cfgPath string) error {
+	host := hostname()
+	var nonce [4]byte
+	_, _ = rand.Read(nonce[:])
+	owner := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(nonce[:]))
+	if len(owner) > 64 {
+		owner = owner[len(owner)-64:]
+	}
+	if n, err := s.ledger.ReleaseDead(ctx, runRec.ID, host, pidAlive); err != nil {
+		return err
+	} else if n > 0 {
+		a.log.Info("released batches of a process on this host that died", "batches", n)
+	}
+	if err := s.ledger.Register(ctx, runRec.ID, checkpoint.Process{Owner: owner, Host: host, PID: os.Getpid(),
+		Version: version + " " + revision, Workers: s.cfg.Run.Workers}); err != nil {
+		return err
+	}
+	defer func() {
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.ledger.Stopped(c, owner)
+	}()
+	before, err := s.ledger.Status(ctx, runRec, time.Minute)
+	if err != nil {
+		return err
+	}
+	eng := migrate.New(s.ep.src, s.ep.tgt, s.ledger, migrate.Options{
+		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
+		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: migrate.TableMap(s.res.Tables),
+	})
+
+	// Soft stop on the first signal, hard stop after the grace period or on
+	// a second signal.
+	workCtx, cancelWork := context.WithCancel(ctx)
+	defer cancelWork()
+	claimCtx, cancelClaim := context.WithCancel(workCtx)
+	defer cancelClaim()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var wg sync.WaitGroup
+	watchDone := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var graceC <-chan time.Time
+		stopping := false
+		for {
+			select {
+			case <-watchDone:
+				return
+			case sig := <-sigs:
+				if stopping {
+					a.log.Warn("second signal: cancelling in-flight batches now (they roll back)", "signal", sig.String())
+					cancelWork()
+					return
+				}
+				stopping = true
+				a.log.Warn("stopping: claiming no new batch; in-flight batches may finish", "signal", sig.String(), "grace", grace, "hint", "send the signal again to cancel them now")
+				cancelClaim()
+				t := time.NewTimer(grace)
+				defer t.Stop()
+				graceC = t.C
+			case <-graceC:
+				a.log.Warn("grace period over: cancelling in-flight batches (they roll back)")
+				cancelWork()
+				return
+			}
+		}
+	}()
+	prog := newProgress(a, before.RowsDone, before.RowsTotal, eng.Counters)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		prog.loop(watchDone)
+	}()
+	start := time.Now()
+	res, runErr := eng.Run(claimCtx, workCtx)
+	close(watchDone)
+	wg.Wait()
+	prog.finish()
+
+	elapsed := time.Since(start)
+	rate := float64(res.Rows) / max(elapsed.Seconds(), 0.001)
+	fmt.Fprintf(a.stdout, "copied %s rows in %d batches in %s (%s rows/s); %d batches failed\n",
+		commas(res.Rows), res.Batches, elapsed.Round(time.Millisecond), commas(int64(rate)), res.Failed)
+	resume := "cutover run --config " + cfgPath
+	if runErr != nil {
+		return fmt.Errorf("%w\nresume with: %s", runErr, resume)
+	}
+	after, err := s.ledger.Status(context.WithoutCancel(ctx), runRec, time.Minute)
+	if err != nil {
+		return err
+	}
+	if res.Interrupted {
+		return interruptedError{fmt.Errorf("stopped with %d of %d batches done; nothing half-written\nresume with: %s",
+			after.Batches[checkpoint.Done.String()], after.TotalBatches, resume)}
+	}
+	if failed := after.Batches[checkpoint.Failed.String()]; failed > 0 {
+		var lines []string
+		for _, f := range after.Failures[:min(len(after.Failures), 5)] {
+			lines = append(lines, fmt.Sprintf("  batch %d (%s, %d attempts): %s", f.Batch, f.Table, f.Attempts, f.Error))
+		}
+		return failedError{fmt.Errorf("%d of %d batches failed:\n%s\nafter fixing the cause: %s --retry-failed",
+			failed, after.TotalBatches, strings.Join(lines, "\n"), resume)}
+	}
+	if open := after.Batches[checkpoint.Pending.String()] + after.Batches[checkpoint.Claimed.String()]; open > 0 {
+		// Another process still holds batches: this one is done with its share.
+		fmt.Fprintf(a.stdout, "%d batches are still held by other processes; `cutover status` follows them\n", open)
+		return nil
+	}
+	if err := s.ledger.Finish(context.WithoutCancel(ctx), runRec.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "run %d complete: %d batches, %s rows; next: cutover verify --config %s\n",
+		runRec.ID, after.TotalBatches, commas(after.RowsDone), cfgPath)
+	return nil
+}
+
+// pidAlive reports whether a process with pid exists on this host.
+func pidAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// createTables creates the missing target tables from the source definition.
+func (a *app) createTables(ctx context.Context, s *session) error {
+	missing := map[string]bool{}
+	for _, m := range s.res.Missing {
+		missing[m] = true
+	}
+	for _, t := range s.res.Tables {
+		if !missing[t.Target] {
+			continue
+		}
+		ddl, err := a.sourceDDL(ctx, s, t.Name, t.Target)
+		if err != nil {
+			return err
+		}
+		if _, err := s.ep.tgt.SQL().ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("create target table %s: %w", t.Target, err)
+		}
+		a.log.Info("created target table", "table", t.Target)
+	}
+	return nil
+}
+
+// sourceDDL returns the target CREATE TABLE for source table name.
+func (a *app) sourceDDL(ctx context.Context, s *session, name, target string) (string, error) {
+	if s.ep.mysqlSrc != nil {
+		return s.ep.mysqlSrc.ShowCreateTable(ctx, name, s.ep.tgt.Schema, target)
+	}
+	return oracleDDL(ctx, s, name, target)
+}

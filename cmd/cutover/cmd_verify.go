@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/cutover/cutover/verify"
+)
+
+func (a *app) cmdVerify(ctx context.Context, args []string) error {
+	fs := a.flags("verify")
+	cfgPath := fs.String("config", "", "config file (YAML)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	limit := fs.Int("show", 50, "print at most this many differences (all are in --json)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	s, err := a.prepare(ctx, cfg, false, 2*min(cfg.Run.Workers, 4)+2)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rep, err := verify.Counts(ctx, s.ep.src, s.ep.tgt, s.res.Tables, cfg.Tenant.IDs, min(cfg.Run.Workers, 4))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printCounts(a, rep, *limit)
+	}
+	if !rep.Equal {
+		return failedError{fmt.Errorf("verify: %d (tenant, table) counts differ", len(rep.Differences))}
+	}
+	return nil
+}
+
+func printCounts(a *app, rep *verify.Report, limit int) {
+	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TABLE\tTARGET\tTENANTS\tSOURCE ROWS\tTARGET ROWS\tDIFFERENCES\t")
+	var src, tgt int64
+	for _, t := range rep.Tables {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t\n", t.Table, t.TargetTable, t.Tenants, commas(t.Source), commas(t.Target), t.Differences)
+		src += t.Source
+		tgt += t.Target
+	}
+	fmt.Fprintf(tw, "total\t\t\t%s\t%s\t%d\t\n", commas(src), commas(tgt), len(rep.Differences))
+	tw.Flush()
+	if rep.Equal {
+		fmt.Fprintln(a.stdout, "verify: every (tenant, table) row count is equal on both sides")
+		return
+	}
+	fmt.Fprintln(a.stdout, "\ndifferences:")
+	tw = tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TABLE\tTENANT\tSOURCE\tTARGET\tTARGET-SOURCE\t")
+	for i, d := range rep.Differences {
+		if i == limit {
+			fmt.Fprintf(tw, "... %d more (see --json)\t\t\t\t\t\n", len(rep.Differences)-limit)
+			break
+		}
+		tenant := d.Tenant
+		if tenant == "" {
+			tenant = "(shared)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%+d\t\n", d.Table, tenant, commas(d.Source), commas(d.Target), d.Target-d.Source)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/cutover/cutover/migrate"
+)
+
+// snapshot is one tick of progress: the bar, the log line and the final
+// summary are all drawn from it.
+type snapshot struct {
+	Rows, Total   int64
+	Batches       int64
+	Failed        int64
+	InFlight      int64
+	Retries       int64
+	RowsPerSecond float64
+	ETA           time.Duration
+}
+
+// progress draws a bar on a terminal, or a log line every 10 s otherwise.
+type progress struct {
+	a        *app
+	base     int64 // rows already done when this process started
+	total    int64
+	counters *migrate.Counters
+	start    time.Time
+	bar      *progressbar.ProgressBar
+}
+
+func newProgress(a *app, base, total int64, c *migrate.Counters) *progress {
+	p := &progress{a: a, base: base, total: total, counters: c, start: time.Now()}
+	if f, ok := a.rawStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(a.stderr),
+			progressbar.OptionSetDescription("rows"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("rows"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionFullWidth(),
+		)
+		_ = p.bar.Set64(base)
+	}
+	return p
+}
+
+func (p *progress) snap() snapshot {
+	done := p.counters.RowsDone.Load()
+	s := snapshot{Rows: p.base + done, Total: p.total, Batches: p.counters.BatchesDone.Load(),
+		Failed: p.counters.BatchesFailed.Load(), InFlight: p.counters.InFlight.Load(), Retries: p.counters.Retries.Load()}
+	if el := time.Since(p.start).Seconds(); el > 0 {
+		s.RowsPerSecond = float64(done) / el
+	}
+	if s.RowsPerSecond > 0 && s.Total > s.Rows {
+		s.ETA = time.Duration(float64(s.Total-s.Rows) / s.RowsPerSecond * float64(time.Second))
+	}
+	return s
+}
+
+func (p *progress) loop(stop <-chan struct{}) {
+	every := 10 * time.Second
+	if p.bar != nil {
+		every = 250 * time.Millisecond
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			p.draw(p.snap())
+		}
+	}
+}
+
+func (p *progress) draw(s snapshot) {
+	if p.bar != nil {
+		_ = p.bar.Set64(s.Rows)
+		return
+	}
+	pct := 0.0
+	if s.Total > 0 {
+		pct = 100 * float64(s.Rows) / float64(s.Total)
+	}
+	p.a.log.Info("progress", "rows", s.Rows, "total", s.Total, "percent", fmt.Sprintf("%.1f", pct),
+		"rows_per_s", int64(s.RowsPerSecond), "eta", s.ETA.Round(time.Second), "batches_done", s.Batches,
+		"in_flight", s.InFlight, "failed", s.Failed, "retries", s.Retries)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Set64(p.snap().Rows)
+		_ = p.bar.Exit()
+		fmt.Fprintln(p.a.stderr)
+	}
+}

@@ -1,0 +1,390 @@
+// Package config parses cutover.yaml once into plain values. Secrets come from
+// environment variables and are kept out of every message this package returns.
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Limits that bound what a config may ask for.
+const (
+	MaxWorkers   = 256
+	MaxBatchRows = 10_000_000
+	MaxRetries   = 50
+)
+
+// Config is the whole parsed configuration.
+type Config struct {
+	Source Source  `yaml:"source"`
+	Target Target  `yaml:"target"`
+	Tenant Tenant  `yaml:"tenant"`
+	Tables []Table `yaml:"tables"`
+	Run    Run     `yaml:"run"`
+}
+
+// Source names the database rows are read from.
+type Source struct {
+	Driver string `yaml:"driver"`
+	DSN    string `yaml:"dsn"`
+	// Schema overrides the database named in the DSN (the owner, for Oracle).
+	Schema string `yaml:"schema"`
+}
+
+// Target names the MySQL database rows are written to and where the ledger lives.
+type Target struct {
+	DSN          string `yaml:"dsn"`
+	LedgerSchema string `yaml:"ledger_schema"`
+}
+
+// Tenant says which column identifies a tenant ("agent") and which tenants to move.
+type Tenant struct {
+	Column string   `yaml:"column"`
+	IDs    []string `yaml:"ids"`
+}
+
+// Table is one table to copy.
+type Table struct {
+	Name   string      `yaml:"name"`
+	Key    []string    `yaml:"key"`
+	Target string      `yaml:"target"`
+	Tenant TableTenant `yaml:"tenant"`
+}
+
+// TargetName is the table's name in the target.
+func (t Table) TargetName() string {
+	if t.Target != "" {
+		return t.Target
+	}
+	return t.Name
+}
+
+// TableTenant says how a table's rows belong to tenants. The zero value means the
+// table carries the tenant column itself.
+type TableTenant struct {
+	// None marks shared reference data that belongs to no tenant (`tenant: none`).
+	None bool
+	// Via names the configured parent table that carries the tenant column; On is
+	// the column of this table that references it, Parent the parent's column
+	// (defaults to On).
+	Via    string `yaml:"via"`
+	On     string `yaml:"on"`
+	Parent string `yaml:"parent_on"`
+}
+
+// UnmarshalYAML accepts `tenant: none` as well as `tenant: {via: ..., on: ...}`.
+func (tt *TableTenant) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		if n.Value == "none" {
+			*tt = TableTenant{None: true}
+			return nil
+		}
+		return fmt.Errorf("line %d: tenant must be `none` or {via: TABLE, on: COLUMN}, not %q", n.Line, n.Value)
+	}
+	type plain TableTenant
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*tt = TableTenant(p)
+	return nil
+}
+
+// Run holds the engine's knobs.
+type Run struct {
+	Workers   int      `yaml:"workers"`
+	BatchRows int64    `yaml:"batch_rows"`
+	Retries   int      `yaml:"retries"`
+	Lease     Duration `yaml:"lease"`
+	Grace     Duration `yaml:"grace"`
+}
+
+// Duration is a time.Duration written as "30s" or "5m" in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 30s or 5m", n.Line, n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalJSON writes the duration as text so fingerprints stay readable.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Load reads and validates the config file at path.
+func Load(path string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(raw, os.LookupEnv)
+}
+
+// Parse parses config text, expanding ${VAR} references in values through lookup.
+// References are expanded after YAML parsing, so a secret containing YAML syntax
+// cannot change the document's shape.
+func Parse(raw []byte, lookup func(string) (string, bool)) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("config: malformed YAML: %s", yamlMessage(err))
+	}
+	if len(doc.Content) == 0 {
+		return nil, errors.New("config: the file is empty")
+	}
+	if err := expand(&doc, lookup, ""); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(&buf)
+	dec.KnownFields(true)
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("config: %s", yamlMessage(err))
+	}
+	c.defaults()
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return &c, nil
+}
+
+func yamlMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
+	return strings.ReplaceAll(msg, "\n  ", "; ")
+}
+
+// expand replaces ${VAR} in every scalar value (never in keys). path names the
+// value in errors; the value itself is never shown because it may be a secret.
+func expand(n *yaml.Node, lookup func(string) (string, bool), path string) error {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			if err := expand(c, lookup, p); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			if err := expand(n.Content[i+1], lookup, p); err != nil {
+				return err
+			}
+		}
+	case yaml.ScalarNode:
+		var missing string
+		out := envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+			name := envRef.FindStringSubmatch(ref)[1]
+			v, ok := lookup(name)
+			if !ok && missing == "" {
+				missing = name
+			}
+			return v
+		})
+		if missing != "" {
+			return fmt.Errorf("config: environment variable %s is not set (needed by %s)", missing, path)
+		}
+		if out != n.Value {
+			n.Value = out
+			n.Tag = "!!str"
+			n.Style = yaml.DoubleQuotedStyle
+		}
+	}
+	return nil
+}
+
+func (c *Config) defaults() {
+	if c.Source.Driver == "" {
+		c.Source.Driver = "mysql"
+	}
+	if c.Target.LedgerSchema == "" {
+		c.Target.LedgerSchema = "cutover"
+	}
+	if c.Run.Workers == 0 {
+		c.Run.Workers = 4
+	}
+	if c.Run.BatchRows == 0 {
+		c.Run.BatchRows = 50_000
+	}
+	if c.Run.Retries == 0 {
+		c.Run.Retries = 5
+	}
+	if c.Run.Lease.Duration == 0 {
+		c.Run.Lease.Duration = 60 * time.Second
+	}
+	if c.Run.Grace.Duration == 0 {
+		c.Run.Grace.Duration = 30 * time.Second
+	}
+	for i := range c.Tables {
+		t := &c.Tables[i].Tenant
+		if t.Via != "" && t.Parent == "" {
+			t.Parent = t.On
+		}
+	}
+}
+
+func (c *Config) validate() error {
+	switch c.Source.Driver {
+	case "mysql", "oracle":
+	default:
+		return fmt.Errorf("source.driver %q is not supported (mysql or oracle)", c.Source.Driver)
+	}
+	if strings.TrimSpace(c.Source.DSN) == "" {
+		return errors.New("source.dsn is empty")
+	}
+	if strings.TrimSpace(c.Target.DSN) == "" {
+		return errors.New("target.dsn is empty")
+	}
+	if err := checkIdent("target.ledger_schema", c.Target.LedgerSchema); err != nil {
+		return err
+	}
+	if c.Run.Workers < 1 || c.Run.Workers > MaxWorkers {
+		return fmt.Errorf("run.workers must be between 1 and %d, not %d", MaxWorkers, c.Run.Workers)
+	}
+	if c.Run.BatchRows < 1 || c.Run.BatchRows > MaxBatchRows {
+		return fmt.Errorf("run.batch_rows must be between 1 and %d, not %d", MaxBatchRows, c.Run.BatchRows)
+	}
+	if c.Run.Retries < 0 || c.Run.Retries > MaxRetries {
+		return fmt.Errorf("run.retries must be between 0 and %d, not %d", MaxRetries, c.Run.Retries)
+	}
+	if c.Run.Lease.Duration < 5*time.Second || c.Run.Lease.Duration > 24*time.Hour {
+		return fmt.Errorf("run.lease must be between 5s and 24h, not %s", c.Run.Lease.Duration)
+	}
+	if c.Run.Grace.Duration < 0 || c.Run.Grace.Duration > 24*time.Hour {
+		return fmt.Errorf("run.grace must be between 0s and 24h, not %s", c.Run.Grace.Duration)
+	}
+	if len(c.Tables) == 0 {
+		return errors.New("tables: at least one table is needed")
+	}
+	needTenant := false
+	seen := map[string]int{}
+	targets := map[string]string{}
+	for i, t := range c.Tables {
+		where := fmt.Sprintf("tables[%d]", i)
+		if err := checkIdent(where+".name", t.Name); err != nil {
+			return err
+		}
+		if _, dup := seen[t.Name]; dup {
+			return fmt.Errorf("%s: table %s is listed twice", where, t.Name)
+		}
+		seen[t.Name] = i
+		if err := checkIdent(where+".target", t.TargetName()); err != nil {
+			return err
+		}
+		if other, dup := targets[t.TargetName()]; dup {
+			return fmt.Errorf("%s: tables %s and %s both write to target table %s", where, other, t.Name, t.TargetName())
+		}
+		targets[t.TargetName()] = t.Name
+		for j, k := range t.Key {
+			if err := checkIdent(fmt.Sprintf("%s.key[%d]", where, j), k); err != nil {
+				return err
+			}
+		}
+		switch {
+		case t.Tenant.None:
+		case t.Tenant.Via != "":
+			needTenant = true
+			p, ok := seen[t.Tenant.Via]
+			if !ok {
+				return fmt.Errorf("%s: tenant.via names %s, which must be a table listed before %s", where, t.Tenant.Via, t.Name)
+			}
+			parent := c.Tables[p].Tenant
+			if parent.None || parent.Via != "" {
+				return fmt.Errorf("%s: tenant.via table %s must carry the tenant column itself", where, t.Tenant.Via)
+			}
+			if err := checkIdent(where+".tenant.on", t.Tenant.On); err != nil {
+				return err
+			}
+			if err := checkIdent(where+".tenant.parent_on", t.Tenant.Parent); err != nil {
+				return err
+			}
+		default:
+			needTenant = true
+			if t.Tenant.On != "" || t.Tenant.Parent != "" {
+				return fmt.Errorf("%s: tenant.on needs tenant.via", where)
+			}
+		}
+	}
+	if needTenant {
+		if err := checkIdent("tenant.column", c.Tenant.Column); err != nil {
+			return err
+		}
+	}
+	ids := map[string]bool{}
+	for _, id := range c.Tenant.IDs {
+		if id == "" {
+			return errors.New("tenant.ids: an id is empty")
+		}
+		if ids[id] {
+			return fmt.Errorf("tenant.ids: %s is listed twice", id)
+		}
+		ids[id] = true
+	}
+	return nil
+}
+
+// checkIdent rejects names that no database would accept, so that quoting is
+// the only defence identifiers need.
+func checkIdent(where, name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%s is empty", where)
+	case len(name) > 64:
+		return fmt.Errorf("%s %q is longer than 64 characters", where, name)
+	case strings.ContainsAny(name, "\x00`\"") || strings.TrimSpace(name) != name:
+		return fmt.Errorf("%s %q has a character no table or column name may have", where, name)
+	}
+	return nil
+}
+
+// PlanFingerprint hashes everything that shapes the plan, and nothing secret:
+// a resumed run refuses to continue when it changes.
+func (c *Config) PlanFingerprint() string {
+	shape := struct {
+		Driver    string
+		Schema    string
+		Tenant    Tenant
+		Tables    []Table
+		BatchRows int64
+	}{c.Source.Driver, c.Source.Schema, c.Tenant, c.Tables, c.Run.BatchRows}
+	b, _ := json.Marshal(shape)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// Table returns the configured table named name.
+func (c *Config) Table(name string) (Table, bool) {
+	for _, t := range c.Tables {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}
