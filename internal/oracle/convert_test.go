@@ -81,6 +81,14 @@ func TestConvert(t *testing.T) {
 	}
 }
 
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
 func TestConvertZone(t *testing.T) {
 	berlin := time.FixedZone("CET", 3600)
 	got, err := Convert(Map(Type{Name: "TIMESTAMP WITH TIME ZONE", Frac: 6}, "CET"), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), berlin)

@@ -1,0 +1,164 @@
+package oracle
+
+import (
+	"strings"
+	"testing"
+)
+
+func fixtureSpec() Spec {
+	agent := Col{Name: "AGENT_ID", Type: num(10, 0)}
+	return Spec{
+		Owner: "PAY", Table: "MERCHANTS",
+		Columns: []Col{
+			{Name: "MERCHANT_ID", Type: num(12, 0)}, agent,
+			{Name: "LEGAL_NAME", Type: Type{Name: "VARCHAR2", Length: 400, CharSemantics: true}},
+			{Name: "PROFILE", Type: Type{Name: "XMLTYPE"}},
+		},
+		Key:    []Col{{Name: "MERCHANT_ID", Type: num(12, 0)}},
+		Tenant: &agent,
+		SCN:    123456789,
+	}
+}
+
+func viaSpec() Spec {
+	return Spec{
+		Owner: "PAY", Table: "TRANSACTIONS",
+		Columns: []Col{
+			{Name: "TXN_ID", Type: Type{Name: "RAW", Length: 16}},
+			{Name: "AUTHORIZED_AT", Type: Type{Name: "TIMESTAMP", Frac: 9}},
+			{Name: "HOLD_PERIOD", Type: Type{Name: "INTERVAL DAY TO SECOND", Lead: 3, Frac: 6}},
+			{Name: "TERM", Type: Type{Name: "INTERVAL YEAR TO MONTH", Lead: 2}},
+			{Name: "PAYLOAD", Type: Type{Name: "JSON"}},
+			{Name: "SOURCE_ROWID", Type: Type{Name: "ROWID"}},
+		},
+		Key: []Col{
+			{Name: "MERCHANT_ID", Type: num(12, 0)},
+			{Name: "AUTHORIZED_AT", Type: Type{Name: "TIMESTAMP", Frac: 9}},
+			{Name: "TXN_ID", Type: Type{Name: "RAW", Length: 16}},
+		},
+		Tenant: &Col{Name: "AGENT_ID", Type: num(10, 0)},
+		Via:    &Via{Parent: "MERCHANTS", On: "MERCHANT_ID", ParentOn: "MERCHANT_ID"},
+		SCN:    123456789,
+	}
+}
+
+func TestQueriesGolden(t *testing.T) {
+	var b strings.Builder
+	add := func(name string, q Query, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b.WriteString("-- " + name + "\n" + formatQuery(q) + "\n")
+	}
+	s := fixtureSpec()
+	q, err := SizeQuery(s, nil)
+	add("size: exact, all tenants", q, err)
+	par := s
+	par.Parallel = 4
+	q, err = SizeQuery(par, []string{"7", "42"})
+	add("size: exact, PARALLEL hint, two tenants", q, err)
+	smp := s
+	smp.SamplePercent = 0.5
+	q, err = SizeQuery(smp, nil)
+	add("size: SAMPLE(0.5), scaled by 200 in Go", q, err)
+	q, err = TenantsQuery(smp)
+	add("tenants: exact list beside a sample", q, err)
+	q, err = SizeQuery(viaSpec(), []string{"42"})
+	add("size: via table through its parent", q, err)
+	shared := Spec{Owner: "PAY", Table: "FX_RATES", Columns: []Col{{Name: "CURRENCY", Type: Type{Name: "CHAR", Length: 3}}}}
+	q, err = SizeQuery(shared, nil)
+	add("size: shared table", q, err)
+	q, err = BoundaryQuery(s, "42", 100000)
+	add("boundaries: one tenant, step 100000, AS OF SCN", q, err)
+	q, err = BoundaryQuery(viaSpec(), "42", 50000)
+	add("boundaries: via table, three-column key", q, err)
+	noKey := shared
+	noKey.Table = "AUDIT_LOG"
+	q, err = BoundaryQuery(noKey, "", 250000)
+	add("boundaries: table without a key, by ROWID", q, err)
+	q, err = ExtractQuery(s, []string{"42"}, []string{"1000"}, []string{"2000"})
+	add("extract: one tenant, key range, AS OF SCN", q, err)
+	noSnap := s
+	noSnap.SCN = 0
+	q, err = ExtractQuery(noSnap, []string{"1", "2", "3"}, nil, nil)
+	add("extract: snapshot off, packed tenants", q, err)
+	q, err = ExtractQuery(viaSpec(), []string{"42"},
+		[]string{"10", "2024-01-01 00:00:00.000000000", "00FF"}, []string{"10", "2024-02-01 00:00:00.000000000", "0A0B"})
+	add("extract: via table, composite key range, text forms", q, err)
+	q, err = ExtractQuery(noKey, nil, []string{"AAAR3sAAEAAAACXAAA"}, nil)
+	add("extract: ROWID range of a keyless table", q, err)
+	q, err = ExtentsQuery("PAY", "AUDIT_LOG")
+	add("rowid chunks: extents of a keyless table", q, err)
+	add("rowid chunks: one chunk's filter", RowidRangeFilter(RowidRange{Lo: "AAAR3sAAEAAAACAAAA", Hi: "AAAR3sAAEAAAAD/H//"}), nil)
+	golden(t, "queries.sql", b.String())
+}
+
+func TestTenantFilterOver1000(t *testing.T) {
+	s := fixtureSpec()
+	ids := make([]string, 2500)
+	for i := range ids {
+		ids[i] = "1"
+	}
+	q, err := SizeQuery(s, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(q.SQL, " IN ("); n != 3 {
+		t.Fatalf("%d IN lists, want 3", n)
+	}
+	if len(q.Args) != 2500 {
+		t.Fatalf("%d binds", len(q.Args))
+	}
+}
+
+func TestQueriesRejectBadNames(t *testing.T) {
+	s := fixtureSpec()
+	s.Table = `X" OR 1=1 --`
+	if _, err := ExtractQuery(s, nil, nil, nil); err == nil {
+		t.Fatal("a name with a double quote was accepted")
+	}
+	s = fixtureSpec()
+	if _, err := ExtractQuery(s, nil, []string{"1", "2"}, nil); err == nil {
+		t.Fatal("a bound with the wrong arity was accepted")
+	}
+}
+
+func TestMergeExtents(t *testing.T) {
+	es := []Extent{{"a", "b", 8}, {"c", "d", 8}, {"e", "f", 128}, {"g", "h", 8}}
+	got := MergeExtents(es, 16)
+	want := []RowidRange{{"a", "d"}, {"e", "f"}, {"g", "h"}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+}
+
+func TestEncodeKey(t *testing.T) {
+	cases := []struct {
+		typ  Type
+		in   any
+		want string
+	}{
+		{num(10, 0), "42", "42"},
+		{num(12, 2), "-.5", "-0.5"},
+		{Type{Name: "RAW", Length: 4}, []byte{0, 0xab}, "00AB"},
+		{Type{Name: "DATE"}, mustTime("2024-01-02T03:04:05Z"), "2024-01-02 03:04:05"},
+		{Type{Name: "TIMESTAMP", Frac: 9}, mustTime("2024-01-02T03:04:05.123456789Z"), "2024-01-02 03:04:05.123456789"},
+		{Type{Name: "TIMESTAMP WITH TIME ZONE", Frac: 6}, mustTime("2024-01-02T03:04:05.5+02:00"), "2024-01-02 03:04:05.500000000 +02:00"},
+		{Type{Name: "VARCHAR2", Length: 10}, "ab c", "ab c"},
+	}
+	for _, c := range cases {
+		got, err := EncodeKey(c.typ, c.in)
+		if err != nil || got != c.want {
+			t.Errorf("EncodeKey(%s, %v) = %q, %v; want %q", c.typ, c.in, got, err, c.want)
+		}
+	}
+	if _, err := EncodeKey(num(10, 0), nil); err == nil {
+		t.Error("a NULL key was encoded")
+	}
+}

@@ -1,0 +1,119 @@
+-- size: exact, all tenants
+SELECT t."AGENT_ID", COUNT(*)
+FROM "PAY"."MERCHANTS" t
+GROUP BY t."AGENT_ID"
+-- binds:
+
+-- size: exact, PARALLEL hint, two tenants
+SELECT /*+ PARALLEL(t 4) */ t."AGENT_ID", COUNT(*)
+FROM "PAY"."MERCHANTS" t
+WHERE t."AGENT_ID" IN (TO_NUMBER(:b1), TO_NUMBER(:b2))
+GROUP BY t."AGENT_ID"
+-- binds: b1="7" b2="42"
+
+-- size: SAMPLE(0.5), scaled by 200 in Go
+SELECT t."AGENT_ID", COUNT(*)
+FROM "PAY"."MERCHANTS" SAMPLE (0.5) t
+GROUP BY t."AGENT_ID"
+-- binds:
+
+-- tenants: exact list beside a sample
+SELECT DISTINCT t."AGENT_ID"
+FROM "PAY"."MERCHANTS" t
+-- binds:
+
+-- size: via table through its parent
+SELECT p."AGENT_ID", COUNT(*)
+FROM "PAY"."TRANSACTIONS" t
+  JOIN "PAY"."MERCHANTS" p ON p."MERCHANT_ID" = t."MERCHANT_ID"
+WHERE p."AGENT_ID" IN (TO_NUMBER(:b1))
+GROUP BY p."AGENT_ID"
+-- binds: b1="42"
+
+-- size: shared table
+SELECT COUNT(*)
+FROM "PAY"."FX_RATES" t
+-- binds:
+
+-- boundaries: one tenant, step 100000, AS OF SCN
+SELECT k1 FROM (
+  SELECT t."MERCHANT_ID" AS k1, ROW_NUMBER() OVER (ORDER BY t."MERCHANT_ID") AS rn
+  FROM "PAY"."MERCHANTS" AS OF SCN :b1 t
+  WHERE t."AGENT_ID" IN (TO_NUMBER(:b2))
+)
+WHERE rn > 1 AND MOD(rn - 1, :b3) = 0
+ORDER BY rn
+-- binds: b1="123456789" b2="42" b3="100000"
+
+-- boundaries: via table, three-column key
+SELECT k1, k2, k3 FROM (
+  SELECT t."MERCHANT_ID" AS k1, t."AUTHORIZED_AT" AS k2, t."TXN_ID" AS k3, ROW_NUMBER() OVER (ORDER BY t."MERCHANT_ID", t."AUTHORIZED_AT", t."TXN_ID") AS rn
+  FROM "PAY"."TRANSACTIONS" AS OF SCN :b1 t
+    JOIN "PAY"."MERCHANTS" AS OF SCN :b2 p ON p."MERCHANT_ID" = t."MERCHANT_ID"
+  WHERE p."AGENT_ID" IN (TO_NUMBER(:b3))
+)
+WHERE rn > 1 AND MOD(rn - 1, :b4) = 0
+ORDER BY rn
+-- binds: b1="123456789" b2="123456789" b3="42" b4="50000"
+
+-- boundaries: table without a key, by ROWID
+SELECT k1 FROM (
+  SELECT ROWIDTOCHAR(t.ROWID) AS k1, ROW_NUMBER() OVER (ORDER BY t.ROWID) AS rn
+  FROM "PAY"."AUDIT_LOG" t
+)
+WHERE rn > 1 AND MOD(rn - 1, :b1) = 0
+ORDER BY rn
+-- binds: b1="250000"
+
+-- extract: one tenant, key range, AS OF SCN
+SELECT t."MERCHANT_ID", t."AGENT_ID", t."LEGAL_NAME", XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB)
+FROM "PAY"."MERCHANTS" AS OF SCN :b1 t
+WHERE t."AGENT_ID" IN (TO_NUMBER(:b2))
+  AND t."MERCHANT_ID" >= TO_NUMBER(:b3)
+  AND t."MERCHANT_ID" < TO_NUMBER(:b4)
+ORDER BY t."MERCHANT_ID"
+-- binds: b1="123456789" b2="42" b3="1000" b4="2000"
+
+-- extract: snapshot off, packed tenants
+SELECT t."MERCHANT_ID", t."AGENT_ID", t."LEGAL_NAME", XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB)
+FROM "PAY"."MERCHANTS" t
+WHERE t."AGENT_ID" IN (TO_NUMBER(:b1), TO_NUMBER(:b2), TO_NUMBER(:b3))
+ORDER BY t."MERCHANT_ID"
+-- binds: b1="1" b2="2" b3="3"
+
+-- extract: via table, composite key range, text forms
+SELECT t."TXN_ID", t."AUTHORIZED_AT", TO_CHAR(t."HOLD_PERIOD"), TO_CHAR(t."TERM"), JSON_SERIALIZE(t."PAYLOAD" RETURNING CLOB), ROWIDTOCHAR(t."SOURCE_ROWID")
+FROM "PAY"."TRANSACTIONS" AS OF SCN :b1 t
+  JOIN "PAY"."MERCHANTS" AS OF SCN :b2 p ON p."MERCHANT_ID" = t."MERCHANT_ID"
+WHERE p."AGENT_ID" IN (TO_NUMBER(:b3))
+  AND (t."MERCHANT_ID" > TO_NUMBER(:b4)
+    OR t."MERCHANT_ID" = TO_NUMBER(:b5) AND t."AUTHORIZED_AT" > TO_TIMESTAMP(:b6, 'YYYY-MM-DD HH24:MI:SS.FF9')
+    OR t."MERCHANT_ID" = TO_NUMBER(:b7) AND t."AUTHORIZED_AT" = TO_TIMESTAMP(:b8, 'YYYY-MM-DD HH24:MI:SS.FF9') AND t."TXN_ID" >= HEXTORAW(:b9))
+  AND (t."MERCHANT_ID" < TO_NUMBER(:b10)
+    OR t."MERCHANT_ID" = TO_NUMBER(:b11) AND t."AUTHORIZED_AT" < TO_TIMESTAMP(:b12, 'YYYY-MM-DD HH24:MI:SS.FF9')
+    OR t."MERCHANT_ID" = TO_NUMBER(:b13) AND t."AUTHORIZED_AT" = TO_TIMESTAMP(:b14, 'YYYY-MM-DD HH24:MI:SS.FF9') AND t."TXN_ID" < HEXTORAW(:b15))
+ORDER BY t."MERCHANT_ID", t."AUTHORIZED_AT", t."TXN_ID"
+-- binds: b1="123456789" b2="123456789" b3="42" b4="10" b5="10" b6="2024-01-01 00:00:00.000000000" b7="10" b8="2024-01-01 00:00:00.000000000" b9="00FF" b10="10" b11="10" b12="2024-02-01 00:00:00.000000000" b13="10" b14="2024-02-01 00:00:00.000000000" b15="0A0B"
+
+-- extract: ROWID range of a keyless table
+SELECT t."CURRENCY"
+FROM "PAY"."AUDIT_LOG" t
+WHERE t.ROWID >= CHARTOROWID(:b1)
+ORDER BY t.ROWID
+-- binds: b1="AAAR3sAAEAAAACXAAA"
+
+-- rowid chunks: extents of a keyless table
+SELECT ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id, 0)) AS lo_rid,
+       ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id + e.blocks - 1, 32767)) AS hi_rid,
+       e.blocks
+FROM dba_extents e
+  JOIN dba_objects o ON o.owner = e.owner AND o.object_name = e.segment_name
+    AND NVL(o.subobject_name, ' ') = NVL(e.partition_name, ' ') AND o.object_type LIKE 'TABLE%'
+WHERE e.owner = :b1 AND e.segment_name = :b2 AND e.segment_type LIKE 'TABLE%'
+ORDER BY o.data_object_id, e.relative_fno, e.block_id
+-- binds: b1="PAY" b2="AUDIT_LOG"
+
+-- rowid chunks: one chunk's filter
+t.ROWID BETWEEN CHARTOROWID(:b1) AND CHARTOROWID(:b2)
+-- binds: b1="AAAR3sAAEAAAACAAAA" b2="AAAR3sAAEAAAAD/H//"
+
