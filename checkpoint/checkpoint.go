@@ -229,7 +229,7 @@ func (l *Ledger) ActiveRun(ctx context.Context) (*Run, error) {
 	var r Run
 	var plan string
 	err := l.db.QueryRowContext(ctx, "SELECT id, config_fp, plan_fp, plan, created_at FROM "+l.t("runs")+
-		" WHERE active = 1 ORDER BY id DESC LIMIT 1").Scan(&r.ID, &r.ConfigFP, &r.PlanFP, &plan, &r.CreatedAt)
+		" WHERE active = 1 ORDER BY id DESC LIMIT 1").Scan(&r.ID, &r.ConfigFP, &r.PlanFP, &plan, timeScanner{&r.CreatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -392,4 +392,33 @@ func truncate(s string) string {
 		return s[:max] + "..."
 	}
 	return s
+}
+
+// timeScanner reads a DATETIME column as text (the connections do not parse
+// times, so that data flows through untouched) into a UTC time.
+type timeScanner struct{ dst *time.Time }
+
+func (s timeScanner) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s.dst = time.Time{}
+		return nil
+	case time.Time:
+		*s.dst = x
+		return nil
+	case []byte:
+		return s.parse(string(x))
+	case string:
+		return s.parse(x)
+	}
+	return fmt.Errorf("cannot read %T as a time", v)
+}
+
+func (s timeScanner) parse(text string) error {
+	t, err := time.ParseInLocation("2006-01-02 15:04:05.999999", text, time.UTC)
+	if err != nil {
+		return err
+	}
+	*s.dst = t
+	return nil
 }

@@ -78,7 +78,7 @@ func (l *Ledger) Status(ctx context.Context, run *Run, rateWindow time.Duration)
 	}
 	for fl.Next() {
 		var f Flight
-		if err := fl.Scan(&f.Batch, &f.Table, &f.Owner, &f.Worker, &f.Since, &f.Expired); err != nil {
+		if err := fl.Scan(&f.Batch, &f.Table, &f.Owner, &f.Worker, timeScanner{&f.Since}, &f.Expired); err != nil {
 			fl.Close()
 			return nil, fmt.Errorf("read batches in flight: %w", err)
 		}
@@ -107,7 +107,7 @@ func (l *Ledger) Status(ctx context.Context, run *Run, rateWindow time.Duration)
 	defer pr.Close()
 	for pr.Next() {
 		var p Process
-		if err := pr.Scan(&p.Owner, &p.Host, &p.PID, &p.Version, &p.Workers, &p.StartedAt, &p.Heartbeat, &p.Stopped); err != nil {
+		if err := pr.Scan(&p.Owner, &p.Host, &p.PID, &p.Version, &p.Workers, timeScanner{&p.StartedAt}, timeScanner{&p.Heartbeat}, &p.Stopped); err != nil {
 			return nil, fmt.Errorf("read processes: %w", err)
 		}
 		st.Processes = append(st.Processes, p)

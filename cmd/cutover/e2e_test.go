@@ -1,0 +1,339 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCopyEndToEnd(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 40_000, workers: 3, batchRows: 2_000})
+
+	code, out, errs := cutover(t, "plan", "--config", f.config, "--json")
+	require.Equal(t, 0, code, errs)
+	var doc planDoc
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	require.NotEmpty(t, doc.Batches)
+	var planned int64
+	for _, b := range doc.Batches {
+		require.NotZero(t, b.ID)
+		require.LessOrEqual(t, b.Rows, int64(2_000), "batch %d", b.ID)
+		planned += b.Rows
+	}
+	require.Equal(t, f.stats.TotalRows, planned, "the plan covers every row")
+	require.Equal(t, f.stats.LargestAgent, mustInt(t, doc.Summary.LargestTenant))
+
+	code, out, errs = cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "complete")
+	requireEqualCopy(t, f)
+
+	code, out, errs = cutover(t, "verify", "--config", f.config)
+	require.Equal(t, 0, code, out+errs)
+	require.Contains(t, out, "equal on both sides")
+
+	// Running again has nothing left to do and changes nothing.
+	code, out, errs = cutover(t, "run", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "copied 0 rows")
+	requireEqualCopy(t, f)
+
+	code, out, errs = cutover(t, "status", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "complete")
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	var v int64
+	_, err := fmt.Sscan(s, &v)
+	require.NoError(t, err)
+	return v
+}
+
+func TestVerifyFindsDifferences(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 8_000, workers: 2, batchRows: 1_000})
+	code, _, errs := cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+
+	var victim, agent int64
+	require.NoError(t, f.tgtDB.QueryRow("SELECT t.txn_id, m.agent_id FROM txn_history t JOIN merchants m USING (merchant_id) ORDER BY t.txn_id LIMIT 1").Scan(&victim, &agent))
+	_, err := f.tgtDB.Exec("DELETE FROM txn_history WHERE txn_id = ?", victim)
+	require.NoError(t, err)
+	_, err = f.tgtDB.Exec("DELETE FROM currencies ORDER BY code LIMIT 1")
+	require.NoError(t, err)
+
+	code, out, errs := cutover(t, "verify", "--config", f.config, "--json")
+	require.Equal(t, 1, code, errs)
+	var rep struct {
+		Equal       bool
+		Differences []struct {
+			Table  string `json:"table"`
+			Tenant string `json:"tenant"`
+			Source int64  `json:"source_rows"`
+			Target int64  `json:"target_rows"`
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	require.False(t, rep.Equal)
+	require.Len(t, rep.Differences, 2)
+	require.Equal(t, "currencies", rep.Differences[0].Table)
+	require.Equal(t, "", rep.Differences[0].Tenant)
+	require.Equal(t, "transactions", rep.Differences[1].Table)
+	require.Equal(t, fmt.Sprint(agent), rep.Differences[1].Tenant)
+	require.Equal(t, rep.Differences[1].Source-1, rep.Differences[1].Target)
+}
+
+// runBinary starts the built binary as a subprocess.
+func runBinary(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	out := &syncBuffer{}
+	cmd.Stdout = out
+	cmd.Stderr = out
+	require.NoError(t, cmd.Start())
+	return cmd, out
+}
+
+// syncBuffer is a buffer the test may read while the child writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// runBinaryEnv runs the binary to completion with one extra environment
+// variable and returns its exit code and combined output.
+func runBinaryEnv(t *testing.T, env string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = append(os.Environ(), env)
+	out, err := cmd.CombinedOutput()
+	return exitStatus(err), string(out)
+}
+
+func exitStatus(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return -int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// TestCrashResume kills the process with SIGKILL at random moments and checks
+// that the resumed copy loses and duplicates nothing.
+func TestCrashResume(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 60_000, workers: 2, batchRows: 700})
+	code, _, errs := cutover(t, "plan", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	kills := 0
+	for i := 0; i < 4; i++ {
+		args := []string{"run", "--config", f.config}
+		if i == 0 {
+			args = append(args, "--create-tables")
+		}
+		cmd, out := runBinary(t, args...)
+		delay := time.Duration(300+rng.IntN(1200)) * time.Millisecond
+		time.Sleep(delay)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		st := exitStatus(err)
+		if st == 0 {
+			break // finished before the kill
+		}
+		require.Equal(t, -int(syscall.SIGKILL), st, "run %d: %s", i, out)
+		kills++
+		t.Logf("killed run %d after %s", i, delay)
+	}
+	cmd, out := runBinary(t, "run", "--config", f.config)
+	require.NoError(t, cmd.Wait(), out.String())
+	t.Logf("killed %d times; final run: %s", kills, lastLines(out.String(), 2))
+	requireEqualCopy(t, f)
+	code, vout, errs := cutover(t, "verify", "--config", f.config)
+	require.Equal(t, 0, code, vout+errs)
+}
+
+// TestInterruptResume sends SIGINT: the process stops claiming, exits 3 with
+// the command that resumes, and the rerun completes exactly.
+func TestInterruptResume(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 40_000, workers: 2, batchRows: 500})
+	cmd, out := runBinary(t, "run", "--config", f.config, "--create-tables")
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "planned") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	err := cmd.Wait()
+	if st := exitStatus(err); st != 0 {
+		require.Equal(t, 3, st, out.String())
+		require.Contains(t, out.String(), "resume with: cutover run --config "+f.config)
+	}
+	cmd, out = runBinary(t, "run", "--config", f.config)
+	require.NoError(t, cmd.Wait(), out.String())
+	requireEqualCopy(t, f)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// TestBadInput checks that each kind of bad input gives a one-line error that
+// names the problem, exit code 2, and writes nothing to the target.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 3_000, workers: 2, batchRows: 1_000})
+	_, err := f.srcDB.Exec("CREATE TABLE nokey (a INT, b INT)")
+	require.NoError(t, err)
+	good, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	cases := []struct {
+		name, config, want string
+		args               []string
+	}{
+		{name: "unknown table", config: strings.Replace(string(good), "name: agents", "name: agentz", 1), want: "agentz"},
+		{name: "unknown key column", config: strings.Replace(string(good), "key: [merchant_id]", "key: [merchant_idx]", 1), want: "merchant_idx"},
+		{name: "unknown tenant column", config: strings.Replace(string(good), "column: agent_id", "column: agent", 1), want: "tenant column agent"},
+		{name: "table without usable key", config: strings.Replace(string(good), "tables:\n", "tables:\n  - name: nokey\n    tenant: none\n", 1), want: "nokey"},
+		{name: "key that is not unique", config: strings.Replace(string(good), "key: [merchant_id]", "key: [agent_id]", 1), want: "no usable key"},
+		{name: "malformed yaml", config: string(good) + "\n  - : [\n", want: "malformed YAML"},
+		{name: "unknown config key", config: strings.Replace(string(good), "batch_rows:", "batch_row:", 1), want: "batch_row"},
+		{name: "missing environment variable", config: strings.Replace(string(good), "ledger_schema: ", "ledger_schema: ${CUTOVER_TEST_UNSET_VARIABLE}", 1), want: "CUTOVER_TEST_UNSET_VARIABLE"},
+		{name: "unreachable server", config: replaceTargetDSN(string(good), "root@tcp(127.0.0.1:1)/x"), want: "target"},
+		{name: "bad workers", config: strings.Replace(string(good), "workers: 2", "workers: -1", 1), want: "run.workers"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := f.config + "." + strings.ReplaceAll(tc.name, " ", "_")
+			require.NoError(t, os.WriteFile(path, []byte(tc.config), 0o600))
+			for _, cmd := range []string{"plan", "run"} {
+				args := []string{cmd, "--config", path}
+				if cmd == "run" {
+					args = append(args, "--create-tables")
+				}
+				code, out, errs := cutover(t, args...)
+				require.Equal(t, 2, code, "%s: %s%s", cmd, out, errs)
+				msg := strings.TrimSpace(errs)
+				require.Contains(t, msg, tc.want)
+				require.Equal(t, 1, strings.Count(msg, "\n")+1, "one line: %q", msg)
+				require.NotContains(t, msg, "goroutine")
+			}
+			var n int
+			require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", f.tgt).Scan(&n))
+			require.Zero(t, n, "tables were created in the target")
+			require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", f.ledger).Scan(&n))
+			require.Zero(t, n, "the ledger was created")
+		})
+	}
+}
+
+func replaceTargetDSN(cfg, dsn string) string {
+	lines := strings.Split(cfg, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "target:") {
+			lines[i+1] = "  dsn: " + dsn
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestSecretsNeverPrinted runs with a password DSN and checks no output,
+// error or ledger row holds the password.
+func TestSecretsNeverPrinted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 3_000, workers: 2, batchRows: 1_000})
+	const password = "Pa55-w0rd_that_must_not_leak"
+	user := "u" + f.tgt[len(f.tgt)-8:]
+	admin, err := srv.Open("")
+	require.NoError(t, err)
+	defer admin.Close()
+	_, err = admin.Exec("CREATE USER '" + user + "'@'localhost' IDENTIFIED BY '" + password + "'")
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = admin.Exec("DROP USER '" + user + "'@'localhost'") })
+	_, err = admin.Exec("GRANT ALL ON *.* TO '" + user + "'@'localhost'")
+	require.NoError(t, err)
+	cfg, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	withPass := strings.Replace(srv.DSN(f.src), "root@", user+":"+password+"@", 1)
+	text := strings.Replace(string(cfg), "  dsn: "+srv.DSN(f.src), "  dsn: ${CUTOVER_TEST_SECRET_DSN}", 1)
+	require.NoError(t, os.WriteFile(f.config, []byte(text), 0o600))
+	env := "CUTOVER_TEST_SECRET_DSN=" + withPass
+
+	var all strings.Builder
+	for _, args := range [][]string{
+		{"plan", "--config", f.config},
+		{"run", "--config", f.config, "--create-tables"},
+		{"verify", "--config", f.config, "--json"},
+		{"status", "--config", f.config, "--json"},
+	} {
+		code, out := runBinaryEnv(t, env, args...)
+		require.Equal(t, 0, code, out)
+		all.WriteString(out)
+	}
+	// Errors that could carry the DSN: a wrong database, a wrong password.
+	for _, dsn := range []string{
+		strings.Replace(withPass, "/"+f.src, "/no_such_db", 1),
+		strings.Replace(withPass, password, password+"x", 1),
+		strings.Replace(withPass, "unix(", "unix(/nonexistent", 1),
+	} {
+		code, out := runBinaryEnv(t, "CUTOVER_TEST_SECRET_DSN="+dsn, "plan", "--config", f.config)
+		require.Equal(t, 2, code, out)
+		all.WriteString(out)
+	}
+	require.NotContains(t, all.String(), password)
+	var leaked int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.runs_v1 WHERE plan LIKE ?", "%"+password+"%").Scan(&leaked))
+	require.Zero(t, leaked)
+}
+
+// TestConfigChangeNeedsReplan: a changed plan-shaping config is refused with
+// exit 2 until --replan, which then copies everything again exactly.
+func TestConfigChangeNeedsReplan(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 6_000, workers: 2, batchRows: 1_000})
+	code, _, errs := cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+	cfg, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(f.config, []byte(strings.Replace(string(cfg), "batch_rows: 1000", "batch_rows: 700", 1)), 0o600))
+	code, _, errs = cutover(t, "run", "--config", f.config)
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "--replan")
+	code, _, errs = cutover(t, "run", "--config", f.config, "--replan")
+	require.Equal(t, 0, code, errs)
+	requireEqualCopy(t, f)
+}
