@@ -150,36 +150,45 @@ func exitStatus(err error) int {
 	return 0
 }
 
-// TestCrashResume kills the process with SIGKILL at random moments and checks
-// that the resumed copy loses and duplicates nothing.
+// TestCrashResume kills the process with SIGKILL at random points of the copy
+// (chosen by ledger progress, so every kill lands mid-run) and checks that the
+// resumed copy loses and duplicates nothing.
 func TestCrashResume(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, fixtureOpts{rows: 60_000, workers: 2, batchRows: 700})
+	f := newFixture(t, fixtureOpts{rows: 80_000, workers: 2, batchRows: 500})
 	code, _, errs := cutover(t, "plan", "--config", f.config)
 	require.Equal(t, 0, code, errs)
+	var total int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.batches_v1").Scan(&total))
+	doneBatches := func() int {
+		var n int
+		require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.batches_v1 WHERE state = 2").Scan(&n))
+		return n
+	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	kills := 0
 	for i := 0; i < 4; i++ {
 		args := []string{"run", "--config", f.config}
 		if i == 0 {
 			args = append(args, "--create-tables")
 		}
+		before := doneBatches()
+		goal := before + 1 + rng.IntN(total/8)
 		cmd, out := runBinary(t, args...)
-		delay := time.Duration(300+rng.IntN(1200)) * time.Millisecond
-		time.Sleep(delay)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
-		st := exitStatus(err)
-		if st == 0 {
-			break // finished before the kill
+		deadline := time.Now().Add(60 * time.Second)
+		for doneBatches() < goal && time.Now().Before(deadline) {
+			time.Sleep(time.Duration(rng.IntN(20)) * time.Millisecond)
 		}
-		require.Equal(t, -int(syscall.SIGKILL), st, "run %d: %s", i, out)
-		kills++
-		t.Logf("killed run %d after %s", i, delay)
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+		st := exitStatus(cmd.Wait())
+		require.Equal(t, -int(syscall.SIGKILL), st, "run %d ended by itself: %s", i, out)
+		at := doneBatches()
+		require.Less(t, at, total, "kill %d came after the copy finished", i)
+		t.Logf("kill %d: %d of %d batches done", i, at, total)
 	}
 	cmd, out := runBinary(t, "run", "--config", f.config)
 	require.NoError(t, cmd.Wait(), out.String())
-	t.Logf("killed %d times; final run: %s", kills, lastLines(out.String(), 2))
+	require.NotContains(t, out.String(), "copied 0 rows", "the final run had work left")
+	t.Logf("final run: %s", lastLines(out.String(), 2))
 	requireEqualCopy(t, f)
 	code, vout, errs := cutover(t, "verify", "--config", f.config)
 	require.Equal(t, 0, code, vout+errs)

@@ -329,6 +329,9 @@ func SizeQuery(s Spec, tenants []string) (Query, error) {
 		return Query{}, err
 	}
 	tr := s.tenantRef()
+	if f == "" {
+		f = tr + " IS NOT NULL"
+	}
 	q := "SELECT " + hint + tr + ", COUNT(*)\nFROM " + from + where([]string{f}) + "\nGROUP BY " + tr
 	return Query{SQL: q, Args: b.args}, nil
 }
@@ -344,7 +347,7 @@ func TenantsQuery(s Spec) (Query, error) {
 	}
 	b := &binder{}
 	s.SamplePercent = 0
-	q := "SELECT DISTINCT " + s.tenantRef() + "\nFROM " + s.from(b, false, false)
+	q := "SELECT DISTINCT " + s.tenantRef() + "\nFROM " + s.from(b, false, false) + "\nWHERE " + s.tenantRef() + " IS NOT NULL"
 	return Query{SQL: q, Args: b.args}, nil
 }
 
