@@ -13,6 +13,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/oracle")
 
+const envDSN = "CUTOVER_TEST_ORACLE_DSN"
+
 const testdata = "../../testdata/oracle"
 
 // golden compares got with testdata/oracle/name, rewriting it under -update.

@@ -1,6 +1,7 @@
 -- size: exact, all tenants
 SELECT t."AGENT_ID", COUNT(*)
 FROM "PAY"."MERCHANTS" t
+WHERE t."AGENT_ID" IS NOT NULL
 GROUP BY t."AGENT_ID"
 -- binds:
 
@@ -14,12 +15,14 @@ GROUP BY t."AGENT_ID"
 -- size: SAMPLE(0.5), scaled by 200 in Go
 SELECT t."AGENT_ID", COUNT(*)
 FROM "PAY"."MERCHANTS" SAMPLE (0.5) t
+WHERE t."AGENT_ID" IS NOT NULL
 GROUP BY t."AGENT_ID"
 -- binds:
 
 -- tenants: exact list beside a sample
 SELECT DISTINCT t."AGENT_ID"
 FROM "PAY"."MERCHANTS" t
+WHERE t."AGENT_ID" IS NOT NULL
 -- binds:
 
 -- size: via table through its parent

@@ -1,0 +1,672 @@
+package oracle
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/godror/godror"
+
+	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
+)
+
+// Options configure the Oracle source. The zero value reads the connected
+// user's tables, exactly sized, without a snapshot.
+type Options struct {
+	// Schema is the owner of the tables (source.schema); default: the
+	// connected user.
+	Schema string
+	// Snapshot makes every read AS OF SCN. When SCN is 0, Open takes the
+	// current SCN; the caller records Source.SCN() in the plan and passes it
+	// back on every resume.
+	Snapshot bool
+	SCN      uint64
+	// Sizing is "exact" (GROUP BY, the default) or "sample" (SAMPLE(p),
+	// scaled up; the tenant list stays exact).
+	Sizing        string
+	SamplePercent float64 // default 1
+	// Parallel adds a PARALLEL(t n) hint to exact sizing when above 1.
+	Parallel int
+	// PrefetchCount and FetchArraySize tune each extraction (default 4096).
+	PrefetchCount, FetchArraySize int
+	// MaxLOBBytes bounds one LOB value read into memory (default 256 MiB);
+	// a larger value fails its batch with a clear error.
+	MaxLOBBytes int64
+	// Zone is where TIMESTAMP WITH [LOCAL] TIME ZONE values are written
+	// (default UTC).
+	Zone *time.Location
+	// NullAsEmpty lists "TABLE.COLUMN" (dictionary names) whose NULLs are
+	// written as '': Oracle stores '' as NULL, and a NOT NULL target column
+	// may want '' back.
+	NullAsEmpty map[string]bool
+	// MaxConns bounds the pool (default 16).
+	MaxConns int
+}
+
+// Source is the Oracle adapter behind migrate.Source.
+type Source struct {
+	db    *sql.DB
+	opts  Options
+	owner string
+	scn   uint64
+
+	mu     sync.Mutex
+	tables map[string]*tableMeta // by configured and dictionary name
+}
+
+var _ migrate.Source = (*Source)(nil)
+
+// tableMeta is what Describe learned about one table.
+type tableMeta struct {
+	info      *catalog.Info
+	types     map[string]Type // by dictionary column name
+	avgRowLen int64
+}
+
+// col resolves a configured column name against the dictionary: exactly,
+// then upper-cased (unquoted Oracle names are upper case).
+func (m *tableMeta) col(name string) (Col, error) {
+	for _, n := range []string{name, strings.ToUpper(name)} {
+		if t, ok := m.types[n]; ok {
+			return Col{Name: n, Type: t}, nil
+		}
+	}
+	return Col{}, fmt.Errorf("column %s of %s: %w", name, m.info.Name, catalog.ErrNotFound)
+}
+
+// Open connects with a godror DSN ("user/pass@host:1521/service" or a
+// connect string with parameters) and checks the connection. Without the
+// Oracle client library it returns ErrClientMissing.
+func Open(ctx context.Context, dsn string, opts Options) (*Source, error) {
+	params, err := godror.ParseDSN(dsn)
+	if err != nil {
+		// The DSN holds a password: never repeat it.
+		return nil, errors.New("parse oracle dsn: not a valid godror connect string")
+	}
+	// Key text and binds rely on these: '.' as the decimal point, binary
+	// ordering for strings so ORDER BY and range predicates agree.
+	params.SetSessionParamOnInit("NLS_NUMERIC_CHARACTERS", ".,")
+	params.SetSessionParamOnInit("NLS_SORT", "BINARY")
+	params.SetSessionParamOnInit("NLS_COMP", "BINARY")
+	params.SetSessionParamOnInit("TIME_ZONE", "+00:00")
+	if opts.PrefetchCount <= 0 {
+		opts.PrefetchCount = 4096
+	}
+	if opts.FetchArraySize <= 0 {
+		opts.FetchArraySize = 4096
+	}
+	if opts.MaxLOBBytes <= 0 {
+		opts.MaxLOBBytes = 256 << 20
+	}
+	if opts.SamplePercent <= 0 {
+		opts.SamplePercent = 1
+	}
+	if opts.SamplePercent >= 100 {
+		return nil, fmt.Errorf("sample percent %v: must be below 100", opts.SamplePercent)
+	}
+	switch opts.Sizing {
+	case "", "exact", "sample":
+	default:
+		return nil, fmt.Errorf("sizing %q: want exact or sample", opts.Sizing)
+	}
+	if opts.Zone == nil {
+		opts.Zone = time.UTC
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 16
+	}
+	db := sql.OpenDB(godror.NewConnector(params))
+	db.SetMaxOpenConns(opts.MaxConns)
+	db.SetMaxIdleConns(opts.MaxConns)
+	s := &Source{db: db, opts: opts, tables: map[string]*tableMeta{}}
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		if err := classify(err, 0); errors.Is(err, ErrClientMissing) {
+			return nil, ErrClientMissing
+		}
+		return nil, fmt.Errorf("connect to oracle: %w", err)
+	}
+	s.owner = opts.Schema
+	if s.owner == "" {
+		if err := db.QueryRowContext(pctx, "SELECT USER FROM DUAL").Scan(&s.owner); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("read the connected user: %w", err)
+		}
+	} else if err := s.resolveOwner(pctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if opts.Snapshot {
+		s.scn = opts.SCN
+		if s.scn == 0 {
+			if s.scn, err = s.CurrentSCN(ctx); err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+// resolveOwner matches the configured owner exactly, then upper-cased.
+func (s *Source) resolveOwner(ctx context.Context) error {
+	var got string
+	err := s.db.QueryRowContext(ctx,
+		`SELECT username FROM all_users WHERE username IN (:1, :2) ORDER BY CASE WHEN username = :3 THEN 0 ELSE 1 END`,
+		s.owner, strings.ToUpper(s.owner), s.owner).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("oracle schema %s: %w", s.owner, catalog.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("look up oracle schema %s: %w", s.owner, err)
+	}
+	s.owner = got
+	return nil
+}
+
+// SCN is the snapshot every read uses, 0 when Snapshot is off.
+func (s *Source) SCN() uint64 { return s.scn }
+
+// Owner is the resolved schema owner.
+func (s *Source) Owner() string { return s.owner }
+
+// DB is the connection pool, for preflight scans.
+func (s *Source) DB() *sql.DB { return s.db }
+
+// CurrentSCN reads the database's current SCN, to fix the snapshot when a run
+// is planned. V$DATABASE needs SELECT_CATALOG_ROLE; DBMS_FLASHBACK needs
+// EXECUTE on it; one of them is enough.
+func (s *Source) CurrentSCN(ctx context.Context) (uint64, error) {
+	var scn uint64
+	err1 := s.db.QueryRowContext(ctx, "SELECT current_scn FROM v$database").Scan(&scn)
+	if err1 == nil {
+		return scn, nil
+	}
+	err2 := s.db.QueryRowContext(ctx, "SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL").Scan(&scn)
+	if err2 == nil {
+		return scn, nil
+	}
+	return 0, fmt.Errorf("take the current SCN (grant SELECT on V_$DATABASE or EXECUTE on DBMS_FLASHBACK): %w", errors.Join(err1, err2))
+}
+
+// Close closes the pool.
+func (s *Source) Close() error { return s.db.Close() }
+
+// Describe reads a table's columns, keys and size estimates from ALL_TABLES,
+// ALL_TAB_COLUMNS, ALL_CONSTRAINTS, ALL_CONS_COLUMNS and ALL_IND_COLUMNS.
+// The name matches exactly, then upper-cased.
+func (s *Source) Describe(ctx context.Context, table string) (*catalog.Info, error) {
+	m, err := s.meta(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	return m.info, nil
+}
+
+func (s *Source) meta(ctx context.Context, table string) (*tableMeta, error) {
+	s.mu.Lock()
+	m := s.tables[table]
+	s.mu.Unlock()
+	if m != nil {
+		return m, nil
+	}
+	m, err := s.describe(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.tables[table] = m
+	s.tables[m.info.Name] = m
+	s.mu.Unlock()
+	return m, nil
+}
+
+func (s *Source) describe(ctx context.Context, table string) (*tableMeta, error) {
+	var name string
+	var numRows, avgLen sql.NullInt64
+	err := s.db.QueryRowContext(ctx,
+		`SELECT table_name, num_rows, avg_row_len FROM all_tables
+		 WHERE owner = :1 AND table_name IN (:2, :3)
+		 ORDER BY CASE WHEN table_name = :4 THEN 0 ELSE 1 END`,
+		s.owner, table, strings.ToUpper(table), table).Scan(&name, &numRows, &avgLen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("table %s.%s: %w", s.owner, table, catalog.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe %s: %w", table, err)
+	}
+	if err := validName(name); err != nil {
+		return nil, err
+	}
+	m := &tableMeta{
+		info:      &catalog.Info{Name: name, Indexed: map[string]bool{}, Rows: numRows.Int64, Bytes: numRows.Int64 * avgLen.Int64},
+		types:     map[string]Type{},
+		avgRowLen: avgLen.Int64,
+	}
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT column_name, data_type, data_length, NVL(data_precision, -1), NVL(data_scale, -1),
+		        nullable, NVL(char_length, 0), NVL(char_used, 'B')
+		 FROM all_tab_columns WHERE owner = :1 AND table_name = :2 ORDER BY column_id`, s.owner, name)
+	if err != nil {
+		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var col, dataType, nullable, charUsed string
+		var length, prec, scale, charLen int64
+		if err := rows.Scan(&col, &dataType, &length, &prec, &scale, &nullable, &charLen, &charUsed); err != nil {
+			return nil, fmt.Errorf("describe columns of %s: %w", name, err)
+		}
+		t := TypeFromDictionary(dataType, length, prec, scale, charLen, charUsed)
+		m.types[col] = t
+		m.info.Columns = append(m.info.Columns, catalog.Column{
+			Name: col, Type: t.String(), Kind: Map(t, s.opts.Zone.String()).Kind, Nullable: nullable == "Y",
+		})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
+	}
+	if err := s.describeKeys(ctx, m); err != nil {
+		return nil, err
+	}
+	// Segment bytes are exact where DBA_SEGMENTS is visible; otherwise the
+	// estimate from statistics stays.
+	var seg sql.NullInt64
+	if err := s.db.QueryRowContext(ctx,
+		`SELECT SUM(bytes) FROM dba_segments WHERE owner = :1 AND segment_name = :2`, s.owner, name).Scan(&seg); err == nil && seg.Valid {
+		m.info.Bytes = seg.Int64
+	}
+	return m, nil
+}
+
+func (s *Source) describeKeys(ctx context.Context, m *tableMeta) error {
+	name := m.info.Name
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT c.constraint_type, c.constraint_name, cc.column_name
+		 FROM all_constraints c
+		 JOIN all_cons_columns cc ON cc.owner = c.owner AND cc.constraint_name = c.constraint_name AND cc.table_name = c.table_name
+		 WHERE c.owner = :1 AND c.table_name = :2 AND c.constraint_type IN ('P', 'U') AND c.status = 'ENABLED'
+		 ORDER BY c.constraint_type, c.constraint_name, cc.position`, s.owner, name)
+	if err != nil {
+		return fmt.Errorf("describe keys of %s: %w", name, err)
+	}
+	defer rows.Close()
+	keys := map[string][]string{}
+	var order []string
+	kinds := map[string]string{}
+	for rows.Next() {
+		var typ, cons, col string
+		if err := rows.Scan(&typ, &cons, &col); err != nil {
+			return fmt.Errorf("describe keys of %s: %w", name, err)
+		}
+		if _, ok := keys[cons]; !ok {
+			order = append(order, cons)
+		}
+		keys[cons] = append(keys[cons], col)
+		kinds[cons] = typ
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("describe keys of %s: %w", name, err)
+	}
+	rows.Close()
+	// Unique indexes without a constraint are keys too.
+	irows, err := s.db.QueryContext(ctx,
+		`SELECT i.index_name, i.uniqueness, ic.column_name, ic.column_position
+		 FROM all_indexes i
+		 JOIN all_ind_columns ic ON ic.index_owner = i.owner AND ic.index_name = i.index_name
+		 WHERE i.table_owner = :1 AND i.table_name = :2 AND i.status IN ('VALID', 'N/A')
+		 ORDER BY i.index_name, ic.column_position`, s.owner, name)
+	if err != nil {
+		return fmt.Errorf("describe indexes of %s: %w", name, err)
+	}
+	defer irows.Close()
+	for irows.Next() {
+		var idx, uniq, col string
+		var pos int64
+		if err := irows.Scan(&idx, &uniq, &col, &pos); err != nil {
+			return fmt.Errorf("describe indexes of %s: %w", name, err)
+		}
+		if pos == 1 {
+			m.info.Indexed[col] = true
+		}
+		if uniq == "UNIQUE" {
+			if _, ok := keys[idx]; !ok || kinds[idx] == "I" {
+				if !ok {
+					order = append(order, idx)
+				}
+				keys[idx] = append(keys[idx], col)
+				kinds[idx] = "I"
+			}
+		}
+	}
+	if err := irows.Err(); err != nil {
+		return fmt.Errorf("describe indexes of %s: %w", name, err)
+	}
+	seen := map[string]bool{}
+	for _, k := range order {
+		cols := keys[k]
+		sig := strings.Join(cols, "\x00")
+		if seen[sig] {
+			continue
+		}
+		seen[sig] = true
+		if kinds[k] == "P" {
+			m.info.PrimaryKey = cols
+			continue
+		}
+		notNull := true
+		for _, c := range cols {
+			if cc, ok := m.info.Column(c); !ok || cc.Nullable {
+				notNull = false
+			}
+		}
+		if notNull {
+			m.info.UniqueKeys = append(m.info.UniqueKeys, cols)
+		}
+	}
+	return nil
+}
+
+// spec resolves a configured table into the query builders' terms.
+func (s *Source) spec(ctx context.Context, t *catalog.Table) (Spec, *tableMeta, error) {
+	m, err := s.meta(ctx, t.Name)
+	if err != nil {
+		return Spec{}, nil, err
+	}
+	sp := Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Parallel: s.opts.Parallel}
+	for _, c := range t.Columns {
+		col, err := m.col(c.Name)
+		if err != nil {
+			return Spec{}, nil, err
+		}
+		sp.Columns = append(sp.Columns, col)
+	}
+	for _, c := range t.Key {
+		col, err := m.col(c.Name)
+		if err != nil {
+			return Spec{}, nil, err
+		}
+		sp.Key = append(sp.Key, col)
+	}
+	if t.Shared || t.TenantColumn == "" {
+		return sp, m, nil
+	}
+	tm := m
+	if t.Via != nil {
+		pm, err := s.meta(ctx, t.Via.Parent)
+		if err != nil {
+			return Spec{}, nil, err
+		}
+		on, err := m.col(t.Via.On)
+		if err != nil {
+			return Spec{}, nil, err
+		}
+		parentOn, err := pm.col(t.Via.ParentOn)
+		if err != nil {
+			return Spec{}, nil, err
+		}
+		sp.Via = &Via{Parent: pm.info.Name, On: on.Name, ParentOn: parentOn.Name}
+		tm = pm
+	}
+	tc, err := tm.col(t.TenantColumn)
+	if err != nil {
+		return Spec{}, nil, err
+	}
+	sp.Tenant = &tc
+	return sp, m, nil
+}
+
+// Sizes counts rows per tenant, exactly or from a sample, and estimates bytes
+// from the average row length.
+func (s *Source) Sizes(ctx context.Context, t *catalog.Table, tenants []string) ([]planner.Size, error) {
+	sp, m, err := s.spec(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	sample := s.opts.Sizing == "sample"
+	if sample {
+		sp.SamplePercent = s.opts.SamplePercent
+		sp.Parallel = 0
+	}
+	// Chunks keep one statement's bind list bounded.
+	const chunk = 5000
+	counts := map[string]int64{}
+	var order []string
+	for start := 0; start == 0 || start < len(tenants); start += chunk {
+		ids := tenants
+		if len(tenants) > 0 {
+			ids = tenants[start:min(start+chunk, len(tenants))]
+		}
+		q, err := SizeQuery(sp, ids)
+		if err != nil {
+			return nil, fmt.Errorf("size %s: %w", t.Name, err)
+		}
+		err = s.query(ctx, q, func(vals []any) error {
+			tenant := ""
+			if sp.Tenant != nil {
+				var err error
+				if tenant, err = EncodeKey(sp.Tenant.Type, vals[0]); err != nil {
+					return err
+				}
+			}
+			n, err := countValue(vals[len(vals)-1])
+			if err != nil {
+				return err
+			}
+			if _, ok := counts[tenant]; !ok {
+				order = append(order, tenant)
+			}
+			counts[tenant] += n
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("size %s: %w", t.Name, err)
+		}
+		if len(tenants) == 0 {
+			break
+		}
+	}
+	if sample && sp.Tenant != nil {
+		// A sample misses small tenants: take the tenant list exactly and
+		// give each missed tenant one row, so it is still planned and copied.
+		missed := tenants
+		if len(tenants) == 0 {
+			missed = nil
+			q, err := TenantsQuery(sp)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.query(ctx, q, func(vals []any) error {
+				id, err := EncodeKey(sp.Tenant.Type, vals[0])
+				missed = append(missed, id)
+				return err
+			}); err != nil {
+				return nil, fmt.Errorf("list tenants of %s: %w", t.Name, err)
+			}
+		}
+		for tenant, n := range counts {
+			counts[tenant] = int64(math.Round(float64(n) * 100 / s.opts.SamplePercent))
+		}
+		for _, id := range missed {
+			if _, ok := counts[id]; !ok {
+				counts[id] = 1
+				order = append(order, id)
+			}
+		}
+	}
+	if sp.Tenant == nil && len(order) == 0 {
+		order = append(order, "")
+	}
+	out := make([]planner.Size, 0, len(order))
+	for _, tenant := range order {
+		n := counts[tenant]
+		out = append(out, planner.Size{Table: t.Name, Tenant: tenant, Rows: n, Bytes: n * m.avgRowLen})
+	}
+	return out, nil
+}
+
+func countValue(v any) (int64, error) {
+	s, err := numberText(v)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		return 0, fmt.Errorf("count %q: %w", s, err)
+	}
+	return n, nil
+}
+
+// query runs q with NUMBER read as text and calls fn per row.
+func (s *Source) query(ctx context.Context, q Query, fn func([]any) error) error {
+	args := append(append([]any{}, q.Args...), godror.NumberAsString(),
+		godror.PrefetchCount(s.opts.PrefetchCount), godror.FetchArraySize(s.opts.FetchArraySize))
+	rows, err := s.db.QueryContext(ctx, q.SQL, args...)
+	if err != nil {
+		return classify(err, s.scn)
+	}
+	defer rows.Close()
+	return scanAll(rows, s.scn, fn)
+}
+
+func scanAll(rows *sql.Rows, scn uint64, fn func([]any) error) error {
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return classify(err, scn)
+		}
+		if err := fn(vals); err != nil {
+			return err
+		}
+	}
+	return classify(rows.Err(), scn)
+}
+
+// Boundaries returns the key of every step-th row of tenant in key order,
+// excluding the first, read at the snapshot SCN.
+func (s *Source) Boundaries(ctx context.Context, t *catalog.Table, tenant string, step int64) ([][]string, error) {
+	sp, _, err := s.spec(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if sp.Tenant == nil {
+		tenant = ""
+	}
+	q, err := BoundaryQuery(sp, tenant, step)
+	if err != nil {
+		return nil, fmt.Errorf("boundaries of %s: %w", t.Name, err)
+	}
+	key := sp.key()
+	var out [][]string
+	err = s.query(ctx, q, func(vals []any) error {
+		b := make([]string, len(key))
+		for i, k := range key {
+			if k.IsRowid() {
+				s, err := textValue(vals[i])
+				if err != nil {
+					return err
+				}
+				b[i] = s
+				continue
+			}
+			v, err := EncodeKey(k.Type, vals[i])
+			if err != nil {
+				return fmt.Errorf("key %s: %w", k.Name, err)
+			}
+			b[i] = v
+		}
+		out = append(out, b)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boundaries of %s for tenant %q: %w", t.Name, tenant, err)
+	}
+	return out, nil
+}
+
+// Open returns a reader with its own connection.
+func (s *Source) Open(ctx context.Context) (migrate.Reader, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open oracle reader: %w", classify(err, s.scn))
+	}
+	return &Reader{src: s, conn: conn}, nil
+}
+
+// Reader streams batches over one connection; it belongs to one worker.
+type Reader struct {
+	src  *Source
+	conn *sql.Conn
+}
+
+// Rows reads scope in key order and hands fn the LOAD DATA text of each value.
+func (r *Reader) Rows(ctx context.Context, scope catalog.Scope, fn func(row [][]byte) error) (int64, error) {
+	s := r.src
+	sp, m, err := s.spec(ctx, scope.Table)
+	if err != nil {
+		return 0, err
+	}
+	q, err := ExtractQuery(sp, scope.Tenants, scope.Lo, scope.Hi)
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", scope, err)
+	}
+	maps := make([]Mapping, len(sp.Columns))
+	empty := make([]bool, len(sp.Columns))
+	for i, c := range sp.Columns {
+		maps[i] = Map(c.Type, s.opts.Zone.String())
+		if maps[i].Unsupported() {
+			return 0, fmt.Errorf("read %s: column %s: %s", scope, c.Name, maps[i].Comment)
+		}
+		empty[i] = s.opts.NullAsEmpty[m.info.Name+"."+c.Name]
+	}
+	args := append(append([]any{}, q.Args...), godror.NumberAsString(),
+		godror.PrefetchCount(s.opts.PrefetchCount), godror.FetchArraySize(s.opts.FetchArraySize))
+	rows, err := r.conn.QueryContext(ctx, q.SQL, args...)
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", scope, classify(err, s.scn))
+	}
+	defer rows.Close()
+	out := make([][]byte, len(sp.Columns))
+	var n int64
+	err = scanAll(rows, s.scn, func(vals []any) error {
+		for i, v := range vals {
+			b, err := Convert(maps[i], v, s.opts.Zone)
+			if err != nil {
+				return fmt.Errorf("column %s: %w", sp.Columns[i].Name, err)
+			}
+			if b == nil && empty[i] {
+				b = []byte{}
+			}
+			if int64(len(b)) > s.opts.MaxLOBBytes {
+				return fmt.Errorf("column %s: a value of %d bytes exceeds the %d-byte LOB bound", sp.Columns[i].Name, len(b), s.opts.MaxLOBBytes)
+			}
+			out[i] = b
+		}
+		n++
+		return fn(out)
+	})
+	if err != nil {
+		return n, fmt.Errorf("read %s: %w", scope, err)
+	}
+	return n, nil
+}
+
+// Close returns the reader's connection to the pool.
+func (r *Reader) Close() error { return r.conn.Close() }
