@@ -207,11 +207,12 @@ func (s *Spec) from(b *binder, asOf, sample bool) string {
 		}
 		return ""
 	}
-	out := QuoteOracle(s.Owner) + "." + QuoteOracle(s.Table) + snap()
+	// Oracle's order: table, sample clause, flashback clause, alias.
+	out := QuoteOracle(s.Owner) + "." + QuoteOracle(s.Table)
 	if sample && s.SamplePercent > 0 {
 		out += " SAMPLE (" + strconv.FormatFloat(s.SamplePercent, 'f', -1, 64) + ")"
 	}
-	out += " t"
+	out += snap() + " t"
 	if s.Via != nil {
 		out += "\n  JOIN " + QuoteOracle(s.Owner) + "." + QuoteOracle(s.Via.Parent) + snap() + " p ON p." +
 			QuoteOracle(s.Via.ParentOn) + " = t." + QuoteOracle(s.Via.On)

@@ -297,22 +297,6 @@ func fracPattern(n int) string {
 	return "." + strings.Repeat("f", n)
 }
 
-// IntRange returns the signed range of an integer target type and whether
-// mysqlType is one.
-func IntRange(mysqlType string) (lo, hi string, ok bool) {
-	switch mysqlType {
-	case "TINYINT":
-		return "-128", "127", true
-	case "SMALLINT":
-		return "-32768", "32767", true
-	case "INT":
-		return "-2147483648", "2147483647", true
-	case "BIGINT":
-		return "-9223372036854775808", "9223372036854775807", true
-	}
-	return "", "", false
-}
-
 // TypeFromDictionary builds a Type from the ALL_TAB_COLUMNS columns DATA_TYPE,
 // DATA_LENGTH, DATA_PRECISION, DATA_SCALE (negative when NULL), CHAR_LENGTH
 // and CHAR_USED.

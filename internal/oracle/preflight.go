@@ -1,0 +1,466 @@
+package oracle
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/cutover/cutover/internal/catalog"
+)
+
+// Target is a MySQL column a source column is copied into, as
+// information_schema.COLUMNS describes it. When the target table does not
+// exist yet, TargetFor derives one from the mapping.
+type Target struct {
+	Type          string // COLUMN_TYPE, e.g. "int(11)", "varchar(100)", "decimal(65,30)"
+	NotNull       bool
+	AutoIncrement bool
+}
+
+// TargetFor is the target the mapping would create for t.
+func TargetFor(t Type) Target { return Target{Type: strings.ToLower(Map(t, "").MySQL)} }
+
+// targetShape parses a COLUMN_TYPE into its base name and numbers.
+func targetShape(typ string) (base string, args []int, unsigned bool) {
+	typ = strings.ToLower(strings.TrimSpace(typ))
+	unsigned = strings.Contains(typ, "unsigned")
+	base = typ
+	if i := strings.IndexAny(typ, "( "); i >= 0 {
+		base = typ[:i]
+	}
+	if i := strings.Index(typ, "("); i >= 0 {
+		if j := strings.Index(typ[i:], ")"); j > 0 {
+			for _, a := range strings.Split(typ[i+1:i+j], ",") {
+				if n, err := strconv.Atoi(strings.TrimSpace(a)); err == nil {
+					args = append(args, n)
+				}
+			}
+		}
+	}
+	return base, args, unsigned
+}
+
+// intRange is the range of an integer target, and whether typ is one.
+func intRange(typ string) (lo, hi string, ok bool) {
+	base, _, unsigned := targetShape(typ)
+	bits := map[string]uint{"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}[base]
+	if bits == 0 {
+		return "", "", false
+	}
+	one := big.NewInt(1)
+	if unsigned {
+		hiv := new(big.Int).Sub(new(big.Int).Lsh(one, bits), one)
+		return "0", hiv.String(), true
+	}
+	hiv := new(big.Int).Sub(new(big.Int).Lsh(one, bits-1), one)
+	lov := new(big.Int).Neg(new(big.Int).Lsh(one, bits-1))
+	return lov.String(), hiv.String(), true
+}
+
+// maxChars is the character capacity of a string target, 0 when unbounded
+// for preflight purposes (LONGTEXT) or not a string.
+func maxChars(typ string) int {
+	base, args, _ := targetShape(typ)
+	switch base {
+	case "varchar", "char":
+		if len(args) > 0 {
+			return args[0]
+		}
+	case "tinytext":
+		return 255 / 4
+	case "text":
+		return 65535 / 4
+	case "mediumtext":
+		return 16777215 / 4
+	}
+	return 0
+}
+
+// CheckKind names one preflight measurement.
+type CheckKind string
+
+// Preflight checks, each a few aggregates in one scan of the table.
+const (
+	CheckNumberDigits CheckKind = "number-digits" // real digits and scale of a NUMBER vs a DECIMAL target
+	CheckIntRange     CheckKind = "int-range"     // values beyond an integer target, fractions, auto-increment headroom
+	CheckSubsecond    CheckKind = "sub-microsecond"
+	CheckTZOffset     CheckKind = "tz-offset"
+	CheckDateRange    CheckKind = "date-range"
+	CheckFloatSpecial CheckKind = "nan-infinity"
+	CheckNotNull      CheckKind = "null-for-not-null"
+	CheckLength       CheckKind = "string-length"
+	CheckLOBSize      CheckKind = "lob-size"
+)
+
+// Check is one measurement of one column against its target.
+type Check struct {
+	Kind   CheckKind
+	Column Col
+	Target Target
+	// Limit is the bound the check compares with: characters for
+	// string-length, bytes for lob-size, fraction digits for sub-microsecond.
+	Limit int64
+}
+
+// PlanChecks chooses the checks for a table's columns. targets maps column
+// names to their MySQL columns (missing: TargetFor); maxPacket is the target's
+// max_allowed_packet (0: skip LOB sizes).
+func PlanChecks(cols []Col, targets map[string]Target, maxPacket int64) []Check {
+	var out []Check
+	for _, c := range cols {
+		tg, ok := targets[c.Name]
+		if !ok {
+			tg = TargetFor(c.Type)
+		}
+		add := func(k CheckKind, limit int64) { out = append(out, Check{Kind: k, Column: c, Target: tg, Limit: limit}) }
+		m := Map(c.Type, "")
+		base, args, _ := targetShape(tg.Type)
+		switch m.Conv {
+		case ConvDecimal:
+			if _, _, isInt := intRange(tg.Type); isInt {
+				add(CheckIntRange, 0)
+			} else if base == "decimal" || base == "numeric" {
+				add(CheckNumberDigits, 0)
+			}
+		case ConvFloat32, ConvFloat64:
+			add(CheckFloatSpecial, 0)
+		case ConvDate, ConvTimestamp, ConvTimestampTZ:
+			add(CheckDateRange, 0)
+			fsp := 0
+			if len(args) > 0 {
+				fsp = args[0]
+			}
+			if m.Conv != ConvDate && c.Type.Frac > fsp {
+				add(CheckSubsecond, int64(fsp))
+			}
+			if c.Type.Name == "TIMESTAMP WITH TIME ZONE" {
+				add(CheckTZOffset, 0)
+			}
+		case ConvText:
+			if c.Type.Name == "LONG" {
+				break // LONG takes no SQL function: nothing to measure
+			}
+			limit := maxChars(tg.Type)
+			srcMax := c.Type.Length
+			if m.Text {
+				srcMax = 1 << 30
+			}
+			if limit > 0 && srcMax > limit {
+				add(CheckLength, int64(limit))
+			}
+			if m.Text && maxPacket > 0 {
+				add(CheckLOBSize, maxPacket)
+			}
+		case ConvBytes:
+			if m.Blob && maxPacket > 0 && c.Type.Name != "LONG RAW" {
+				add(CheckLOBSize, maxPacket)
+			}
+		}
+		if tg.NotNull {
+			add(CheckNotNull, 0)
+		}
+	}
+	return out
+}
+
+// exprs are the aggregates a check adds to the scan.
+func (ck Check) exprs() []string {
+	c := ck.Column.ref("t")
+	switch ck.Kind {
+	case CheckNumberDigits:
+		p, s := 65, 30
+		if _, args, _ := targetShape(ck.Target.Type); len(args) == 2 {
+			p, s = args[0], args[1]
+		} else if len(args) == 1 {
+			p, s = args[0], 0
+		}
+		return []string{
+			fmt.Sprintf("COUNT(CASE WHEN ABS(%s) >= 1E%d OR ROUND(%s, %d) <> %s THEN 1 END)", c, p-s, c, s, c),
+			fmt.Sprintf("MAX(CASE WHEN ABS(%s) >= 1E35 THEN 99 ELSE LENGTH(TO_CHAR(TRUNC(ABS(%s)), 'TM9')) END)", c, c),
+			fmt.Sprintf("MAX(CASE WHEN %s = TRUNC(%s) THEN 0 WHEN ABS(%s - TRUNC(%s)) < 1E-60 THEN 99 ELSE LENGTH(TO_CHAR(ABS(%s - TRUNC(%s)), 'TM9')) - 1 END)", c, c, c, c, c, c),
+		}
+	case CheckIntRange:
+		lo, hi, _ := intRange(ck.Target.Type)
+		return []string{
+			fmt.Sprintf("COUNT(CASE WHEN %s < %s OR %s > %s THEN 1 END)", c, lo, c, hi),
+			fmt.Sprintf("COUNT(CASE WHEN %s <> TRUNC(%s) THEN 1 END)", c, c),
+			fmt.Sprintf("TO_CHAR(MIN(%s), 'TM9')", c),
+			fmt.Sprintf("TO_CHAR(MAX(%s), 'TM9')", c),
+		}
+	case CheckSubsecond:
+		scale := "1" + strings.Repeat("0", int(ck.Limit))
+		sec := fmt.Sprintf("EXTRACT(SECOND FROM %s) * %s", c, scale)
+		return []string{
+			fmt.Sprintf("COUNT(CASE WHEN %s <> TRUNC(%s) THEN 1 END)", sec, sec),
+			fmt.Sprintf("MIN(CASE WHEN %s <> TRUNC(%s) THEN TO_CHAR(%s, 'YYYY-MM-DD HH24:MI:SS.FF9') END)", sec, sec, c),
+		}
+	case CheckTZOffset:
+		return []string{
+			fmt.Sprintf("COUNT(CASE WHEN EXTRACT(TIMEZONE_HOUR FROM %s) <> 0 OR EXTRACT(TIMEZONE_MINUTE FROM %s) <> 0 THEN 1 END)", c, c),
+			fmt.Sprintf("COUNT(DISTINCT TO_CHAR(%s, 'TZH:TZM'))", c),
+			fmt.Sprintf("MAX(TO_CHAR(%s, 'TZH:TZM'))", c),
+		}
+	case CheckDateRange:
+		return []string{
+			fmt.Sprintf("COUNT(CASE WHEN %s < DATE '0001-01-01' THEN 1 END)", c),
+			fmt.Sprintf("COUNT(CASE WHEN %s < DATE '1000-01-01' THEN 1 END)", c),
+			fmt.Sprintf("TO_CHAR(MIN(%s), 'SYYYY-MM-DD HH24:MI:SS')", c),
+		}
+	case CheckFloatSpecial:
+		return []string{fmt.Sprintf("COUNT(CASE WHEN %s IS NAN OR %s IS INFINITE THEN 1 END)", c, c)}
+	case CheckNotNull:
+		return []string{fmt.Sprintf("COUNT(CASE WHEN %s IS NULL THEN 1 END)", c)}
+	case CheckLength:
+		l := lengthExpr(ck.Column)
+		return []string{
+			fmt.Sprintf("COUNT(CASE WHEN %s > %d THEN 1 END)", l, ck.Limit),
+			fmt.Sprintf("MAX(%s)", l),
+		}
+	case CheckLOBSize:
+		l := lengthExpr(ck.Column)
+		per := int64(1)
+		if ck.Column.Type.Name != "BLOB" && ck.Column.Type.Name != "LONG RAW" {
+			per = 4 // worst case utf8mb4 bytes per character
+		}
+		return []string{
+			fmt.Sprintf("COUNT(CASE WHEN %s > %d THEN 1 END)", l, ck.Limit),
+			fmt.Sprintf("COUNT(CASE WHEN %s * %d > %d THEN 1 END)", l, per, ck.Limit),
+			fmt.Sprintf("MAX(%s)", l),
+		}
+	}
+	return nil
+}
+
+func lengthExpr(c Col) string {
+	switch c.Type.Name {
+	case "CLOB", "NCLOB", "BLOB":
+		return "DBMS_LOB.GETLENGTH(" + c.ref("t") + ")"
+	case "XMLTYPE", "JSON":
+		return "DBMS_LOB.GETLENGTH(" + c.selectExpr("t") + ")"
+	}
+	return "LENGTHC(" + c.ref("t") + ")"
+}
+
+// PreflightQuery measures every check of one table in a single scan, of a
+// SAMPLE(p) when samplePercent is above 0, AS OF s.SCN when it is set.
+// The first column is the number of rows scanned.
+func PreflightQuery(s Spec, checks []Check, samplePercent float64) (Query, error) {
+	if err := s.validate(); err != nil {
+		return Query{}, err
+	}
+	for _, ck := range checks {
+		if err := validName(ck.Column.Name); err != nil {
+			return Query{}, err
+		}
+	}
+	s.Via, s.SamplePercent = nil, samplePercent
+	b := &binder{}
+	sel := []string{"COUNT(*)"}
+	for _, ck := range checks {
+		sel = append(sel, ck.exprs()...)
+	}
+	from := s.from(b, true, true)
+	return Query{SQL: "SELECT " + strings.Join(sel, ",\n       ") + "\nFROM " + from, Args: b.args}, nil
+}
+
+// Interpret turns one PreflightQuery row (as text, "" for NULL) into
+// findings. scanned is the first column; sampled says whether counts are
+// from a sample.
+func Interpret(table string, checks []Check, row []string, sampled bool) ([]Finding, error) {
+	want := 1
+	for _, ck := range checks {
+		want += len(ck.exprs())
+	}
+	if len(row) != want {
+		return nil, fmt.Errorf("preflight row has %d values, want %d", len(row), want)
+	}
+	n := func(s string) int64 {
+		v, _ := strconv.ParseInt(s, 10, 64)
+		return v
+	}
+	note := ""
+	if sampled {
+		note = " (in the sample)"
+	}
+	var out []Finding
+	i := 1
+	for _, ck := range checks {
+		vals := row[i : i+len(ck.exprs())]
+		i += len(ck.exprs())
+		col := ck.Column.Name
+		f := func(sev Severity, rows int64, example, format string, args ...any) {
+			out = append(out, Finding{Severity: sev, Table: table, Column: col, Check: string(ck.Kind),
+				Message: fmt.Sprintf(format, args...) + note, Rows: rows, Example: example})
+		}
+		switch ck.Kind {
+		case CheckNumberDigits:
+			bad, ints, scale := n(vals[0]), n(vals[1]), n(vals[2])
+			if vals[1] == "" {
+				continue // no values
+			}
+			fit := fmt.Sprintf("DECIMAL(%d,%d)", min(max(ints+scale, 1), 65), min(scale, 30))
+			if ints >= 99 || scale >= 99 {
+				fit = "no DECIMAL (values beyond 1E35 or with more than 60 fraction digits)"
+			}
+			if bad > 0 {
+				f(Blocking, bad, "", "%d values do not fit %s: up to %d integer and %d fraction digits seen; smallest exact type: %s", bad, ck.Target.Type, ints, scale, fit)
+			} else if ck.Column.Type.Name == "NUMBER" && !ck.Column.Type.HasPrecision {
+				f(Info, 0, "", "bare NUMBER holds up to %d integer and %d fraction digits: %s would be exact", ints, scale, fit)
+			}
+		case CheckIntRange:
+			beyond, frac, lo, hi := n(vals[0]), n(vals[1]), vals[2], vals[3]
+			if beyond > 0 {
+				f(Blocking, beyond, hi, "%d values outside %s (min %s, max %s)", beyond, ck.Target.Type, lo, hi)
+			}
+			if frac > 0 {
+				f(Blocking, frac, "", "%d values have a fraction an integer column would lose", frac)
+			}
+			if ck.Target.AutoIncrement && hi != "" {
+				_, top, _ := intRange(ck.Target.Type)
+				used := ratio(hi, top)
+				sev := Info
+				if used >= 0.5 {
+					sev = Warning
+				}
+				f(sev, 0, hi, "auto-increment headroom: the largest value %s uses %.1f%% of %s", hi, used*100, ck.Target.Type)
+			}
+		case CheckSubsecond:
+			if c := n(vals[0]); c > 0 {
+				f(Warning, c, vals[1], "%d values have digits beyond %d fraction digits; they are truncated", c, ck.Limit)
+			}
+		case CheckTZOffset:
+			if c := n(vals[0]); c > 0 {
+				f(Warning, c, vals[2], "%d values carry a non-UTC offset (%s distinct offsets); they are stored in UTC and the offset is lost", c, vals[1])
+			}
+		case CheckDateRange:
+			if c := n(vals[0]); c > 0 {
+				f(Blocking, c, vals[2], "%d dates before year 1 (BC) have no MySQL form", c)
+			} else if c := n(vals[1]); c > 0 {
+				f(Warning, c, vals[2], "%d dates before year 1000 are outside DATETIME's documented range", c)
+			}
+		case CheckFloatSpecial:
+			if c := n(vals[0]); c > 0 {
+				f(Blocking, c, "", "%d NaN or infinite values have no MySQL form", c)
+			}
+		case CheckNotNull:
+			if c := n(vals[0]); c > 0 {
+				extra := ""
+				if Map(ck.Column.Type, "").Kind == catalog.KindString {
+					extra = "; Oracle stores '' as NULL: list the column in NullAsEmpty to write '' instead"
+				}
+				f(Blocking, c, "", "%d NULLs bound for a NOT NULL target column%s", c, extra)
+			}
+		case CheckLength:
+			if c := n(vals[0]); c > 0 {
+				f(Blocking, c, vals[1], "%d values are longer than %s (%d characters); the longest has %s", c, ck.Target.Type, ck.Limit, vals[1])
+			}
+		case CheckLOBSize:
+			if c := n(vals[0]); c > 0 {
+				f(Blocking, c, vals[2], "%d values are larger than max_allowed_packet (%d bytes); the largest is %s", c, ck.Limit, vals[2])
+			} else if c := n(vals[1]); c > 0 {
+				f(Warning, c, vals[2], "%d values may exceed max_allowed_packet (%d bytes) once encoded as UTF-8", c, ck.Limit)
+			}
+		}
+	}
+	return out, nil
+}
+
+func ratio(a, b string) float64 {
+	x, ok1 := new(big.Float).SetString(a)
+	y, ok2 := new(big.Float).SetString(b)
+	if !ok1 || !ok2 || y.Sign() == 0 {
+		return 0
+	}
+	r, _ := new(big.Float).Quo(x, y).Float64()
+	return r
+}
+
+// PreflightOptions tune Source.Preflight.
+type PreflightOptions struct {
+	// SamplePercent scans a SAMPLE(p) instead of the whole table when above 0.
+	SamplePercent float64
+	// MaxAllowedPacket is the target's max_allowed_packet (0: skip LOB sizes).
+	MaxAllowedPacket int64
+}
+
+// Preflight scans one table for what the mapping would lose, against its
+// target columns (by source column name; missing ones as the mapping would
+// create them). Findings are sorted worst first.
+func (s *Source) Preflight(ctx context.Context, table string, targets map[string]Target, opts PreflightOptions) ([]Finding, error) {
+	m, err := s.meta(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	var cols []Col
+	for _, c := range m.info.Columns {
+		cols = append(cols, Col{Name: c.Name, Type: m.types[c.Name]})
+	}
+	var unsupported []Finding
+	for _, c := range cols {
+		if mp := Map(c.Type, ""); mp.Unsupported() {
+			unsupported = append(unsupported, Finding{Severity: Warning, Table: m.info.Name, Column: c.Name, Check: "unsupported", Message: mp.Comment})
+		}
+	}
+	checks := PlanChecks(cols, targets, opts.MaxAllowedPacket)
+	if len(checks) == 0 {
+		return unsupported, nil
+	}
+	q, err := PreflightQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn}, checks, opts.SamplePercent)
+	if err != nil {
+		return nil, fmt.Errorf("preflight %s: %w", table, err)
+	}
+	var row []string
+	err = s.query(ctx, q, func(vals []any) error {
+		row = make([]string, len(vals))
+		for i, v := range vals {
+			if v != nil {
+				t, err := textValue(v)
+				if err != nil {
+					return err
+				}
+				row[i] = t
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("preflight %s: %w", table, err)
+	}
+	fs, err := Interpret(m.info.Name, checks, row, opts.SamplePercent > 0)
+	if err != nil {
+		return nil, fmt.Errorf("preflight %s: %w", table, err)
+	}
+	fs = append(fs, unsupported...)
+	sortFindings(fs)
+	return fs, nil
+}
+
+// FormatFindings renders findings as an aligned table for the terminal.
+func FormatFindings(fs []Finding) string {
+	head := []string{"SEVERITY", "TABLE", "COLUMN", "CHECK", "ROWS", "EXAMPLE", "MESSAGE"}
+	rows := [][]string{head}
+	for _, f := range fs {
+		r := ""
+		if f.Rows > 0 {
+			r = strconv.FormatInt(f.Rows, 10)
+		}
+		ex, _ := truncRunes(strings.ReplaceAll(f.Example, "\n", " "), 32)
+		rows = append(rows, []string{f.Severity.String(), f.Table, f.Column, f.Check, r, ex, f.Message})
+	}
+	width := make([]int, len(head))
+	for _, r := range rows {
+		for i, c := range r[:len(r)-1] {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, c := range r[:len(r)-1] {
+			b.WriteString(c + strings.Repeat(" ", width[i]-len([]rune(c))+2))
+		}
+		b.WriteString(r[len(r)-1] + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,123 @@
+package oracle
+
+import (
+	"strings"
+	"testing"
+)
+
+func preflightCols() []Col {
+	return []Col{
+		{Name: "RISK_SCORE", Type: Type{Name: "NUMBER"}},
+		{Name: "MERCHANT_ID", Type: num(12, 0)},
+		{Name: "AUTHORIZED_AT", Type: Type{Name: "TIMESTAMP", Frac: 9}},
+		{Name: "CAPTURED_AT", Type: Type{Name: "TIMESTAMP WITH TIME ZONE", Frac: 6}},
+		{Name: "FX_RATE", Type: Type{Name: "BINARY_DOUBLE"}},
+		{Name: "EMAIL", Type: Type{Name: "VARCHAR2", Length: 320}},
+		{Name: "LOGO", Type: Type{Name: "BLOB"}},
+		{Name: "NOTES", Type: Type{Name: "CLOB"}},
+	}
+}
+
+func preflightTargets() map[string]Target {
+	return map[string]Target{
+		"MERCHANT_ID": {Type: "int(11)", NotNull: true, AutoIncrement: true},
+		"EMAIL":       {Type: "varchar(255)", NotNull: true},
+	}
+}
+
+func TestPreflightQueryGolden(t *testing.T) {
+	checks := PlanChecks(preflightCols(), preflightTargets(), 64<<20)
+	var b strings.Builder
+	for _, ck := range checks {
+		b.WriteString("-- check " + string(ck.Kind) + " " + ck.Column.Name + " -> " + ck.Target.Type + "\n")
+	}
+	q, err := PreflightQuery(Spec{Owner: "PAY", Table: "MERCHANTS", SCN: 99}, checks, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("-- full scan at the snapshot\n" + formatQuery(q) + "\n")
+	q, err = PreflightQuery(Spec{Owner: "PAY", Table: "MERCHANTS"}, checks[:2], 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("-- sampled\n" + formatQuery(q))
+	golden(t, "preflight.sql", b.String())
+}
+
+func TestPlanChecks(t *testing.T) {
+	got := map[string]bool{}
+	for _, ck := range PlanChecks(preflightCols(), preflightTargets(), 64<<20) {
+		got[string(ck.Kind)+" "+ck.Column.Name] = true
+	}
+	for _, want := range []string{
+		"number-digits RISK_SCORE", "int-range MERCHANT_ID", "null-for-not-null MERCHANT_ID",
+		"sub-microsecond AUTHORIZED_AT", "date-range AUTHORIZED_AT", "tz-offset CAPTURED_AT",
+		"nan-infinity FX_RATE", "string-length EMAIL", "null-for-not-null EMAIL", "lob-size LOGO", "lob-size NOTES",
+	} {
+		if !got[want] {
+			t.Errorf("no %s check", want)
+		}
+	}
+	if got["sub-microsecond CAPTURED_AT"] {
+		t.Error("TIMESTAMP(6) WITH TIME ZONE fits DATETIME(6): no sub-microsecond check")
+	}
+}
+
+func TestInterpret(t *testing.T) {
+	col := func(name string, typ Type) Col { return Col{Name: name, Type: typ} }
+	cases := []struct {
+		name  string
+		check Check
+		vals  []string
+		sev   Severity
+		rows  int64
+		none  bool
+	}{
+		{"bare number fits", Check{Kind: CheckNumberDigits, Column: col("N", Type{Name: "NUMBER"}), Target: Target{Type: "decimal(65,30)"}}, []string{"0", "7", "2"}, Info, 0, false},
+		{"bare number too wide", Check{Kind: CheckNumberDigits, Column: col("N", Type{Name: "NUMBER"}), Target: Target{Type: "decimal(65,30)"}}, []string{"3", "99", "2"}, Blocking, 3, false},
+		{"decimal scale lost", Check{Kind: CheckNumberDigits, Column: col("N", num(38, 35)), Target: Target{Type: "decimal(33,30)"}}, []string{"12", "1", "34"}, Blocking, 12, false},
+		{"int out of range", Check{Kind: CheckIntRange, Column: col("I", num(12, 0)), Target: Target{Type: "int(11)"}}, []string{"2", "0", "1", "99999999999"}, Blocking, 2, false},
+		{"int fraction", Check{Kind: CheckIntRange, Column: col("I", Type{Name: "NUMBER"}), Target: Target{Type: "bigint(20)"}}, []string{"0", "5", "1", "10"}, Blocking, 5, false},
+		{"auto-increment headroom", Check{Kind: CheckIntRange, Column: col("I", num(12, 0)), Target: Target{Type: "int(11)", AutoIncrement: true}}, []string{"0", "0", "1", "2000000000"}, Warning, 0, false},
+		{"auto-increment plenty", Check{Kind: CheckIntRange, Column: col("I", num(12, 0)), Target: Target{Type: "bigint", AutoIncrement: true}}, []string{"0", "0", "1", "2000000000"}, Info, 0, false},
+		{"sub-microsecond", Check{Kind: CheckSubsecond, Column: col("T", Type{Name: "TIMESTAMP", Frac: 9}), Limit: 6}, []string{"4", "2024-01-01 00:00:00.123456789"}, Warning, 4, false},
+		{"tz offsets", Check{Kind: CheckTZOffset, Column: col("T", Type{Name: "TIMESTAMP WITH TIME ZONE", Frac: 6})}, []string{"10", "3", "+05:30"}, Warning, 10, false},
+		{"tz all utc", Check{Kind: CheckTZOffset, Column: col("T", Type{Name: "TIMESTAMP WITH TIME ZONE", Frac: 6})}, []string{"0", "1", "+00:00"}, 0, 0, true},
+		{"bc dates", Check{Kind: CheckDateRange, Column: col("D", Type{Name: "DATE"})}, []string{"1", "1", "-0044-03-15 00:00:00"}, Blocking, 1, false},
+		{"early dates", Check{Kind: CheckDateRange, Column: col("D", Type{Name: "DATE"})}, []string{"0", "2", " 0999-01-01 00:00:00"}, Warning, 2, false},
+		{"nan", Check{Kind: CheckFloatSpecial, Column: col("F", Type{Name: "BINARY_DOUBLE"})}, []string{"1"}, Blocking, 1, false},
+		{"nulls for not null", Check{Kind: CheckNotNull, Column: col("S", Type{Name: "VARCHAR2", Length: 10})}, []string{"7"}, Blocking, 7, false},
+		{"too long", Check{Kind: CheckLength, Column: col("S", Type{Name: "VARCHAR2", Length: 320}), Target: Target{Type: "varchar(255)"}, Limit: 255}, []string{"2", "300"}, Blocking, 2, false},
+		{"lob too large", Check{Kind: CheckLOBSize, Column: col("B", Type{Name: "BLOB"}), Limit: 1024}, []string{"1", "1", "5000"}, Blocking, 1, false},
+		{"clob may exceed", Check{Kind: CheckLOBSize, Column: col("C", Type{Name: "CLOB"}), Limit: 1024}, []string{"0", "3", "900"}, Warning, 3, false},
+		{"clean", Check{Kind: CheckNotNull, Column: col("S", Type{Name: "VARCHAR2", Length: 10})}, []string{"0"}, 0, 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fs, err := Interpret("T", []Check{c.check}, append([]string{"100"}, c.vals...), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.none {
+				if len(fs) != 0 {
+					t.Fatalf("got %v, want no finding", fs)
+				}
+				return
+			}
+			if len(fs) != 1 || fs[0].Severity != c.sev || fs[0].Rows != c.rows {
+				t.Fatalf("got %+v, want one %v finding of %d rows", fs, c.sev, c.rows)
+			}
+		})
+	}
+	if _, err := Interpret("T", []Check{{Kind: CheckNotNull}}, []string{"1"}, false); err == nil {
+		t.Fatal("a short row was accepted")
+	}
+}
+
+func TestFormatFindings(t *testing.T) {
+	out := FormatFindings([]Finding{{Severity: Blocking, Table: "T", Column: "C", Check: "lob-size", Rows: 3, Example: "5000", Message: "too big"}})
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "SEVERITY") || !strings.Contains(lines[1], "blocking") || !strings.HasSuffix(lines[1], "too big") {
+		t.Fatalf("table:\n%s", out)
+	}
+}
