@@ -117,6 +117,13 @@ func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
 			PRIMARY KEY (run_id, id),
 			KEY state_order (run_id, state, id)
 		) ENGINE=InnoDB`,
+		`CREATE TABLE IF NOT EXISTS ` + l.t("tables") + ` (
+			run_id BIGINT NOT NULL,
+			tbl VARCHAR(64) NOT NULL,
+			was_empty TINYINT NOT NULL,
+			checked_at DATETIME(6) NOT NULL,
+			PRIMARY KEY (run_id, tbl)
+		) ENGINE=InnoDB`,
 		`CREATE TABLE IF NOT EXISTS ` + l.t("processes") + ` (
 			owner VARCHAR(64) NOT NULL PRIMARY KEY,
 			run_id BIGINT NOT NULL,
@@ -270,7 +277,8 @@ func scanBatch(s scanner) (*Batch, error) {
 // Claim takes the next batch in plan order that is pending, or claimed under a
 // lease that has expired, and leases it to owner. A batch that has used up
 // maxAttempts is marked failed instead. It returns nil when nothing is
-// claimable now, with the number of batches not yet done or failed.
+// claimable now, with the number of open batches held by other owners (or
+// pending): when it is zero, there is nothing left for this owner to wait for.
 func (l *Ledger) Claim(ctx context.Context, runID int64, owner string, worker int, lease time.Duration, maxAttempts int) (*Batch, int, error) {
 	for {
 		b, open, retry, err := l.claimOnce(ctx, runID, owner, worker, lease, maxAttempts)
@@ -291,7 +299,10 @@ func (l *Ledger) claimOnce(ctx context.Context, runID int64, owner string, worke
 	b, err := scanBatch(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		var open int
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.t("batches")+" WHERE run_id = ? AND state IN (0, 1)", runID).Scan(&open); err != nil {
+		// Batches this owner holds are finished or released by its own
+		// workers; only batches held elsewhere are worth waiting for.
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.t("batches")+
+			" WHERE run_id = ? AND (state = 0 OR (state = 1 AND NOT (owner <=> ?)))", runID, owner).Scan(&open); err != nil {
 			return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
 		}
 		return nil, open, false, nil
@@ -421,4 +432,32 @@ func (s timeScanner) parse(text string) error {
 	}
 	*s.dst = t
 	return nil
+}
+
+// TargetEmpty returns, per source table of the run, whether its target table
+// was empty when the run first started copying. check is called for tables
+// not yet recorded; the first process to record a table wins, so every
+// process of a run sees the same answer. While a run that started on an empty
+// table goes on, rows of a batch that is not done cannot be in the target (a
+// batch's rows commit with its done mark), so such batches need no delete.
+func (l *Ledger) TargetEmpty(ctx context.Context, runID int64, tables []string, check func(table string) (bool, error)) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, t := range tables {
+		var empty bool
+		err := l.db.QueryRowContext(ctx, "SELECT was_empty FROM "+l.t("tables")+" WHERE run_id = ? AND tbl = ?", runID, t).Scan(&empty)
+		if errors.Is(err, sql.ErrNoRows) {
+			if empty, err = check(t); err != nil {
+				return nil, err
+			}
+			if _, err := l.db.ExecContext(ctx, "INSERT IGNORE INTO "+l.t("tables")+" (run_id, tbl, was_empty, checked_at) VALUES (?, ?, ?, NOW(6))", runID, t, empty); err != nil {
+				return nil, fmt.Errorf("record target state of %s: %w", t, err)
+			}
+			err = l.db.QueryRowContext(ctx, "SELECT was_empty FROM "+l.t("tables")+" WHERE run_id = ? AND tbl = ?", runID, t).Scan(&empty)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read target state of %s: %w", t, err)
+		}
+		out[t] = empty
+	}
+	return out, nil
 }

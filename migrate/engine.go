@@ -66,6 +66,9 @@ type Options struct {
 	Log       *slog.Logger
 	// Tables are the run's tables by source name.
 	Tables map[string]*catalog.Table
+	// CleanStart marks tables whose target was empty when the run started:
+	// their batches skip the delete of old rows, which cannot exist.
+	CleanStart map[string]bool
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -292,8 +295,10 @@ func (e *Engine) tryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 		return 0, err
 	}
 	defer tx.Rollback()
-	if _, err := wr.Delete(ctx, tx, scope); err != nil {
-		return 0, fmt.Errorf("batch %d: %w", b.ID, err)
+	if !e.opt.CleanStart[b.Table] {
+		if _, err := wr.Delete(ctx, tx, scope); err != nil {
+			return 0, fmt.Errorf("batch %d: %w", b.ID, err)
+		}
 	}
 	var read int64
 	loaded, err := wr.Load(ctx, tx, scope.Table, func(emit func(row [][]byte) error) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -26,8 +27,12 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	retryFailed := fs.Bool("retry-failed", false, "give failed batches fresh attempts (after fixing their cause)")
 	grace := fs.Duration("grace", 0, "on a stop signal, how long in-flight batches may finish before they are cancelled (default run.grace)")
 	workers := fs.Int("workers", 0, "override run.workers")
+	verbose := fs.Bool("v", false, "log every batch")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *verbose {
+		a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {
@@ -81,7 +86,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		return usagef("the config changed since run %d was planned (%s): rerun with --replan to plan again (batches already done are copied again)",
 			runRec.ID, runRec.CreatedAt.Format(time.RFC3339))
 	default:
-		a.log.Info("resuming", "run", runRec.ID, "plan", runRec.PlanFP)
+		a.log.Info("continuing the stored plan", "run", runRec.ID, "plan", runRec.PlanFP)
 	}
 	if *retryFailed {
 		n, err := s.ledger.ResetFailed(ctx, runRec.ID)
@@ -121,9 +126,20 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if err != nil {
 		return err
 	}
+	names := make([]string, len(s.res.Tables))
+	for i, t := range s.res.Tables {
+		names[i] = t.Name
+	}
+	tables := migrate.TableMap(s.res.Tables)
+	clean, err := s.ledger.TargetEmpty(ctx, runRec.ID, names, func(name string) (bool, error) {
+		return s.ep.tgt.IsEmpty(ctx, tables[name].Target)
+	})
+	if err != nil {
+		return err
+	}
 	eng := migrate.New(s.ep.src, s.ep.tgt, s.ledger, migrate.Options{
 		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
-		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: migrate.TableMap(s.res.Tables),
+		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
 	})
 
 	// Soft stop on the first signal, hard stop after the grace period or on

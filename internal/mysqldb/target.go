@@ -20,6 +20,19 @@ import (
 
 var _ migrate.Target = (*DB)(nil)
 
+// IsEmpty reports whether table has no rows.
+func (d *DB) IsEmpty(ctx context.Context, table string) (bool, error) {
+	var one int
+	err := d.db.QueryRowContext(ctx, "SELECT 1 FROM "+qualified(d.Schema, table)+" LIMIT 1").Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look into target table %s: %w", table, err)
+	}
+	return false, nil
+}
+
 // Writer returns a per-worker writer that owns one target connection.
 func (d *DB) Writer(ctx context.Context, log *slog.Logger) (migrate.Writer, error) {
 	var b [8]byte
