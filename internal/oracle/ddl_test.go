@@ -97,6 +97,8 @@ func TestConvertDDLReportsEveryLoss(t *testing.T) {
 		{"AUDIT_LOG", "ACTOR", "default"},
 		{"AUDIT_LOG", "ACTION", "row-size"},
 		{"AGENTS", "NOTES", "default"},
+		{"SETTLEMENTS", "SETTLED_ON", "default"},
+		{"SETTLEMENTS", "", "constraint"},
 		{"", "", "unsupported"},
 	}
 	for _, w := range want {
@@ -151,8 +153,8 @@ func TestConvertDDLLoadsIntoMariaDB(t *testing.T) {
 	if err := db.QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", name).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 5 {
-		t.Fatalf("%d tables created, want 5", n)
+	if n != 6 {
+		t.Fatalf("%d tables created, want 6", n)
 	}
 	// The mapping's promises hold in the created table.
 	var typ string

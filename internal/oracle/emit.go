@@ -376,6 +376,18 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 	for _, col := range t.Cols {
 		if col.Identity {
 			autoInc[col.Name] = true
+			col.NotNull = true // Oracle identity columns are NOT NULL
+		}
+	}
+	// Primary key columns are NOT NULL in Oracle; MySQL 8 rejects an explicit
+	// NULL on them.
+	for _, k := range t.Keys {
+		if k.Kind == "PRIMARY" && !k.Disabled {
+			for _, kc := range k.Cols {
+				if col := t.col(kc.Name); col != nil {
+					col.NotNull = true
+				}
+			}
 		}
 	}
 	// Keys first: they decide AUTO_INCREMENT and are needed by mapColumns.
@@ -587,6 +599,15 @@ func (c *ddlConverter) fkSQL(t *ddlTable, tname string, fk *ddlFK) string {
 		name = "CONSTRAINT " + QuoteMySQL(c.ident(t.Name, "constraint", fk.Name)) + " "
 	}
 	s := fmt.Sprintf("ALTER TABLE %s ADD %sFOREIGN KEY (%s) REFERENCES %s (%s)", QuoteMySQL(tname), name, q(fk.Cols), QuoteMySQL(c.ident(ref.Name, "table", ref.Name)), q(refCols))
+	if fk.OnDelete == "SET NULL" {
+		for _, cn := range fk.Cols {
+			if t.col(cn).NotNull {
+				c.find(Warning, t.Name, cn, "constraint", "%s: ON DELETE SET NULL on a NOT NULL column cannot work; created without it (deletes of referenced rows are refused)", label)
+				fk.OnDelete = ""
+				break
+			}
+		}
+	}
 	if fk.OnDelete != "" {
 		s += " ON DELETE " + fk.OnDelete
 	}

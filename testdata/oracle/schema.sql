@@ -177,6 +177,22 @@
   CREATE INDEX "PAY"."AUDIT_LOG_AT_IX" ON "PAY"."AUDIT_LOG" ("LOGGED_AT") 
   TABLESPACE "PAY_IDX" ;
 
+-- Hand-written DDL also appears in real exports: unquoted lower-case names,
+-- constraints added later, comments with quotes and line breaks.
+create table pay.settlements (
+  settlement_id number(18) generated always as identity,
+  merchant_id   number(12,0) not null,
+  settled_on    date default on null sysdate,
+  total         number(18,2) default -1,
+  reference     varchar2(40) default 'it''s \ new',
+  status        varchar2(10) constraint settlements_status_ck check (upper(status) in ('OPEN', 'DONE'))
+);
+alter table pay.settlements add constraint settlements_pk primary key (settlement_id);
+alter table pay.settlements add constraint settlements_ref_uk unique (merchant_id, reference) using index tablespace pay_idx;
+alter table pay.settlements add constraint settlements_merchant_fk foreign key (merchant_id) references pay.merchants on delete set null;
+comment on column pay.settlements.reference is 'Bank''s reference;
+may span lines';
+
   CREATE SEQUENCE  "PAY"."TXN_BATCH_SEQ"  MINVALUE 1 MAXVALUE 9999999999999999999999999999 INCREMENT BY 1 START WITH 1 CACHE 20 NOORDER  NOCYCLE  NOKEEP  NOSCALE  GLOBAL ;
 
   CREATE OR REPLACE EDITIONABLE TRIGGER "PAY"."MERCHANTS_BIU" 
