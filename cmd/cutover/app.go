@@ -166,7 +166,7 @@ func (a *app) open(ctx context.Context, cfg *config.Config, conns int) (*endpoin
 		}
 		e.src, e.mysqlSrc = src, src
 	case "oracle":
-		src, err := openOracle(ctx, cfg, conns)
+		src, err := openOracle(ctx, cfg, conns, 0)
 		if err != nil {
 			return nil, err
 		}

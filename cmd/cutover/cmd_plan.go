@@ -62,6 +62,7 @@ func (s *session) openLedger(ctx context.Context) error {
 type planDoc struct {
 	RunID       int64           `json:"run_id,omitempty"`
 	Fingerprint string          `json:"fingerprint"`
+	SCN         uint64          `json:"scn,omitempty"` // the Oracle snapshot every batch reads
 	Summary     planner.Summary `json:"summary"`
 	Warnings    []string        `json:"warnings"`
 	Batches     []planner.Batch `json:"batches"`
@@ -79,6 +80,7 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 		Summary:     planner.Summarize(sized.Plan, sized.Sizes, s.cfg.Run.Workers),
 		Warnings:    append([]string{}, s.res.Warnings...),
 		Batches:     sized.Plan.Batches,
+		SCN:         snapshotSCN(s.ep.src),
 	}
 	for _, m := range s.res.Missing {
 		doc.Warnings = append(doc.Warnings, fmt.Sprintf("target table %s does not exist yet: `cutover run --create-tables` creates it", m))

@@ -88,6 +88,9 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	default:
 		a.log.Info("continuing the stored plan", "run", runRec.ID, "plan", runRec.PlanFP)
 	}
+	if err := a.pinSnapshot(ctx, s, runRec); err != nil {
+		return err
+	}
 	if *retryFailed {
 		n, err := s.ledger.ResetFailed(ctx, runRec.ID)
 		if err != nil {
@@ -250,8 +253,10 @@ func (a *app) createTables(ctx context.Context, s *session) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.ep.tgt.SQL().ExecContext(ctx, ddl); err != nil {
-			return fmt.Errorf("create target table %s: %w", t.Target, err)
+		for _, stmt := range statements(ddl) {
+			if _, err := s.ep.tgt.SQL().ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("create target table %s: %w", t.Target, err)
+			}
 		}
 		a.log.Info("created target table", "table", t.Target)
 	}

@@ -346,3 +346,51 @@ func TestConfigChangeNeedsReplan(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	requireEqualCopy(t, f)
 }
+
+// TestOracleWithoutClient: this machine has no Oracle client library; the
+// command says so in one line with exit 2, never a stack trace.
+func TestOracleWithoutClient(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("CUTOVER_TEST_ORACLE_DSN") != "" {
+		t.Skip("SKIP: an Oracle client is configured here; the missing-client path cannot be shown")
+	}
+	f := newFixture(t, fixtureOpts{workers: 2, batchRows: 1_000})
+	cfg, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	text := strings.Replace(string(cfg), "  driver: mysql\n  dsn: "+srv.DSN(f.src), "  driver: oracle\n  dsn: scott/tiger@127.0.0.1:1/FREEPDB1", 1)
+	require.NoError(t, os.WriteFile(f.config, []byte(text), 0o600))
+	code, out := runBinaryEnv(t, "LD_LIBRARY_PATH=", "plan", "--config", f.config)
+	require.Equal(t, 2, code, out)
+	msg := strings.TrimSpace(out)
+	require.Contains(t, msg, "Oracle client library not found")
+	require.Contains(t, msg, "LD_LIBRARY_PATH")
+	require.Equal(t, 1, strings.Count(msg, "\n")+1, "one line: %q", msg)
+	require.NotContains(t, msg, "tiger")
+}
+
+// TestSchemaFromOracleDDL converts the realistic Oracle DDL fixture offline
+// and loads the result into the target server as it is.
+func TestSchemaFromOracleDDL(t *testing.T) {
+	t.Parallel()
+	code, out, errs := cutover(t, "schema", "--oracle-ddl", "../../testdata/oracle/schema.sql")
+	require.Equal(t, 0, code, errs)
+	stmts := statements(out)
+	require.NotEmpty(t, stmts)
+	name, _ := srv.NewDatabase(t, "schema")
+	db, err := srv.Open(name)
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.Exec("SET foreign_key_checks = 0")
+	require.NoError(t, err)
+	conn, err := db.Conn(t.Context())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(t.Context(), "SET foreign_key_checks = 0")
+	require.NoError(t, err)
+	for _, s := range stmts {
+		_, err := conn.ExecContext(t.Context(), s)
+		require.NoError(t, err, s)
+	}
+	code, _, errs = cutover(t, "schema", "--oracle-ddl", "no/such/file.sql")
+	require.Equal(t, 2, code, errs)
+}

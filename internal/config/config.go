@@ -39,7 +39,19 @@ type Source struct {
 	DSN    string `yaml:"dsn"`
 	// Schema overrides the database named in the DSN (the owner, for Oracle).
 	Schema string `yaml:"schema"`
+	// Snapshot (Oracle) reads every batch AS OF the SCN taken at plan time;
+	// default true.
+	Snapshot *bool `yaml:"snapshot"`
+	// Sizing (Oracle) is exact (GROUP BY) or sample (SAMPLE(p), scaled up).
+	Sizing        string  `yaml:"sizing"`
+	SamplePercent float64 `yaml:"sample_percent"`
+	// NullAsEmpty (Oracle) lists TABLE.COLUMN whose NULLs are written as ''
+	// (Oracle stores '' as NULL; a NOT NULL target column may want '').
+	NullAsEmpty []string `yaml:"null_as_empty"`
 }
+
+// SnapshotOn reports whether the Oracle source reads from one SCN.
+func (s Source) SnapshotOn() bool { return s.Snapshot == nil || *s.Snapshot }
 
 // Target names the MySQL database rows are written to and where the ledger lives.
 type Target struct {
@@ -255,6 +267,14 @@ func (c *Config) validate() error {
 	case "mysql", "oracle":
 	default:
 		return fmt.Errorf("source.driver %q is not supported (mysql or oracle)", c.Source.Driver)
+	}
+	switch c.Source.Sizing {
+	case "", "exact", "sample":
+	default:
+		return fmt.Errorf("source.sizing %q is not supported (exact or sample)", c.Source.Sizing)
+	}
+	if c.Source.SamplePercent < 0 || c.Source.SamplePercent >= 100 {
+		return fmt.Errorf("source.sample_percent must be above 0 and below 100, not %v", c.Source.SamplePercent)
 	}
 	if strings.TrimSpace(c.Source.DSN) == "" {
 		return errors.New("source.dsn is empty")
