@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,11 +115,13 @@ func (tt *TableTenant) UnmarshalYAML(n *yaml.Node) error {
 
 // Run holds the engine's knobs.
 type Run struct {
-	Workers   int      `yaml:"workers"`
-	BatchRows int64    `yaml:"batch_rows"`
-	Retries   int      `yaml:"retries"`
-	Lease     Duration `yaml:"lease"`
-	Grace     Duration `yaml:"grace"`
+	Workers   int   `yaml:"workers"`
+	BatchRows int64 `yaml:"batch_rows"`
+	// Retries is set from RetriesSet: an explicit 0 means no retries.
+	Retries    int      `yaml:"-"`
+	RetriesSet *int     `yaml:"retries"`
+	Lease      Duration `yaml:"lease"`
+	Grace      Duration `yaml:"grace"`
 }
 
 // Duration is a time.Duration written as "30s" or "5m" in YAML.
@@ -225,8 +228,14 @@ func expand(n *yaml.Node, lookup func(string) (string, bool), path string) error
 		}
 		if out != n.Value {
 			n.Value = out
-			n.Tag = "!!str"
-			n.Style = yaml.DoubleQuotedStyle
+			// A number stays a plain scalar, so `workers: ${W}` works (a string
+			// field still gets the exact text); anything else is pinned as a
+			// string, so a secret like `null`, `yes` or `[x]` stays itself.
+			if _, err := strconv.ParseFloat(out, 64); err == nil {
+				n.Tag, n.Style = "", 0
+			} else {
+				n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
+			}
 		}
 	}
 	return nil
@@ -245,8 +254,9 @@ func (c *Config) defaults() {
 	if c.Run.BatchRows == 0 {
 		c.Run.BatchRows = 50_000
 	}
-	if c.Run.Retries == 0 {
-		c.Run.Retries = 5
+	c.Run.Retries = 5
+	if c.Run.RetriesSet != nil {
+		c.Run.Retries = *c.Run.RetriesSet
 	}
 	if c.Run.Lease.Duration == 0 {
 		c.Run.Lease.Duration = 60 * time.Second
