@@ -111,6 +111,20 @@ func TestEnvExpansion(t *testing.T) {
 		t.Errorf("target.dsn = %q, want %q", c.Target.DSN, secret)
 	}
 
+	t.Run("numeric-looking secrets stay text", func(t *testing.T) {
+		for _, secret := range []string{"0123", "1e5", "-0", "+1", "0x10", "Infinity", "NaN", "1_000", "0o17", ".5", "00", "1.0", "9223372036854775808", "0b1", "1e400"} {
+			doc := strings.Replace(base, `"user:pw@tcp(dst:3306)/app"`, `${DST_DSN}`, 1)
+			doc = strings.Replace(doc, "column: agent_id", "column: agent_id\n  ids: [\"${ID}\"]", 1)
+			c, err := Parse([]byte(doc), env(map[string]string{"DST_DSN": secret, "ID": secret}))
+			if err != nil {
+				t.Errorf("secret %q: %v", secret, err)
+				continue
+			}
+			if c.Target.DSN != secret || len(c.Tenant.IDs) != 1 || c.Tenant.IDs[0] != secret {
+				t.Errorf("secret %q came out as dsn %q, ids %q", secret, c.Target.DSN, c.Tenant.IDs)
+			}
+		}
+	})
 	t.Run("missing variable", func(t *testing.T) {
 		doc := strings.Replace(base, `"user:pw@tcp(dst:3306)/app"`, `"hunter2-literal:${NOT_SET_ANYWHERE}@tcp(dst)/app"`, 1)
 		_, err := Parse([]byte(doc), env(nil))
