@@ -25,7 +25,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	create := fs.Bool("create-tables", false, "create missing target tables from the source definition")
 	replan := fs.Bool("replan", false, "discard the stored plan and plan anew (done batches are copied again)")
 	retryFailed := fs.Bool("retry-failed", false, "give failed batches fresh attempts (after fixing their cause)")
-	grace := fs.Duration("grace", 0, "on a stop signal, how long in-flight batches may finish before they are cancelled (default run.grace)")
+	grace := fs.Duration("grace", -1, "on a stop signal, how long in-flight batches may finish before they are cancelled (default run.grace)")
 	workers := fs.Int("workers", 0, "override run.workers")
 	verbose := fs.Bool("v", false, "log every batch")
 	if err := parse(fs, args); err != nil {
@@ -44,7 +44,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		}
 		cfg.Run.Workers = *workers
 	}
-	if *grace == 0 {
+	if *grace < 0 {
 		*grace = cfg.Run.Grace.Duration
 	}
 	// Each worker holds one source and one target connection; planning and the

@@ -124,8 +124,12 @@ type Run struct {
 	Grace      Duration `yaml:"grace"`
 }
 
-// Duration is a time.Duration written as "30s" or "5m" in YAML.
-type Duration struct{ time.Duration }
+// Duration is a time.Duration written as "30s" or "5m" in YAML. Set tells an
+// explicit 0s from an absent key.
+type Duration struct {
+	time.Duration
+	Set bool
+}
 
 // UnmarshalYAML parses a Go duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
@@ -133,7 +137,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if err != nil {
 		return fmt.Errorf("line %d: %q is not a duration like 30s or 5m", n.Line, n.Value)
 	}
-	d.Duration = v
+	d.Duration, d.Set = v, true
 	return nil
 }
 
@@ -258,10 +262,10 @@ func (c *Config) defaults() {
 	if c.Run.RetriesSet != nil {
 		c.Run.Retries = *c.Run.RetriesSet
 	}
-	if c.Run.Lease.Duration == 0 {
+	if !c.Run.Lease.Set {
 		c.Run.Lease.Duration = 60 * time.Second
 	}
-	if c.Run.Grace.Duration == 0 {
+	if !c.Run.Grace.Set {
 		c.Run.Grace.Duration = 30 * time.Second
 	}
 	for i := range c.Tables {

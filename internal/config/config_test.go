@@ -318,3 +318,24 @@ func TestPlanFingerprint(t *testing.T) {
 		}
 	}
 }
+
+func TestExplicitZeroGrace(t *testing.T) {
+	base := "source: {dsn: a}\ntarget: {dsn: b}\ntenant: {column: t}\ntables: [{name: x}]\n"
+	c, err := Parse([]byte(base+"run: {grace: 0s}\n"), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Run.Grace.Duration != 0 {
+		t.Fatalf("grace: 0s became %s", c.Run.Grace.Duration)
+	}
+	c, err = Parse([]byte(base), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Run.Grace.Duration != 30*time.Second {
+		t.Fatalf("default grace is %s", c.Run.Grace.Duration)
+	}
+	if _, err := Parse([]byte(base+"run: {lease: 0s}\n"), func(string) (string, bool) { return "", false }); err == nil {
+		t.Fatal("lease: 0s was accepted")
+	}
+}
