@@ -394,3 +394,22 @@ func TestSchemaFromOracleDDL(t *testing.T) {
 	code, _, errs = cutover(t, "schema", "--oracle-ddl", "no/such/file.sql")
 	require.Equal(t, 2, code, errs)
 }
+
+// TestInsertFallback: a server that refuses LOAD DATA LOCAL gets multi-row
+// INSERTs, with a warning, and the copy is still exact. Not parallel: it turns
+// local_infile off for the whole server while it runs (parallel tests start
+// only after the sequential ones end).
+func TestInsertFallback(t *testing.T) {
+	f := newFixture(t, fixtureOpts{rows: 6_000, workers: 2, batchRows: 1_000})
+	admin, err := srv.Open("")
+	require.NoError(t, err)
+	defer admin.Close()
+	if _, err := admin.Exec("SET GLOBAL local_infile = 0"); err != nil {
+		t.Skipf("SKIP: cannot turn local_infile off on this server: %v", err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("SET GLOBAL local_infile = 1") })
+	code, out, errs := cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, out+errs)
+	require.Contains(t, errs, "falling back to multi-row INSERT")
+	requireEqualCopy(t, f)
+}

@@ -25,6 +25,7 @@ const (
 	erConnectionKilled  = 1927 // MariaDB: connection was killed
 	erClientLocalFiles  = 3948 // MySQL 8: loading local data is disabled
 	erClientInteraction = 4031 // MySQL 8: disconnected by the server for inactivity
+	erInfileDisabled    = 4166 // MariaDB 10.6+: local infile capability disabled
 )
 
 // IsTransient reports whether err is worth retrying: a lost connection, a lock
@@ -64,5 +65,5 @@ func IsConnectionError(err error) bool {
 
 func isLocalInfileRefused(err error) bool {
 	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == erNotAllowed || me.Number == erClientLocalFiles)
+	return errors.As(err, &me) && (me.Number == erNotAllowed || me.Number == erClientLocalFiles || me.Number == erInfileDisabled)
 }
