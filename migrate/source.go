@@ -28,7 +28,8 @@ type Source interface {
 
 // Reader streams the rows of one batch. It belongs to one worker.
 type Reader interface {
-	// Rows calls fn for each row of scope in key order. Each value is the text
+	// Rows calls fn for each row of scope, in key order except for tables
+	// reached through a parent (Via), whose order is free. Each value is the text
 	// MySQL should receive for the target column (raw bytes for binary columns),
 	// nil for NULL. fn must not keep row or its values after it returns.
 	Rows(ctx context.Context, scope catalog.Scope, fn func(row [][]byte) error) (int64, error)

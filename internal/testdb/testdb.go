@@ -110,7 +110,7 @@ func startLocal(ctx context.Context) (*Server, error) {
 		args = append(args, "--user=root")
 	}
 	args = append(args,
-		"--datadir="+data, "--socket="+sock, "--skip-networking",
+		"--datadir="+data, "--socket="+sock, "--skip-networking", "--tmpdir="+dir,
 		"--pid-file="+filepath.Join(dir, "pid"), "--log-error="+filepath.Join(dir, "error.log"),
 		"--skip-log-bin", "--local-infile=1", "--max-connections=1000",
 		"--innodb-buffer-pool-size=128M", "--innodb-log-file-size=96M",
