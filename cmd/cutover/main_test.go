@@ -70,19 +70,7 @@ target:
 tenant:
   column: agent_id
   ids: [%s]
-tables:
-  - name: currencies
-    key: [code]
-    tenant: none
-  - name: agents
-    key: [agent_id]
-  - name: merchants
-    key: [merchant_id]
-  - name: transactions
-    key: [txn_id]
-    target: txn_history
-    tenant: {via: merchants, on: merchant_id}
-run:
+%srun:
   workers: %d
   batch_rows: %d
   lease: 5s
@@ -120,7 +108,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 		require.NoError(t, err)
 	}
 	f.config = filepath.Join(t.TempDir(), "cutover.yaml")
-	cfg := fmt.Sprintf(configTemplate, srcDSN, tgtDSN, f.ledger, o.ids, o.workers, o.batchRows)
+	cfg := fmt.Sprintf(configTemplate, srcDSN, tgtDSN, f.ledger, o.ids, gen.TablesYAML("txn_history"), o.workers, o.batchRows)
 	require.NoError(t, os.WriteFile(f.config, []byte(cfg), 0o600))
 	return f
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/cutover/cutover/internal/gen"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -243,18 +244,7 @@ target:
   ledger_schema: %s
 tenant:
   column: agent_id
-tables:
-  - name: currencies
-    key: [code]
-    tenant: none
-  - name: agents
-    key: [agent_id]
-  - name: merchants
-    key: [merchant_id]
-  - name: transactions
-    key: [txn_id]
-    tenant: {via: merchants, on: merchant_id}
-run:
+%srun:
   workers: %d
   batch_rows: %d
 `
@@ -283,7 +273,7 @@ func (b *bench) cutoverSetup(ctx context.Context, workers int) (cfgPath string, 
 		os.Remove(cfgPath)
 	}
 	cfgPath = filepath.Join(b.tmp, fmt.Sprintf("cutover-%s.yaml", tgt))
-	cfg := fmt.Sprintf(configTemplate, b.srv.DSN(b.src), b.srv.DSN(tgt), ledger, workers, b.o.batchRows)
+	cfg := fmt.Sprintf(configTemplate, b.srv.DSN(b.src), b.srv.DSN(tgt), ledger, gen.TablesYAML(""), workers, b.o.batchRows)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		cleanup()
 		return "", nil, nil, err

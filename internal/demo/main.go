@@ -31,19 +31,7 @@ target:
 tenant:
   column: agent_id
   ids: []
-tables:
-  - name: currencies      # shared reference data: belongs to no tenant
-    key: [code]
-    tenant: none
-  - name: agents
-    key: [agent_id]
-  - name: merchants
-    key: [merchant_id]
-  - name: transactions
-    key: [txn_id]
-    target: txn_history
-    tenant: {via: merchants, on: merchant_id}
-run:
+%srun:
   workers: %d
   batch_rows: %d
 `
@@ -117,7 +105,7 @@ func demo(ctx context.Context, bin string, rows int64, workers int, batchRows in
 	}
 	defer os.RemoveAll(dir)
 	cfgPath := filepath.Join(dir, "cutover.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(configText, workers, batchRows)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(configText, gen.TablesYAML("txn_history"), workers, batchRows)), 0o600); err != nil {
 		return err
 	}
 	env := append(os.Environ(), "CUTOVER_SOURCE_DSN="+srv.DSN(src), "CUTOVER_TARGET_DSN="+srv.DSN(tgt))

@@ -118,3 +118,25 @@ func insertSQL(t tableID, rows int) string {
 	}
 	return b.String()
 }
+
+// TablesYAML is the `tables:` section of a cutover config for the generated
+// schema, so that tests, the demo and the benchmark describe it once.
+// txnTarget names the target table of transactions ("" keeps the name).
+func TablesYAML(txnTarget string) string {
+	target := ""
+	if txnTarget != "" {
+		target = "    target: " + txnTarget + "\n"
+	}
+	return `tables:
+  - name: currencies      # shared reference data: belongs to no tenant
+    key: [code]
+    tenant: none
+  - name: agents
+    key: [agent_id]
+  - name: merchants
+    key: [merchant_id]
+  - name: transactions
+    key: [txn_id]
+` + target + `    tenant: {via: merchants, on: merchant_id}
+`
+}
