@@ -24,7 +24,9 @@ func BuildPlan(ctx context.Context, src Source, tables []*catalog.Table, tenants
 	specs := make([]planner.TableSpec, len(tables))
 	byName := TableMap(tables)
 	for i, t := range tables {
-		specs[i] = planner.TableSpec{Name: t.Name, Shared: t.Shared}
+		// A ranged table is planned like a shared one: key ranges over the
+		// whole table. Its per-tenant sizes still go to the summary.
+		specs[i] = planner.TableSpec{Name: t.Name, Shared: t.Shared || t.Ranged}
 	}
 	var mu sync.Mutex
 	var sizes []planner.Size
@@ -49,7 +51,8 @@ func BuildPlan(ctx context.Context, src Source, tables []*catalog.Table, tenants
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	splits := planner.Splits(specs, sizes, opt)
+	batchSizes := rangedAsOne(sizes, byName)
+	splits := planner.Splits(specs, batchSizes, opt)
 	bounds := make(map[planner.SplitKey][][]string, len(splits))
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(max(parallel, 1))
@@ -68,9 +71,32 @@ func BuildPlan(ctx context.Context, src Source, tables []*catalog.Table, tenants
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	plan, err := planner.Build(specs, sizes, bounds, opt)
+	plan, err := planner.Build(specs, batchSizes, bounds, opt)
 	if err != nil {
 		return nil, fmt.Errorf("build plan: %w", err)
 	}
 	return &Sized{Sizes: sizes, Plan: plan}, nil
+}
+
+// rangedAsOne sums the per-tenant sizes of each ranged table into one size
+// without a tenant, which is how the planner cuts it: by key over every tenant.
+func rangedAsOne(sizes []planner.Size, tables map[string]*catalog.Table) []planner.Size {
+	out := make([]planner.Size, 0, len(sizes))
+	sums := map[string]int{}
+	for _, s := range sizes {
+		t := tables[s.Table]
+		if t == nil || !t.Ranged {
+			out = append(out, s)
+			continue
+		}
+		i, ok := sums[s.Table]
+		if !ok {
+			i = len(out)
+			sums[s.Table] = i
+			out = append(out, planner.Size{Table: s.Table})
+		}
+		out[i].Rows += s.Rows
+		out[i].Bytes += s.Bytes
+	}
+	return out
 }

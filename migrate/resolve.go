@@ -54,7 +54,7 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 	}
 	for _, tc := range cfg.Tables {
 		info := srcInfo[tc.Name]
-		t := &catalog.Table{Name: tc.Name, Target: tc.TargetName(), Shared: tc.Tenant.None}
+		t := &catalog.Table{Name: tc.Name, Target: tc.TargetName(), Shared: tc.Tenant.None, Ranged: tc.Ranged() && !tc.Tenant.None}
 		for _, c := range info.Columns {
 			if c.Kind == catalog.KindOther {
 				return nil, configErr("column %s of table %s has type %s, which cutover cannot copy losslessly yet", c.Name, tc.Name, c.Type)

@@ -28,8 +28,16 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	grace := fs.Duration("grace", -1, "on a stop signal, how long in-flight batches may finish before they are cancelled (default run.grace)")
 	workers := fs.Int("workers", 0, "override run.workers")
 	verbose := fs.Bool("v", false, "log every batch")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if *verbose {
 		a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -413,3 +413,53 @@ func TestInsertFallback(t *testing.T) {
 	require.Contains(t, errs, "falling back to multi-row INSERT")
 	requireEqualCopy(t, f)
 }
+
+// TestRangeBatching copies the child tables by key ranges of the whole table
+// (batching: range), then proves that a rerun into a target that differs clears
+// each range by key alone: a stale row whose parent is missing in the target is
+// removed, a deleted row comes back.
+func TestRangeBatching(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 30_000, workers: 3, batchRows: 2_000})
+	cfg, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	ranged := strings.NewReplacer(
+		"key: [merchant_id]\n", "key: [merchant_id]\n    batching: range\n",
+		"key: [txn_id]\n", "key: [txn_id]\n    batching: range\n",
+	).Replace(string(cfg))
+	require.NotEqual(t, string(cfg), ranged)
+	require.NoError(t, os.WriteFile(f.config, []byte(ranged), 0o600))
+
+	code, out, errs := cutover(t, "plan", "--config", f.config, "--json")
+	require.Equal(t, 0, code, errs)
+	var doc planDoc
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	var planned int64
+	ranges := 0
+	for _, b := range doc.Batches {
+		require.LessOrEqual(t, b.Rows, int64(2_000), "batch %d", b.ID)
+		planned += b.Rows
+		if b.Table == "transactions" {
+			require.Empty(t, b.Tenants, "batch %d of a ranged table names tenants", b.ID)
+			ranges++
+		}
+	}
+	require.Equal(t, f.stats.TotalRows, planned, "the plan covers every row")
+	require.Greater(t, ranges, 5)
+	require.Equal(t, f.stats.LargestAgent, mustInt(t, doc.Summary.LargestTenant), "tenants are still sized")
+
+	code, _, errs = cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+	requireEqualCopy(t, f)
+
+	var lo, hi uint64
+	require.NoError(t, f.tgtDB.QueryRow("SELECT MIN(txn_id), MAX(txn_id) FROM txn_history").Scan(&lo, &hi))
+	_, err = f.tgtDB.Exec("DELETE FROM txn_history WHERE txn_id = ?", lo)
+	require.NoError(t, err)
+	_, err = f.tgtDB.Exec(`INSERT INTO txn_history (txn_id, merchant_id, amount, currency, status, created_at)
+		VALUES (?, -1, 1.00, 'EUR', 'stale', '2020-01-01')`, hi+1)
+	require.NoError(t, err)
+	code, _, errs = cutover(t, "run", "--config", f.config, "--replan")
+	require.Equal(t, 0, code, errs)
+	requireEqualCopy(t, f)
+}

@@ -46,9 +46,11 @@ type options struct {
 	batchRows int64
 	jsonPath  string
 	profile   bool
-	timeout   time.Duration
-	step      time.Duration
-	workers   []int
+	// tenantBatches adds a run with tenant batching of the child tables.
+	tenantBatches bool
+	timeout       time.Duration
+	step          time.Duration
+	workers       []int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -59,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.rows, "rows", 2_000_000, "rows to generate, all tables together")
 	fs.Int64Var(&o.batchRows, "batch-rows", 50_000, "run.batch_rows of the cutover runs")
 	fs.StringVar(&o.jsonPath, "json", "bench-results.json", "where to write the results as JSON")
+	fs.BoolVar(&o.tenantBatches, "tenant-batches", true, "also run cutover with the child tables batched by tenant (batching: tenant), for comparison")
 	fs.BoolVar(&o.profile, "profile", false, "run cutover once more to attribute CPU time (Go process vs server; perf profile when perf is installed)")
 	fs.DurationVar(&o.timeout, "timeout", 90*time.Minute, "limit for the whole benchmark")
 	fs.DurationVar(&o.step, "step-timeout", 20*time.Minute, "limit for each command and statement")
@@ -122,7 +125,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	methods := []func(context.Context) ([]result, error){b.ceiling, b.mydumper, b.dumpPipe}
 	for _, w := range o.workers {
 		w := w
-		methods = append(methods, func(ctx context.Context) ([]result, error) { return b.cutover(ctx, w) })
+		methods = append(methods, func(ctx context.Context) ([]result, error) { return b.cutover(ctx, w, "range") })
+	}
+	if o.tenantBatches {
+		// The same run with the child tables batched by tenant, the default:
+		// how much key order on both sides is worth.
+		w := o.workers[len(o.workers)-1]
+		methods = append(methods, func(ctx context.Context) ([]result, error) { return b.cutover(ctx, w, "tenant") })
 	}
 	for _, m := range methods {
 		rs, err := m(ctx)

@@ -251,7 +251,7 @@ tenant:
 
 // cutoverSetup makes a fresh target with its tables, a fresh ledger name and a
 // config naming them; cleanup drops both schemas.
-func (b *bench) cutoverSetup(ctx context.Context, workers int) (cfgPath string, db *sql.DB, cleanup func(), err error) {
+func (b *bench) cutoverSetup(ctx context.Context, workers int, batching string) (cfgPath string, db *sql.DB, cleanup func(), err error) {
 	tgt, db, drop, err := b.freshTarget(ctx, "bench_cut", true)
 	if err != nil {
 		return "", nil, nil, err
@@ -273,7 +273,7 @@ func (b *bench) cutoverSetup(ctx context.Context, workers int) (cfgPath string, 
 		os.Remove(cfgPath)
 	}
 	cfgPath = filepath.Join(b.tmp, fmt.Sprintf("cutover-%s.yaml", tgt))
-	cfg := fmt.Sprintf(configTemplate, b.srv.DSN(b.src), b.srv.DSN(tgt), ledger, gen.TablesYAML(""), workers, b.o.batchRows)
+	cfg := fmt.Sprintf(configTemplate, b.srv.DSN(b.src), b.srv.DSN(tgt), ledger, tablesYAML(batching), workers, b.o.batchRows)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		cleanup()
 		return "", nil, nil, err
@@ -281,22 +281,34 @@ func (b *bench) cutoverSetup(ctx context.Context, workers int) (cfgPath string, 
 	return cfgPath, db, cleanup, nil
 }
 
+// tablesYAML is the generated schema's tables, with the tenant tables that
+// have children (merchants, transactions) batched as given: "range" or "tenant".
+func tablesYAML(batching string) string {
+	return strings.NewReplacer(
+		"key: [merchant_id]\n", "key: [merchant_id]\n    batching: "+batching+"\n",
+		"key: [txn_id]\n", "key: [txn_id]\n    batching: "+batching+"\n",
+	).Replace(gen.TablesYAML(""))
+}
+
 // cutover measures `cutover run` with the ledger on, from planning to the end.
-func (b *bench) cutover(ctx context.Context, workers int) ([]result, error) {
+func (b *bench) cutover(ctx context.Context, workers int, batching string, extra ...string) ([]result, error) {
 	method := fmt.Sprintf("cutover run, %d worker", workers)
 	if workers > 1 {
 		method += "s"
 	}
+	if batching != "range" {
+		method += ", " + batching + " batches"
+	}
 	ctx, cancel := context.WithTimeout(ctx, b.o.step)
 	defer cancel()
-	cfgPath, db, cleanup, err := b.cutoverSetup(ctx, workers)
+	cfgPath, db, cleanup, err := b.cutoverSetup(ctx, workers, batching)
 	if err != nil {
 		return []result{notMeasured(method, "no target")}, err
 	}
 	defer cleanup()
 	b.logf("%s", method)
 	srv0 := b.serverCPU()
-	u, err := runOne(ctx, b.o.bin, "run", "--config", cfgPath)
+	u, err := runOne(ctx, b.o.bin, append([]string{"run", "--config", cfgPath}, extra...)...)
 	r := b.measured(method, u, srv0)
 	r.workers = workers
 	if err != nil {

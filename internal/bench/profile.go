@@ -7,12 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
-// profile attributes one cutover run's CPU time. cutover has no CPU profile
-// flag yet, so the split comes from process accounting and, when perf is
-// installed, from a system-wide perf sample of a second run.
+// profile attributes one cutover run's CPU time: the split between the Go
+// process and the server from process accounting, the Go side's top functions
+// from its own CPU profile (--cpuprofile), and, when perf is installed, both
+// sides' top functions from a system-wide perf sample of a second run.
 type profile struct {
 	Workers   int     `json:"workers"`
 	Wall      float64 `json:"wall_s"`
@@ -28,6 +30,7 @@ type profile struct {
 	Valid    string   `json:"valid"`
 	PerfComm []string `json:"perf_by_command,omitempty"`
 	PerfGo   []string `json:"perf_cutover_top,omitempty"`
+	PprofTop []string `json:"pprof_top,omitempty"`
 	PerfSrv  []string `json:"perf_server_top,omitempty"`
 }
 
@@ -35,7 +38,8 @@ func (b *bench) profile(ctx context.Context, workers int, stdout io.Writer) (*pr
 	ctx, cancel := context.WithTimeout(ctx, b.o.step)
 	defer cancel()
 	p := &profile{Workers: workers, NProc: runtime.NumCPU()}
-	r, err := b.cutover(ctx, workers)
+	pprofPath := filepath.Join(b.tmp, "cpu.pprof")
+	r, err := b.cutover(ctx, workers, "range", "--cpuprofile", pprofPath)
 	if err != nil {
 		return nil, err
 	}
@@ -47,17 +51,23 @@ func (b *bench) profile(ctx context.Context, workers int, stdout io.Writer) (*pr
 	if p.ServerCPU >= 0 && p.ClientCPU+p.ServerCPU > 0 {
 		p.GoOfCopy = p.ClientCPU / (p.ClientCPU + p.ServerCPU)
 	}
-	fmt.Fprintf(stdout, "\nprofile: cutover run, %d workers (no CPU profile flag in cutover; process accounting instead), valid: %s\n", workers, p.Valid)
+	fmt.Fprintf(stdout, "\nprofile: cutover run, %d workers, with --cpuprofile, valid: %s\n", workers, p.Valid)
 	fmt.Fprintf(stdout, "  wall %.2fs, Go process CPU %.2fs, server CPU %.2fs, %d CPUs\n", p.Wall, p.ClientCPU, p.ServerCPU, p.NProc)
 	fmt.Fprintf(stdout, "  Go CPU / (wall x nproc) = %.1f%% of the machine\n", 100*p.GoOfMachine)
 	fmt.Fprintf(stdout, "  Go CPU / (Go + server CPU) = %.1f%% of the copy's CPU time (target <= 30%%)\n", 100*p.GoOfCopy)
+
+	p.PprofTop = pprofTop(ctx, b.o.bin, pprofPath, 15)
+	fmt.Fprintln(stdout, "  go tool pprof -top (the Go process's own CPU time):")
+	for _, l := range p.PprofTop {
+		fmt.Fprintln(stdout, "    "+l)
+	}
 
 	perf, err := exec.LookPath("perf")
 	if err != nil {
 		fmt.Fprintln(stdout, "  perf not installed: no per-function breakdown")
 		return p, nil
 	}
-	cfgPath, _, cleanup, err := b.cutoverSetup(ctx, workers)
+	cfgPath, _, cleanup, err := b.cutoverSetup(ctx, workers, "range")
 	if err != nil {
 		return p, err
 	}
@@ -106,4 +116,22 @@ func (b *bench) profile(ctx context.Context, workers int, stdout io.Writer) (*pr
 		fmt.Fprintln(stdout, "    "+l)
 	}
 	return p, nil
+}
+
+// pprofTop is the head of `go tool pprof -top` of a CPU profile of bin: the
+// summary lines and the n functions with the most flat time.
+func pprofTop(ctx context.Context, bin, profile string, n int) []string {
+	cmd, _ := command(ctx, "go", "tool", "pprof", "-top", "-nodecount="+strconv.Itoa(n), bin, profile)
+	out, err := cmd.Output()
+	if err != nil {
+		return []string{"go tool pprof: " + err.Error()}
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if strings.HasPrefix(l, "File:") || strings.HasPrefix(l, "Type:") || strings.HasPrefix(l, "Time:") || strings.HasPrefix(l, "Build ID:") {
+			continue
+		}
+		lines = append(lines, strings.TrimRight(l, " "))
+	}
+	return lines
 }

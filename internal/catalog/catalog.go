@@ -111,6 +111,10 @@ type Table struct {
 	Via        *Via
 	// Shared tables are reference data that belong to no tenant.
 	Shared bool
+	// Ranged tenant tables are batched by key ranges of the whole table, not
+	// by tenant: a scope without tenants then means every row that belongs to
+	// some tenant, read in key order.
+	Ranged bool
 }
 
 // KeyNames returns the key's column names.

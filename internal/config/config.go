@@ -72,7 +72,20 @@ type Table struct {
 	Key    []string    `yaml:"key"`
 	Target string      `yaml:"target"`
 	Tenant TableTenant `yaml:"tenant"`
+	// Batching is how a tenant table is cut into batches: "tenant" (the
+	// default: whole tenants packed together, giant tenants split by key) or
+	// "range" (key ranges of the whole table, every tenant's rows in key order).
+	Batching string `yaml:"batching"`
 }
+
+// Batching values of a table.
+const (
+	BatchingTenant = "tenant"
+	BatchingRange  = "range"
+)
+
+// Ranged reports whether the table is batched by key ranges of the whole table.
+func (t Table) Ranged() bool { return t.Batching == BatchingRange }
 
 // TargetName is the table's name in the target.
 func (t Table) TargetName() string {
@@ -340,6 +353,15 @@ func (c *Config) validate() error {
 			if err := checkIdent(fmt.Sprintf("%s.key[%d]", where, j), k); err != nil {
 				return err
 			}
+		}
+		switch t.Batching {
+		case "", BatchingTenant:
+		case BatchingRange:
+			if len(c.Tenant.IDs) > 0 {
+				return fmt.Errorf("%s: batching: range copies every tenant's rows of %s, so it cannot be used with tenant.ids", where, t.Name)
+			}
+		default:
+			return fmt.Errorf("%s: batching %q is not supported (tenant or range)", where, t.Batching)
 		}
 		switch {
 		case t.Tenant.None:

@@ -223,6 +223,9 @@ func TestParseErrors(t *testing.T) {
 		{"lease not a duration", table("run:\n  lease: soon\n"), "duration"},
 		{"grace negative", table("run:\n  grace: -1s\n"), "run.grace"},
 		{"workers not a number", table("run:\n  workers: many\n"), "line"},
+		{"unknown batching", strings.Replace(base, "- name: agents", "- name: agents\n    batching: fast", 1), `batching "fast"`},
+		{"range batching with tenant ids", strings.Replace(strings.Replace(base, "- name: agents", "- name: agents\n    batching: range", 1),
+			"column: agent_id", "column: agent_id\n  ids: [\"1\"]", 1), "tenant.ids"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -108,6 +108,30 @@ func (w *where) tenantIn(col string, k catalog.Kind, ids []string) error {
 	return nil
 }
 
+// tenantOf restricts to the tenants, or without tenants to the rows that
+// belong to some tenant: a row with a NULL tenant is in no batch.
+func (w *where) tenantOf(col string, k catalog.Kind, ids []string) error {
+	if len(ids) == 0 {
+		w.add(col + " IS NOT NULL")
+		return nil
+	}
+	return w.tenantIn(col, k, ids)
+}
+
+// keyRangeSQL is the WHERE clause of a scope's key range alone, on unaliased
+// columns: how a ranged table's batch is cleared in the target, whatever
+// tenant its old rows had.
+func keyRangeSQL(s catalog.Scope) (string, []any, error) {
+	var w where
+	if err := w.keyBound("", s.Table.Key, s.Lo, true); err != nil {
+		return "", nil, err
+	}
+	if err := w.keyBound("", s.Table.Key, s.Hi, false); err != nil {
+		return "", nil, err
+	}
+	return w.String(), w.args, nil
+}
+
 // keyBound adds the lexicographic comparison of the key tuple with a bound:
 // lower (key >= b) or upper (key < b).
 func (w *where) keyBound(alias string, key []catalog.Column, b []string, lower bool) error {
@@ -176,11 +200,11 @@ func scopeSQL(schema string, s catalog.Scope, useTarget bool) (string, []any, er
 			parent = t.Via.Target
 		}
 		from += " JOIN " + qualified(schema, parent) + " AS p ON c." + Quote(t.Via.On) + " = p." + Quote(t.Via.ParentOn)
-		if err := w.tenantIn("p."+Quote(t.TenantColumn), t.TenantKind, s.Tenants); err != nil {
+		if err := w.tenantOf("p."+Quote(t.TenantColumn), t.TenantKind, s.Tenants); err != nil {
 			return "", nil, err
 		}
 	default:
-		if err := w.tenantIn("c."+Quote(t.TenantColumn), t.TenantKind, s.Tenants); err != nil {
+		if err := w.tenantOf("c."+Quote(t.TenantColumn), t.TenantKind, s.Tenants); err != nil {
 			return "", nil, err
 		}
 	}

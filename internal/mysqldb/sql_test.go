@@ -21,6 +21,21 @@ var (
 	colOdd = catalog.Column{Name: "we`ird", Kind: catalog.KindInt}
 )
 
+func TestKeyRangeSQL(t *testing.T) {
+	two := &catalog.Table{Name: "t", Target: "tt", Key: []catalog.Column{colA, colB}, TenantColumn: "tenant_id", Ranged: true}
+	sql, args, err := keyRangeSQL(catalog.Scope{Table: two, Lo: []string{"1", "a"}, Hi: []string{"5", "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := " WHERE (`a` > ? OR `a` = ? AND `b` >= ?) AND (`a` < ? OR `a` = ? AND `b` < ?)"
+	if sql != want || !reflect.DeepEqual(args, []any{int64(1), int64(1), "a", int64(5), int64(5), "b"}) {
+		t.Errorf("keyRangeSQL = %q %v, want %q", sql, args, want)
+	}
+	if sql, args, err := keyRangeSQL(catalog.Scope{Table: two}); err != nil || sql != "" || args != nil {
+		t.Errorf("unbounded range = %q %v %v, want no clause", sql, args, err)
+	}
+}
+
 func TestScopeSQL(t *testing.T) {
 	one := &catalog.Table{Name: "t", Target: "tt", Key: []catalog.Column{colA}, TenantColumn: "tenant_id", TenantKind: catalog.KindInt}
 	two := &catalog.Table{Name: "t", Target: "tt", Key: []catalog.Column{colA, colB}, TenantColumn: "tenant_id", TenantKind: catalog.KindInt}
@@ -65,6 +80,11 @@ func TestScopeSQL(t *testing.T) {
 		{"via join in the target", catalog.Scope{Table: via, Tenants: []string{"3"}}, true,
 			" FROM `s`.`child_t` AS c JOIN `s`.`parent_t` AS p ON c.`parent_id` = p.`id` WHERE p.`agent` = ?",
 			[]any{int64(3)}},
+		{"every tenant's rows of a ranged table", catalog.Scope{Table: one, Lo: []string{"10"}, Hi: []string{"20"}}, false,
+			" FROM `s`.`t` AS c WHERE c.`tenant_id` IS NOT NULL AND c.`a` >= ? AND c.`a` < ?", []any{int64(10), int64(20)}},
+		{"every tenant's rows of a ranged via table", catalog.Scope{Table: via, Hi: []string{"100"}}, false,
+			" FROM `s`.`child` AS c JOIN `s`.`parent` AS p ON c.`parent_id` = p.`id` WHERE p.`agent` IS NOT NULL AND c.`a` < ?",
+			[]any{int64(100)}},
 		{"shared", catalog.Scope{Table: shared}, false, " FROM `s`.`ref` AS c", nil},
 		{"shared in the target with range", catalog.Scope{Table: shared, Lo: []string{"5"}, Hi: []string{"9"}}, true,
 			" FROM `s`.`ref_t` AS c WHERE c.`a` >= ? AND c.`a` < ?", []any{int64(5), int64(9)}},

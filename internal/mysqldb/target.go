@@ -86,12 +86,25 @@ func (w *writer) Reset() {
 }
 
 func (w *writer) Delete(ctx context.Context, tx *sql.Tx, s catalog.Scope) (int64, error) {
-	from, args, err := scopeSQL(w.db.Schema, s, true)
-	if err != nil {
-		return 0, err
+	var q string
+	var args []any
+	if s.Table.Ranged && len(s.Tenants) == 0 {
+		// A ranged batch owns its key range in the target: clear it by key
+		// alone, so a row whose parent is not (yet) there is cleared too.
+		cond, a, err := keyRangeSQL(s)
+		if err != nil {
+			return 0, err
+		}
+		q, args = "DELETE FROM "+qualified(w.db.Schema, s.Table.Target)+cond, a
+	} else {
+		from, a, err := scopeSQL(w.db.Schema, s, true)
+		if err != nil {
+			return 0, err
+		}
+		// The multi-table form takes the alias and the via join on MySQL and MariaDB.
+		q, args = "DELETE c"+from, a
 	}
-	// The multi-table form takes the alias and the via join on MySQL and MariaDB.
-	res, err := tx.ExecContext(ctx, "DELETE c"+from, args...)
+	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		w.drop(err)
 		return 0, fmt.Errorf("delete %s in target: %w", s, err)

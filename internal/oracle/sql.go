@@ -229,9 +229,15 @@ func (s *Spec) tenantRef() string {
 
 // tenantFilter restricts to tenants; Oracle takes at most 1000 expressions in
 // one IN list, so longer lists are OR-ed.
+//
+// Without tenants it keeps the rows that belong to some tenant: a row with a
+// NULL tenant is in no batch.
 func (s *Spec) tenantFilter(b *binder, tenants []string) (string, error) {
-	if s.Tenant == nil || len(tenants) == 0 {
+	if s.Tenant == nil {
 		return "", nil
+	}
+	if len(tenants) == 0 {
+		return s.tenantRef() + " IS NOT NULL", nil
 	}
 	var lists []string
 	for start := 0; start < len(tenants); start += 1000 {
@@ -330,9 +336,6 @@ func SizeQuery(s Spec, tenants []string) (Query, error) {
 		return Query{}, err
 	}
 	tr := s.tenantRef()
-	if f == "" {
-		f = tr + " IS NOT NULL"
-	}
 	q := "SELECT " + hint + tr + ", COUNT(*)\nFROM " + from + where([]string{f}) + "\nGROUP BY " + tr
 	return Query{SQL: q, Args: b.args}, nil
 }
@@ -375,12 +378,13 @@ func BoundaryQuery(s Spec, tenant string, step int64) (Query, error) {
 		order = append(order, k.ref("t"))
 	}
 	from := s.from(b, true, false)
-	var f string
+	var ids []string
 	if tenant != "" {
-		var err error
-		if f, err = s.tenantFilter(b, []string{tenant}); err != nil {
-			return Query{}, err
-		}
+		ids = []string{tenant}
+	}
+	f, err := s.tenantFilter(b, ids)
+	if err != nil {
+		return Query{}, err
 	}
 	outer := make([]string, len(key))
 	for i := range key {
