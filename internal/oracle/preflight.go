@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/preflight"
 )
 
 // Target is a MySQL column a source column is copied into, as
@@ -438,29 +439,4 @@ func (s *Source) Preflight(ctx context.Context, table string, targets map[string
 }
 
 // FormatFindings renders findings as an aligned table for the terminal.
-func FormatFindings(fs []Finding) string {
-	head := []string{"SEVERITY", "TABLE", "COLUMN", "CHECK", "ROWS", "EXAMPLE", "MESSAGE"}
-	rows := [][]string{head}
-	for _, f := range fs {
-		r := ""
-		if f.Rows > 0 {
-			r = strconv.FormatInt(f.Rows, 10)
-		}
-		ex, _ := truncRunes(strings.ReplaceAll(f.Example, "\n", " "), 32)
-		rows = append(rows, []string{f.Severity.String(), f.Table, f.Column, f.Check, r, ex, f.Message})
-	}
-	width := make([]int, len(head))
-	for _, r := range rows {
-		for i, c := range r[:len(r)-1] {
-			width[i] = max(width[i], len([]rune(c)))
-		}
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		for i, c := range r[:len(r)-1] {
-			b.WriteString(c + strings.Repeat(" ", width[i]-len([]rune(c))+2))
-		}
-		b.WriteString(r[len(r)-1] + "\n")
-	}
-	return b.String()
-}
+func FormatFindings(fs []Finding) string { return preflight.Format(fs) }

@@ -71,14 +71,14 @@ type tableMeta struct {
 }
 
 // col resolves a configured column name against the dictionary: exactly,
-// then upper-cased (unquoted Oracle names are upper case).
+// else ignoring case when one column matches (unquoted Oracle names are
+// upper case, MySQL configs usually lower case).
 func (m *tableMeta) col(name string) (Col, error) {
-	for _, n := range []string{name, strings.ToUpper(name)} {
-		if t, ok := m.types[n]; ok {
-			return Col{Name: n, Type: t}, nil
-		}
+	n, err := catalog.MatchName(name, m.info.ColumnNames())
+	if err != nil {
+		return Col{}, fmt.Errorf("column of %s: %w", m.info.Name, err)
 	}
-	return Col{}, fmt.Errorf("column %s of %s: %w", name, m.info.Name, catalog.ErrNotFound)
+	return Col{Name: n, Type: m.types[n]}, nil
 }
 
 // Open connects with a godror DSN ("user/pass@host:1521/service" or a
@@ -231,13 +231,14 @@ func (s *Source) meta(ctx context.Context, table string) (*tableMeta, error) {
 }
 
 func (s *Source) describe(ctx context.Context, table string) (*tableMeta, error) {
-	var name string
+	name, err := s.tableName(ctx, table)
+	if err != nil {
+		return nil, err
+	}
 	var numRows, avgLen sql.NullInt64
-	err := s.db.QueryRowContext(ctx,
-		`SELECT table_name, num_rows, avg_row_len FROM all_tables
-		 WHERE owner = :1 AND table_name IN (:2, :3)
-		 ORDER BY CASE WHEN table_name = :4 THEN 0 ELSE 1 END`,
-		s.owner, table, strings.ToUpper(table), table).Scan(&name, &numRows, &avgLen)
+	err = s.db.QueryRowContext(ctx,
+		`SELECT num_rows, avg_row_len FROM all_tables WHERE owner = :1 AND table_name = :2`,
+		s.owner, name).Scan(&numRows, &avgLen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("table %s.%s: %w", s.owner, table, catalog.ErrNotFound)
 	}
@@ -286,6 +287,33 @@ func (s *Source) describe(ctx context.Context, table string) (*tableMeta, error)
 		m.info.Bytes = seg.Int64
 	}
 	return m, nil
+}
+
+// tableName resolves a configured table name against the dictionary as
+// catalog.MatchName does: exactly, else the one table equal ignoring case.
+func (s *Source) tableName(ctx context.Context, table string) (string, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT table_name FROM all_tables WHERE owner = :1 AND UPPER(table_name) = UPPER(:2)`, s.owner, table)
+	if err != nil {
+		return "", fmt.Errorf("describe %s: %w", table, err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return "", fmt.Errorf("describe %s: %w", table, err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("describe %s: %w", table, err)
+	}
+	name, err := catalog.MatchName(table, names)
+	if err != nil {
+		return "", fmt.Errorf("table %s.%s: %w", s.owner, table, err)
+	}
+	return name, nil
 }
 
 func (s *Source) describeKeys(ctx context.Context, m *tableMeta) error {

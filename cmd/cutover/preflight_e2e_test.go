@@ -1,0 +1,157 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// preflightConfig writes a config for src and tgt naming tables.
+func preflightConfig(t *testing.T, srcDSN, tgtDSN, ledger, tables string) string {
+	t.Helper()
+	cfg := fmt.Sprintf("source:\n  driver: mysql\n  dsn: %s\ntarget:\n  dsn: %s\n  ledger_schema: %s\ntenant:\n  column: agent_id\ntables:\n%s", srcDSN, tgtDSN, ledger, tables)
+	path := filepath.Join(t.TempDir(), "cutover.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
+	return path
+}
+
+// TestPreflightMySQLFindsEachProblem seeds one problem per MySQL check in a
+// source and a pre-created target, runs the built binary, and expects each
+// to be found, exit 2 with a one-line summary, and nothing written.
+func TestPreflightMySQLFindsEachProblem(t *testing.T) {
+	t.Parallel()
+	src, srcDSN := srv.NewDatabase(t, "psrc")
+	tgt, tgtDSN := srv.NewDatabase(t, "ptgt")
+	srcDB, err := srv.Open(src)
+	require.NoError(t, err)
+	defer srcDB.Close()
+	tgtDB, err := srv.Open(tgt)
+	require.NoError(t, err)
+	defer tgtDB.Close()
+	for _, q := range []string{
+		// accounts: no index on agent_id on either side; every other column
+		// narrower or stricter in the target.
+		`CREATE TABLE accounts (id INT AUTO_INCREMENT PRIMARY KEY, agent_id INT NOT NULL,
+			score DECIMAL(12,4), qty BIGINT, name VARCHAR(40), note VARCHAR(20) NULL,
+			raw VARBINARY(20), code VARBINARY(10), fine VARCHAR(40))`,
+		`INSERT INTO accounts (agent_id, score, qty, name, note, raw, code, fine) VALUES
+			(1, 1.5, 7, 'short', 'x', 'ok', 'ab', 'fine'),
+			(1, 12345.678, 3000000000, 'a name much longer than ten', NULL, X'C328', 'abcdef', 'fine'),
+			(2, 2.25, 8, 'ok', 'y', X'EDA080', 'cd', 'fine')`,
+		`CREATE TABLE flags (id INT PRIMARY KEY, agent_id INT NOT NULL, b BIT(8), KEY (agent_id))`,
+		`INSERT INTO flags VALUES (1, 1, b'1')`,
+		`CREATE TABLE nokey (a INT, agent_id INT, KEY (agent_id))`,
+		`INSERT INTO nokey VALUES (1, 1)`,
+	} {
+		_, err := srcDB.Exec(q)
+		require.NoError(t, err, q)
+	}
+	for _, q := range []string{
+		`CREATE TABLE accounts (id INT AUTO_INCREMENT PRIMARY KEY, agent_id INT NOT NULL,
+			score DECIMAL(6,2), qty INT, name VARCHAR(10), note VARCHAR(20) NOT NULL,
+			raw VARCHAR(20) CHARACTER SET utf8mb4, code VARBINARY(4), fine VARCHAR(40)) AUTO_INCREMENT = 2000000000`,
+		`CREATE TABLE flags (id INT PRIMARY KEY, agent_id INT NOT NULL, KEY (agent_id))`,
+	} {
+		_, err := tgtDB.Exec(q)
+		require.NoError(t, err, q)
+	}
+	ledger := "pledger_" + src[len(src)-6:]
+	cfg := preflightConfig(t, srcDSN, tgtDSN, ledger,
+		"  - name: accounts\n  - name: flags\n  - name: nokey\n")
+	tablesBefore := countTables(t, tgtDB, tgt)
+
+	code, out := runBinaryEnv(t, "CUTOVER_UNUSED=1", "preflight", "--config", cfg, "--json")
+	require.Equal(t, 2, code, out)
+	jsonPart, lastLine := splitLastLine(out)
+	require.Contains(t, lastLine, "preflight: ")
+	require.Contains(t, lastLine, "blocking")
+	require.NotContains(t, out, "goroutine")
+	var rep preflightReport
+	require.NoError(t, json.Unmarshal([]byte(jsonPart), &rep), out)
+
+	type where struct{ table, column, check, severity string }
+	got := map[where]int64{}
+	for _, f := range rep.Findings {
+		got[where{f.Table, f.Column, f.Check, f.Severity.String()}] = f.Rows
+	}
+	want := map[where]int64{
+		{"accounts", "score", "decimal-fit", "blocking"}:      1,
+		{"accounts", "qty", "int-range", "blocking"}:          1,
+		{"accounts", "name", "string-length", "blocking"}:     1,
+		{"accounts", "note", "null-for-not-null", "blocking"}: 1,
+		{"accounts", "raw", "invalid-utf8mb4", "blocking"}:    2, // C3 28 and an encoded surrogate
+		{"accounts", "code", "binary-length", "blocking"}:     1,
+		{"accounts", "id", "auto-increment", "warning"}:       0,
+		{"accounts", "agent_id", "tenant-index", "warning"}:   0,
+		{"flags", "b", "unsupported-type", "blocking"}:        0,
+		{"flags", "b", "missing-column", "blocking"}:          0,
+		{"nokey", "", "no-key", "blocking"}:                   0,
+		{"nokey", "", "missing-table", "info"}:                0,
+	}
+	for w, rows := range want {
+		n, ok := got[w]
+		require.True(t, ok, "no %+v finding in\n%s", w, out)
+		require.Equal(t, rows, n, "rows of %+v", w)
+	}
+	for w := range got {
+		require.NotEqual(t, "fine", w.column, "a column that fits has a finding: %+v", w)
+	}
+	require.Equal(t, rep.Blocking, countSeverity(rep, "blocking"))
+
+	// The table form names the same problems; nothing was written anywhere.
+	code, out = runBinaryEnv(t, "CUTOVER_UNUSED=1", "preflight", "--config", cfg)
+	require.Equal(t, 2, code, out)
+	require.Contains(t, out, "SEVERITY")
+	require.Contains(t, out, "invalid-utf8mb4")
+	require.Equal(t, tablesBefore, countTables(t, tgtDB, tgt))
+	var n int
+	require.NoError(t, tgtDB.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", ledger).Scan(&n))
+	require.Zero(t, n, "preflight created the ledger")
+	require.NoError(t, tgtDB.QueryRow("SELECT COUNT(*) FROM accounts").Scan(&n))
+	require.Zero(t, n, "preflight wrote rows")
+}
+
+// TestPreflightCleanExitsZero: a generated dataset copied into tables the
+// run would create has warnings at most, so preflight exits 0.
+func TestPreflightCleanExitsZero(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 2_000, workers: 2, batchRows: 1_000})
+	code, out, errs := cutover(t, "preflight", "--config", f.config)
+	require.Equal(t, 0, code, out+errs)
+	require.Contains(t, out, "no blocking findings")
+	require.NotContains(t, out, "\nblocking")
+}
+
+func countTables(t *testing.T, db *sql.DB, schema string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", schema).Scan(&n))
+	return n
+}
+
+// splitLastLine splits combined output into what precedes the last line and
+// the last line.
+func splitLastLine(out string) (string, string) {
+	out = strings.TrimRight(out, "\n")
+	i := strings.LastIndex(out, "\n")
+	if i < 0 {
+		return "", out
+	}
+	return out[:i], out[i+1:]
+}
+
+func countSeverity(rep preflightReport, sev string) int {
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Severity.String() == sev {
+			n++
+		}
+	}
+	return n
+}
