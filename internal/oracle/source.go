@@ -410,7 +410,7 @@ func (s *Source) spec(ctx context.Context, t *catalog.Table) (Spec, *tableMeta, 
 	if err != nil {
 		return Spec{}, nil, err
 	}
-	sp := Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Parallel: s.opts.Parallel}
+	sp := Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Parallel: s.opts.Parallel, LOBBound: s.opts.MaxLOBBytes}
 	for _, c := range t.Columns {
 		col, err := m.col(c.Name)
 		if err != nil {
@@ -672,18 +672,32 @@ func (r *Reader) Rows(ctx context.Context, scope catalog.Scope, fn func(row [][]
 	}
 	defer rows.Close()
 	out := make([][]byte, len(sp.Columns))
+	lobs := sp.lobCols()
 	var n int64
 	err = scanAll(rows, s.scn, func(vals []any) error {
-		for i, v := range vals {
+		// Errors name the column and the row's key: the batch fails, and the
+		// DBA needs to find the value.
+		for j, i := range lobs {
+			l, err := lobLength(vals[len(sp.Columns)+j])
+			if err != nil {
+				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals), err)
+			}
+			if l > s.opts.MaxLOBBytes {
+				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals),
+					&LOBTooLargeError{Length: l, Unit: sp.Columns[i].lobUnit(), Bound: s.opts.MaxLOBBytes})
+			}
+		}
+		for i, v := range vals[:len(sp.Columns)] {
 			b, err := Convert(maps[i], v, s.opts.Zone)
 			if err != nil {
-				return fmt.Errorf("column %s: %w", sp.Columns[i].Name, err)
+				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals), err)
 			}
 			if b == nil && empty[i] {
 				b = []byte{}
 			}
 			if int64(len(b)) > s.opts.MaxLOBBytes {
-				return fmt.Errorf("column %s: a value of %d bytes exceeds the %d-byte LOB bound", sp.Columns[i].Name, len(b), s.opts.MaxLOBBytes)
+				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals),
+					&LOBTooLargeError{Length: int64(len(b)), Unit: "bytes", Bound: s.opts.MaxLOBBytes})
 			}
 			out[i] = b
 		}
