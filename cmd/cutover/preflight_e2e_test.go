@@ -155,3 +155,37 @@ func countSeverity(rep preflightReport, sev string) int {
 	}
 	return n
 }
+
+// TestNameCaseEndToEnd copies an upper-case source table (as Oracle names
+// them) into the lower-case target table of the same name: resolution
+// matches names ignoring case, preflight and run agree, and the rows arrive.
+func TestNameCaseEndToEnd(t *testing.T) {
+	t.Parallel()
+	src, srcDSN := srv.NewDatabase(t, "csrc")
+	tgt, tgtDSN := srv.NewDatabase(t, "ctgt")
+	srcDB, err := srv.Open(src)
+	require.NoError(t, err)
+	defer srcDB.Close()
+	tgtDB, err := srv.Open(tgt)
+	require.NoError(t, err)
+	defer tgtDB.Close()
+	_, err = srcDB.Exec("CREATE TABLE MERCHANTS (MERCHANT_ID INT PRIMARY KEY, AGENT_ID INT NOT NULL, LEGAL_NAME VARCHAR(20), KEY (AGENT_ID))")
+	require.NoError(t, err)
+	_, err = srcDB.Exec("INSERT INTO MERCHANTS SELECT seq, seq % 7, CONCAT('m\\t', seq) FROM seq_1_to_500")
+	require.NoError(t, err)
+	_, err = tgtDB.Exec("CREATE TABLE merchants (merchant_id INT PRIMARY KEY, agent_id INT NOT NULL, legal_name VARCHAR(20), KEY (agent_id))")
+	require.NoError(t, err)
+	cfg := preflightConfig(t, srcDSN, tgtDSN, "cledger_"+src[len(src)-6:], "  - name: MERCHANTS\n")
+	t.Cleanup(func() { _, _ = tgtDB.Exec("DROP DATABASE IF EXISTS cledger_" + src[len(src)-6:]) })
+
+	code, out, errs := cutover(t, "preflight", "--config", cfg)
+	require.Equal(t, 0, code, out+errs)
+	code, out, errs = cutover(t, "run", "--config", cfg)
+	require.Equal(t, 0, code, out+errs)
+	sh, sn := tableHash(t, srcDB, "MERCHANTS", "MERCHANT_ID")
+	th, tn := tableHash(t, tgtDB, "merchants", "merchant_id")
+	require.Equal(t, int64(500), sn)
+	require.Equal(t, sn, tn)
+	require.Equal(t, sh, th)
+	require.Equal(t, checksumTable(t, srcDB, "MERCHANTS"), checksumTable(t, tgtDB, "merchants"))
+}

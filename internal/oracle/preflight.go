@@ -530,7 +530,8 @@ func (s *Source) Preflight(ctx context.Context, table string, targets map[string
 }
 
 // nullAsEmptyTargets drops NOT NULL from the text targets of columns listed
-// in null_as_empty: their NULLs are written as ”, which such a column takes.
+// in null_as_empty: their NULLs are written as empty strings, which such a
+// column takes.
 func (s *Source) nullAsEmptyTargets(table string, cols []Col, targets map[string]Target) map[string]Target {
 	out := make(map[string]Target, len(targets))
 	for k, v := range targets {
