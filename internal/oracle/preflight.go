@@ -383,9 +383,9 @@ func Interpret(table string, checks []Check, row []string, sampled bool) ([]Find
 			}
 		case CheckLOBSize:
 			if c := n(vals[0]); c > 0 {
-				f(Blocking, c, vals[2], "%d values are larger than max_allowed_packet (%d bytes); the largest is %s", c, ck.Limit, vals[2])
+				f(Warning, c, vals[2], "%d values are larger than the target's max_allowed_packet (%d bytes); the largest is %s: LOAD DATA LOCAL takes them, the INSERT fallback (local_infile off) cannot", c, ck.Limit, vals[2])
 			} else if c := n(vals[1]); c > 0 {
-				f(Warning, c, vals[2], "%d values may exceed max_allowed_packet (%d bytes) once encoded as UTF-8", c, ck.Limit)
+				f(Info, c, vals[2], "%d values may exceed the target's max_allowed_packet (%d bytes) once encoded as UTF-8: LOAD DATA LOCAL takes them, the INSERT fallback (local_infile off) cannot", c, ck.Limit)
 			}
 		}
 	}
