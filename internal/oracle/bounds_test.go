@@ -109,3 +109,17 @@ func TestUTF8Tally(t *testing.T) {
 		t.Fatalf("first NAME finding %+v", fs[0])
 	}
 }
+
+func TestNullAsEmptyTargets(t *testing.T) {
+	s := &Source{opts: Options{NullAsEmpty: map[string]bool{"merchants.email": true, "MERCHANTS.MERCHANT_ID": true}}}
+	got := s.nullAsEmptyTargets("MERCHANTS", preflightCols(), preflightTargets())
+	if got["EMAIL"].NotNull {
+		t.Error("EMAIL is listed (in lower case): its NULLs become '' and NOT NULL takes them")
+	}
+	if !got["MERCHANT_ID"].NotNull {
+		t.Error("MERCHANT_ID is a number: '' does not help it, the NOT NULL check stays")
+	}
+	if !preflightTargets()["EMAIL"].NotNull {
+		t.Error("the caller's map was changed")
+	}
+}

@@ -539,7 +539,7 @@ func (s *Source) nullAsEmptyTargets(table string, cols []Col, targets map[string
 	}
 	for _, c := range cols {
 		tg, ok := out[c.Name]
-		if ok && tg.NotNull && s.opts.NullAsEmpty[table+"."+c.Name] && Map(c.Type, "").Kind == catalog.KindString {
+		if ok && tg.NotNull && s.nullAsEmpty(table, c.Name) && Map(c.Type, "").Kind == catalog.KindString {
 			tg.NotNull = false
 			out[c.Name] = tg
 		}

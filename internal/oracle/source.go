@@ -42,7 +42,7 @@ type Options struct {
 	// Zone is where TIMESTAMP WITH [LOCAL] TIME ZONE values are written
 	// (default UTC).
 	Zone *time.Location
-	// NullAsEmpty lists "TABLE.COLUMN" (dictionary names) whose NULLs are
+	// NullAsEmpty lists "TABLE.COLUMN" (case is ignored) whose NULLs are
 	// written as '': Oracle stores '' as NULL, and a NOT NULL target column
 	// may want '' back.
 	NullAsEmpty map[string]bool
@@ -638,6 +638,20 @@ func (s *Source) Open(ctx context.Context) (migrate.Reader, error) {
 	return &Reader{src: s, conn: conn}, nil
 }
 
+// nullAsEmpty reports whether table.col is listed in NullAsEmpty, ignoring
+// case: the config usually spells names as the MySQL side does.
+func (s *Source) nullAsEmpty(table, col string) bool {
+	if s.opts.NullAsEmpty[table+"."+col] {
+		return true
+	}
+	for k, on := range s.opts.NullAsEmpty {
+		if on && strings.EqualFold(k, table+"."+col) {
+			return true
+		}
+	}
+	return false
+}
+
 // Reader streams batches over one connection; it belongs to one worker.
 type Reader struct {
 	src  *Source
@@ -662,7 +676,7 @@ func (r *Reader) Rows(ctx context.Context, scope catalog.Scope, fn func(row [][]
 		if maps[i].Unsupported() {
 			return 0, fmt.Errorf("read %s: column %s: %s", scope, c.Name, maps[i].Comment)
 		}
-		empty[i] = s.opts.NullAsEmpty[m.info.Name+"."+c.Name]
+		empty[i] = s.nullAsEmpty(m.info.Name, c.Name)
 	}
 	args := append(append([]any{}, q.Args...), godror.NumberAsString(),
 		godror.PrefetchCount(s.opts.PrefetchCount), godror.FetchArraySize(s.opts.FetchArraySize))
