@@ -457,25 +457,28 @@ func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num fun
 }
 
 // planUTF8 counts values bound for a utf8mb4 text column that are not
-// well-formed UTF-8. Bytes of a binary column (or of a text column in
-// another character set) are malformed when converting them to utf8mb4
-// changes them; bytes already labelled utf8 are checked for encoded UTF-16
-// surrogates (ED A0..BF), which MariaDB's utf8mb4 lets through.
+// well-formed UTF-8. Bytes of a binary column go to the target as they are:
+// they are malformed when converting them to utf8mb4 changes them or when
+// they encode a UTF-16 surrogate (ED A0..BF), which MariaDB's conversion lets
+// through. Text labelled utf8 is checked for surrogates only (the server
+// validated the rest). Text in another character set is converted on the way
+// out: it is malformed when the round trip through utf8mb4 changes it.
 func (p *tablePreflight) planUTF8(sc, tc ColumnDef, srcKind catalog.Kind) {
 	c := Quote(sc.Name)
 	raw := fmt.Sprintf("CAST(%s AS BINARY)", c)
-	var conv string
+	// ED is never a continuation byte in UTF-8, so no alignment is needed;
+	// X'ED5BA02DBF5D' is the bytes of the pattern \xED[\xA0-\xBF], matched
+	// bytewise against a binary subject with no backslash escapes to depend
+	// on the session's sql_mode.
+	surrogate := fmt.Sprintf("%s REGEXP X'ED5BA02DBF5D'", raw)
+	var bad string
 	switch {
 	case srcKind == catalog.KindBinary:
-		conv = fmt.Sprintf("CAST(CONVERT(%s USING utf8mb4) AS BINARY)", c)
-	case !isUTF8Charset(sc.Charset):
-		conv = fmt.Sprintf("CAST(CONVERT(CONVERT(%s USING utf8mb4) USING %s) AS BINARY)", c, sc.Charset)
-	}
-	// Two hex digits per byte: a surrogate starts at an even position.
-	surrogate := fmt.Sprintf("HEX(%s) REGEXP '^(..)*ED[AB]'", c)
-	bad := surrogate
-	if conv != "" {
-		bad = fmt.Sprintf("(%s <> %s OR %s)", conv, raw, surrogate)
+		bad = fmt.Sprintf("(CAST(CONVERT(%s USING utf8mb4) AS BINARY) <> %s OR %s)", c, raw, surrogate)
+	case isUTF8Charset(sc.Charset):
+		bad = surrogate
+	default:
+		bad = fmt.Sprintf("CAST(CONVERT(CONVERT(%s USING utf8mb4) USING %s) AS BINARY) <> %s", c, sc.Charset, raw)
 	}
 	p.checks = append(p.checks, scanCheck{
 		exprs: []string{
