@@ -153,7 +153,7 @@ func oraclePreflight(ctx context.Context, src *oracle.Source, tgt *mysqldb.DB, c
 		return nil, err
 	}
 	var out []preflight.Finding
-	targets := map[string]oracle.Target{}
+	var targets map[string]oracle.Target
 	cols, err := tgt.Columns(ctx, target)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
@@ -162,21 +162,7 @@ func oraclePreflight(ctx context.Context, src *oracle.Source, tgt *mysqldb.DB, c
 	case err != nil:
 		return nil, err
 	default:
-		names := make([]string, len(cols))
-		for i, c := range cols {
-			names[i] = c.Name
-		}
-		for _, c := range info.Columns {
-			n, err := catalog.MatchName(c.Name, names)
-			if err != nil {
-				continue // resolution reports missing and ambiguous columns
-			}
-			for _, tcol := range cols {
-				if tcol.Name == n {
-					targets[c.Name] = oracle.Target{Type: tcol.ColumnType, NotNull: !tcol.Nullable, AutoIncrement: tcol.AutoIncrement}
-				}
-			}
-		}
+		targets = oracleTargets(info, cols)
 	}
 	packet, err := tgt.MaxAllowedPacket(ctx)
 	if err != nil {
@@ -187,4 +173,25 @@ func oraclePreflight(ctx context.Context, src *oracle.Source, tgt *mysqldb.DB, c
 		return nil, err
 	}
 	return append(out, fs...), nil
+}
+
+// oracleTargets pairs each Oracle column with its MySQL target column, by
+// name ignoring case (Oracle's are upper case). Columns without a target, or
+// with several, are left out: resolution reports them as config findings.
+func oracleTargets(info *catalog.Info, cols []mysqldb.ColumnDef) map[string]oracle.Target {
+	byName := make(map[string]mysqldb.ColumnDef, len(cols))
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		byName[c.Name], names[i] = c, c.Name
+	}
+	out := map[string]oracle.Target{}
+	for _, c := range info.Columns {
+		n, err := catalog.MatchName(c.Name, names)
+		if err != nil {
+			continue
+		}
+		tc := byName[n]
+		out[c.Name] = oracle.Target{Type: tc.ColumnType, NotNull: !tc.Nullable, AutoIncrement: tc.AutoIncrement}
+	}
+	return out
 }
