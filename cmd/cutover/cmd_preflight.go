@@ -40,6 +40,9 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *sample > 0 && cfg.Source.Driver != "oracle" {
+		return usagef("--sample is for Oracle sources (SAMPLE clause); a MySQL source is scanned whole")
+	}
 	ep, err := a.open(ctx, cfg, 4)
 	if err != nil {
 		return err
@@ -73,8 +76,8 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 }
 
 // preflightFindings runs the source driver's checks on every configured
-// table, then the run's own resolution, whose refusal is reported when the
-// checks did not already explain it.
+// table, then the run's own resolution: its refusal (the first problem it
+// meets) is a finding too, even where a check already explains it.
 func (a *app) preflightFindings(ctx context.Context, cfg *config.Config, ep *endpoints, sample float64) ([]preflight.Finding, error) {
 	var out []preflight.Finding
 	for _, tc := range cfg.Tables {
@@ -95,9 +98,7 @@ func (a *app) preflightFindings(ctx context.Context, cfg *config.Config, ep *end
 	var ce *migrate.ConfigError
 	switch {
 	case errors.As(err, &ce):
-		if preflight.Count(out, preflight.Blocking) == 0 {
-			out = append(out, preflight.Finding{Severity: preflight.Blocking, Check: "config", Message: ce.Msg})
-		}
+		out = append(out, preflight.Finding{Severity: preflight.Blocking, Check: "config", Message: "the run refuses the config: " + ce.Msg})
 	case err != nil:
 		return nil, err
 	case cfg.Source.Driver == "oracle":

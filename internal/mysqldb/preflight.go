@@ -119,8 +119,9 @@ type PreflightTable struct {
 //   - tenant-index: a tenant (or via) column no index leads, on either side;
 //   - missing-column: a source column the target table lacks;
 //   - null-for-not-null: NULLs bound for a NOT NULL target column;
-//   - int-range, decimal-fit, string-length, binary-length: values that do
-//     not fit a target column whose type differs from the source's;
+//   - int-range, decimal-fit, string-length, binary-length, time-fraction,
+//     timestamp-range: values that do not fit a target column whose type
+//     differs from the source's;
 //   - invalid-utf8mb4: bytes bound for a utf8mb4 target text column that are
 //     not well-formed UTF-8 (they change when converted to utf8mb4, or
 //     encode a UTF-16 surrogate, which MariaDB passes through unchanged);
@@ -416,6 +417,9 @@ func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num fun
 			},
 		})
 		return
+	case srcKind == catalog.KindTime && (tc.DataType == "datetime" || tc.DataType == "timestamp" || tc.DataType == "time"):
+		p.planTimeFit(sc, tc, num)
+		return
 	case tc.DataType == "char" || tc.DataType == "varchar":
 		if len(args) == 0 {
 			break
@@ -454,6 +458,44 @@ func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num fun
 		return
 	}
 	p.add(preflight.Info, sc.Name, "type-change", 0, "", "source type %s, target type %s: not measured; strict mode refuses what does not fit", sc.ColumnType, tc.ColumnType)
+}
+
+// planTimeFit checks temporal values against a target with fewer fraction
+// digits (the server would round them, and the load fails on its note) or
+// a TIMESTAMP target, whose range is 1970 to 2038.
+func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
+	c := Quote(sc.Name)
+	fsp := 0
+	if a := typeArgs(tc.ColumnType); len(a) > 0 {
+		fsp = a[0]
+	}
+	if fsp < 6 && (sc.DataType == "datetime" || sc.DataType == "timestamp" || sc.DataType == "time") {
+		mod := "1" + strings.Repeat("0", 6-fsp)
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{
+				fmt.Sprintf("COUNT(CASE WHEN MICROSECOND(%s) %% %s <> 0 THEN 1 END)", c, mod),
+				fmt.Sprintf("MIN(CASE WHEN MICROSECOND(%s) %% %s <> 0 THEN %s END)", c, mod, c),
+			},
+			judge: func(v []sql.NullString) {
+				if n := num(v, 0); n > 0 {
+					p.add(preflight.Blocking, sc.Name, "time-fraction", n, v[1].String, "%d values have more fraction digits than target type %s keeps", n, tc.ColumnType)
+				}
+			},
+		})
+	}
+	if tc.DataType == "timestamp" && sc.DataType != "timestamp" && sc.DataType != "time" {
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{
+				fmt.Sprintf("COUNT(CASE WHEN %s < '1970-01-01 00:00:01' OR %s >= '2038-01-19 03:14:08' THEN 1 END)", c, c),
+				fmt.Sprintf("MIN(CASE WHEN %s < '1970-01-01 00:00:01' OR %s >= '2038-01-19 03:14:08' THEN %s END)", c, c, c),
+			},
+			judge: func(v []sql.NullString) {
+				if n := num(v, 0); n > 0 {
+					p.add(preflight.Blocking, sc.Name, "timestamp-range", n, v[1].String, "%d values are outside TIMESTAMP's range (1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC)", n)
+				}
+			},
+		})
+	}
 }
 
 // planUTF8 counts values bound for a utf8mb4 text column that are not

@@ -508,7 +508,8 @@ func (s *Source) Preflight(ctx context.Context, table string, targets map[string
 	var out []Finding
 	for _, c := range cols {
 		if mp := Map(c.Type, ""); mp.Unsupported() {
-			out = append(out, Finding{Severity: Warning, Table: m.info.Name, Column: c.Name, Check: "unsupported", Message: mp.Comment})
+			// The run refuses such a column at resolution: blocking.
+			out = append(out, Finding{Severity: Blocking, Table: m.info.Name, Column: c.Name, Check: "unsupported", Message: mp.Comment})
 		}
 	}
 	targets = s.nullAsEmptyTargets(m.info.Name, cols, targets)

@@ -147,7 +147,11 @@ func Summary(fs []Finding) string {
 		return "preflight: no findings"
 	}
 	counts := fmt.Sprintf("%d blocking, %d warnings", Count(fs, Blocking), Count(fs, Warning))
-	return fmt.Sprintf("preflight: %s; worst: %s %s: %s", counts, w.Where(), w.Check, oneLine(w.Message))
+	where := w.Where() + " " + w.Check
+	if w.Table == "" {
+		where = w.Check
+	}
+	return fmt.Sprintf("preflight: %s; worst: %s: %s", counts, where, oneLine(w.Message))
 }
 
 func oneLine(s string) string {
