@@ -300,10 +300,19 @@ func intBounds(dataType, columnType string) (lo, hi *big.Int, ok bool) {
 	return new(big.Int).Neg(new(big.Int).Lsh(one, bits-1)), new(big.Int).Sub(new(big.Int).Lsh(one, bits-1), one), true
 }
 
-// byteCaps are the byte capacities of the TEXT and BLOB families.
-var byteCaps = map[string]int64{
-	"tinytext": 255, "text": 65535, "mediumtext": 16777215, "longtext": 4294967295,
-	"tinyblob": 255, "blob": 65535, "mediumblob": 16777215, "longblob": 4294967295,
+// byteCap is the byte capacity of a TEXT or BLOB family type, 0 for others.
+func byteCap(dataType string) int64 {
+	switch dataType {
+	case "tinytext", "tinyblob":
+		return 255
+	case "text", "blob":
+		return 65535
+	case "mediumtext", "mediumblob":
+		return 16777215
+	case "longtext", "longblob":
+		return 4294967295
+	}
+	return 0
 }
 
 func isUTF8Charset(cs string) bool {
@@ -360,7 +369,7 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 			},
 		})
 	}
-	if _, lob := byteCaps[sc.DataType]; lob && packet > 0 {
+	if byteCap(sc.DataType) > 0 && packet > 0 {
 		p.checks = append(p.checks, scanCheck{
 			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN LENGTH(%s) > %d THEN 1 END)", c, packet), fmt.Sprintf("MAX(LENGTH(%s))", c)},
 			judge: func(v []sql.NullString) {
@@ -435,8 +444,8 @@ func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num fun
 			},
 		})
 		return
-	case tc.DataType == "binary" || tc.DataType == "varbinary" || byteCaps[tc.DataType] > 0:
-		limit := byteCaps[tc.DataType]
+	case tc.DataType == "binary" || tc.DataType == "varbinary" || byteCap(tc.DataType) > 0:
+		limit := byteCap(tc.DataType)
 		if limit == 0 && len(args) > 0 {
 			limit = int64(args[0])
 		}
