@@ -141,6 +141,10 @@ func TestPreflightCleanExitsZero(t *testing.T) {
 	require.Equal(t, 0, code, out+errs)
 	require.Contains(t, out, "no blocking findings")
 	require.NotContains(t, out, "\nblocking")
+
+	code, _, errs = cutover(t, "preflight", "--config", f.config, "--sample", "5")
+	require.Equal(t, 2, code)
+	require.Contains(t, errs, "--sample is for Oracle sources")
 }
 
 func countTables(t *testing.T, db *sql.DB, schema string) int {
@@ -216,4 +220,24 @@ func TestOracleTargets(t *testing.T) {
 		"MERCHANT_ID": {Type: "int(11)", NotNull: true, AutoIncrement: true},
 		"EMAIL":       {Type: "varchar(255)"},
 	}, got)
+}
+
+// TestPreflightOracleWithoutClient: preflight of an Oracle source on a
+// machine without the Oracle client says so in one line and exits 2.
+func TestPreflightOracleWithoutClient(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("CUTOVER_TEST_ORACLE_DSN") != "" {
+		t.Skip("SKIP: an Oracle client is configured here; the missing-client path cannot be shown")
+	}
+	_, tgtDSN := srv.NewDatabase(t, "otgt")
+	cfg := filepath.Join(t.TempDir(), "cutover.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf("source:\n  driver: oracle\n  dsn: scott/tiger@127.0.0.1:1/FREEPDB1\n  lob_max_bytes: 1048576\ntarget:\n  dsn: %s\ntenant:\n  column: agent_id\ntables:\n  - name: merchants\n", tgtDSN)), 0o600))
+	for _, args := range [][]string{{"preflight", "--config", cfg}, {"preflight", "--config", cfg, "--json", "--sample", "5"}} {
+		code, out := runBinaryEnv(t, "LD_LIBRARY_PATH=", args...)
+		require.Equal(t, 2, code, out)
+		msg := strings.TrimSpace(out)
+		require.Contains(t, msg, "Oracle client library not found")
+		require.Equal(t, 1, strings.Count(msg, "\n")+1, "one line: %q", msg)
+		require.NotContains(t, msg, "tiger")
+	}
 }
