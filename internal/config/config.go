@@ -291,7 +291,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("source.sizing %q is not supported (exact or sample)", c.Source.Sizing)
 	}
 	if c.Source.LOBMaxBytes < 0 {
-		return fmt.Errorf("source.lob_max_bytes must be positive, not %d", c.Source.LOBMaxBytes)
+		return fmt.Errorf("source.lob_max_bytes must not be negative (0 means the default, 256 MiB), not %d", c.Source.LOBMaxBytes)
 	}
 	if c.Source.SamplePercent < 0 || c.Source.SamplePercent >= 100 {
 		return fmt.Errorf("source.sample_percent must be above 0 and below 100, not %v", c.Source.SamplePercent)

@@ -223,6 +223,7 @@ func TestParseErrors(t *testing.T) {
 		{"lease not a duration", table("run:\n  lease: soon\n"), "duration"},
 		{"grace negative", table("run:\n  grace: -1s\n"), "run.grace"},
 		{"workers not a number", table("run:\n  workers: many\n"), "line"},
+		{"lob bound negative", strings.Replace(base, "driver: mysql", "driver: mysql\n  lob_max_bytes: -1", 1), "source.lob_max_bytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
