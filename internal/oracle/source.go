@@ -75,8 +75,12 @@ type tableMeta struct {
 // upper case, MySQL configs usually lower case).
 func (m *tableMeta) col(name string) (Col, error) {
 	n, err := catalog.MatchName(name, m.info.ColumnNames())
-	if err != nil {
+	var amb *catalog.AmbiguousError
+	if errors.As(err, &amb) {
 		return Col{}, fmt.Errorf("column of %s: %w", m.info.Name, err)
+	}
+	if err != nil {
+		return Col{}, fmt.Errorf("column %s of %s: %w", name, m.info.Name, catalog.ErrNotFound)
 	}
 	return Col{Name: n, Type: m.types[n]}, nil
 }
