@@ -167,27 +167,3 @@ func TestResolveAmbiguousNames(t *testing.T) {
 		})
 	}
 }
-
-func TestMatchName(t *testing.T) {
-	cases := []struct {
-		name  string
-		cands []string
-		want  string
-		err   string
-	}{
-		{"merchants", []string{"MERCHANTS"}, "MERCHANTS", ""},
-		{"MERCHANTS", []string{"merchants", "agents"}, "merchants", ""},
-		{"Merchants", []string{"MERCHANTS", "merchants", "Merchants"}, "Merchants", ""},
-		{"merchants", []string{"MERCHANTS", "Merchants"}, "", "ambiguous"},
-		{"merchants", []string{"agents"}, "", "not found"},
-	}
-	for _, c := range cases {
-		got, err := catalog.MatchName(c.name, c.cands)
-		if c.err == "" && (err != nil || got != c.want) {
-			t.Errorf("MatchName(%s, %v) = %q, %v; want %q", c.name, c.cands, got, err, c.want)
-		}
-		if c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
-			t.Errorf("MatchName(%s, %v) = %q, %v; want an error with %q", c.name, c.cands, got, err, c.err)
-		}
-	}
-}
