@@ -47,6 +47,10 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 		if errors.Is(err, catalog.ErrNotFound) {
 			return nil, configErr("table %s does not exist in the source", tc.Name)
 		}
+		var amb *catalog.AmbiguousError
+		if errors.As(err, &amb) {
+			return nil, configErr("source table %v", amb)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -71,14 +75,16 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 				return nil, configErr("table %s has no usable key: it has no primary key or NOT NULL unique key (give key: [COLUMNS] naming one)", tc.Name)
 			}
 		}
+		var keyNames []string
 		for _, k := range keyCols {
-			c, ok := info.Column(k)
-			if !ok {
-				return nil, configErr("key column %s does not exist in source table %s", k, tc.Name)
+			c, err := findColumn(info, k, "key column %s", tc.Name)
+			if err != nil {
+				return nil, err
 			}
 			t.Key = append(t.Key, c)
+			keyNames = append(keyNames, c.Name)
 		}
-		if !info.IsUniqueKey(keyCols) {
+		if !info.IsUniqueKey(keyNames) {
 			return nil, configErr("table %s has no usable key: (%s) is not its primary key or a NOT NULL unique key", tc.Name, strings.Join(keyCols, ", "))
 		}
 		switch {
@@ -86,31 +92,37 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 		case tc.Tenant.Via != "":
 			parent := srcInfo[tc.Tenant.Via]
 			ptc, _ := cfg.Table(tc.Tenant.Via)
-			if _, ok := info.Column(tc.Tenant.On); !ok {
-				return nil, configErr("column %s (tenant.on) does not exist in source table %s", tc.Tenant.On, tc.Name)
+			on, err := findColumn(info, tc.Tenant.On, "column %s (tenant.on)", tc.Name)
+			if err != nil {
+				return nil, err
 			}
-			if _, ok := parent.Column(tc.Tenant.Parent); !ok {
-				return nil, configErr("column %s (tenant.parent_on) does not exist in source table %s", tc.Tenant.Parent, tc.Tenant.Via)
+			parentOn, err := findColumn(parent, tc.Tenant.Parent, "column %s (tenant.parent_on)", tc.Tenant.Via)
+			if err != nil {
+				return nil, err
 			}
-			if !parent.IsUniqueKey([]string{tc.Tenant.Parent}) {
+			if !parent.IsUniqueKey([]string{parentOn.Name}) {
 				return nil, configErr("column %s of table %s must be its primary key or a NOT NULL unique key to carry tenants to %s", tc.Tenant.Parent, tc.Tenant.Via, tc.Name)
 			}
-			tcol, ok := parent.Column(cfg.Tenant.Column)
-			if !ok {
-				return nil, configErr("tenant column %s does not exist in source table %s", cfg.Tenant.Column, tc.Tenant.Via)
+			tcol, err := findColumn(parent, cfg.Tenant.Column, "tenant column %s", tc.Tenant.Via)
+			if err != nil {
+				return nil, err
 			}
 			t.TenantColumn, t.TenantKind = tcol.Name, tcol.Kind
-			t.Via = &catalog.Via{Parent: ptc.Name, Target: ptc.TargetName(), On: tc.Tenant.On, ParentOn: tc.Tenant.Parent}
-			if !info.Indexed[tc.Tenant.On] {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("source table %s has no index leading with %s: every batch of it scans the table", tc.Name, tc.Tenant.On))
+			t.Via = &catalog.Via{Parent: ptc.Name, Target: ptc.TargetName(), On: on.Name, ParentOn: parentOn.Name}
+			if !info.LeadsIndex(on.Name) {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("source table %s has no index leading with %s: every batch of it scans the table", tc.Name, on.Name))
 			}
 		default:
-			tcol, ok := info.Column(cfg.Tenant.Column)
-			if !ok {
+			tcol, err := info.FindColumn(cfg.Tenant.Column)
+			var amb *catalog.AmbiguousError
+			if errors.As(err, &amb) {
+				return nil, configErr("tenant column in source table %s: %v", tc.Name, err)
+			}
+			if err != nil {
 				return nil, configErr("tenant column %s does not exist in source table %s (for a table without it give tenant: {via: PARENT, on: COLUMN}, or tenant: none for shared reference data)", cfg.Tenant.Column, tc.Name)
 			}
 			t.TenantColumn, t.TenantKind = tcol.Name, tcol.Kind
-			if !info.Indexed[tcol.Name] && !(len(t.Key) > 0 && t.Key[0].Name == tcol.Name) {
+			if !info.LeadsIndex(tcol.Name) && !(len(t.Key) > 0 && t.Key[0].Name == tcol.Name) {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("source table %s has no index leading with %s: every batch of it scans the table", tc.Name, tcol.Name))
 			}
 		}
@@ -120,8 +132,13 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 	if tgt == nil {
 		return res, nil
 	}
+	targets := map[string]string{} // configured target name -> the target's own spelling
 	for _, t := range res.Tables {
-		info, err := tgt.Describe(ctx, t.Target)
+		info, err := describeTarget(ctx, tgt, t.Target)
+		if err == nil {
+			targets[t.Target] = info.Name
+			t.Target = info.Name
+		}
 		if errors.Is(err, catalog.ErrNotFound) {
 			if allowMissing {
 				res.Missing = append(res.Missing, t.Target)
@@ -135,29 +152,83 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 		if info.Engine != "" && !strings.EqualFold(info.Engine, "InnoDB") {
 			return nil, configErr("target table %s uses the %s engine: cutover needs a transactional engine (InnoDB) so that a batch commits whole or not at all", t.Target, info.Engine)
 		}
+		// MySQL column names ignore case: two source columns that differ only
+		// in case (quoted Oracle names) would land in one target column.
+		bound := map[string]string{}
 		for _, c := range t.Columns {
-			if _, ok := info.Column(c.Name); !ok {
+			tc, err := info.FindColumn(c.Name)
+			if err != nil {
 				return nil, configErr("column %s of source table %s does not exist in target table %s", c.Name, t.Name, t.Target)
 			}
-		}
-		src := map[string]bool{}
-		for _, c := range t.Columns {
-			src[c.Name] = true
+			key := strings.ToLower(tc.Name)
+			if other, dup := bound[key]; dup {
+				return nil, configErr("columns %s and %s of source table %s both map to column %s of target table %s (names differ only in case); rename one", other, c.Name, t.Name, tc.Name, t.Target)
+			}
+			bound[key] = c.Name
 		}
 		for _, c := range info.Columns {
-			if !src[c.Name] {
+			if _, ok := bound[strings.ToLower(c.Name)]; !ok {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("target table %s has column %s, which the source lacks: it gets its default", t.Target, c.Name))
 			}
 		}
 		if t.Via != nil {
-			if !info.Indexed[t.Via.On] {
+			if !info.LeadsIndex(t.Via.On) {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("target table %s has no index leading with %s: removing a batch's old rows scans the table", t.Target, t.Via.On))
 			}
-		} else if !t.Shared && !info.Indexed[t.TenantColumn] {
+		} else if !t.Shared && !info.LeadsIndex(t.TenantColumn) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("target table %s has no index leading with %s: removing a batch's old rows scans the table", t.Target, t.TenantColumn))
 		}
 	}
+	for _, t := range res.Tables {
+		if t.Via != nil && targets[t.Via.Target] != "" {
+			t.Via.Target = targets[t.Via.Target]
+		}
+	}
 	return res, nil
+}
+
+// TableLister is a target that can list its tables, so that a configured
+// name can be matched without regard to case (an Oracle source's upper-case
+// names against a MySQL target's lower-case ones).
+type TableLister interface {
+	TableNames(ctx context.Context) ([]string, error)
+}
+
+// describeTarget describes the target table named name, or else the one
+// table whose name equals it ignoring case.
+func describeTarget(ctx context.Context, tgt Describer, name string) (*catalog.Info, error) {
+	info, err := tgt.Describe(ctx, name)
+	lister, ok := tgt.(TableLister)
+	if !errors.Is(err, catalog.ErrNotFound) || !ok {
+		return info, err
+	}
+	names, lerr := lister.TableNames(ctx)
+	if lerr != nil {
+		return nil, lerr
+	}
+	match, merr := catalog.MatchName(name, names)
+	var amb *catalog.AmbiguousError
+	if errors.As(merr, &amb) {
+		return nil, configErr("target table %v", merr)
+	}
+	if merr != nil {
+		return nil, err
+	}
+	return tgt.Describe(ctx, match)
+}
+
+// findColumn resolves a configured column of a source table, ignoring case
+// when that is unambiguous. what names the column, with %s for its name.
+func findColumn(info *catalog.Info, name, what, table string) (catalog.Column, error) {
+	c, err := info.FindColumn(name)
+	var amb *catalog.AmbiguousError
+	if errors.As(err, &amb) {
+		return c, configErr(what+" in source table %s: %v", name, table, err)
+	}
+	if err != nil {
+		return c, configErr(what+" does not exist in source table %s", name, table)
+	}
+	return c, nil
 }
 
 // TableMap indexes tables by source name.

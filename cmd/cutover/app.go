@@ -26,6 +26,7 @@ var (
 const usageText = `usage: cutover COMMAND [flags]
 
 commands:
+  preflight scan the source for what the copy would lose or refuse (writes nothing)
   plan     size every tenant, print and store the plan
   run      copy the planned batches; the same command resumes after any stop
   verify   compare row counts per tenant and table on both sides
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "preflight":
+		return a.cmdPreflight(ctx, rest)
 	case "plan":
 		return a.cmdPlan(ctx, rest)
 	case "run":

@@ -25,7 +25,7 @@ func openOracle(ctx context.Context, cfg *config.Config, conns int, scn uint64) 
 	src, err := oracle.Open(ctx, cfg.Source.DSN, oracle.Options{
 		Schema: cfg.Source.Schema, Snapshot: cfg.Source.SnapshotOn(), SCN: scn,
 		Sizing: cfg.Source.Sizing, SamplePercent: cfg.Source.SamplePercent,
-		NullAsEmpty: nullAsEmpty, MaxConns: conns,
+		NullAsEmpty: nullAsEmpty, MaxConns: conns, MaxLOBBytes: cfg.Source.LOBMaxBytes,
 	})
 	if errors.Is(err, oracle.ErrClientMissing) {
 		return nil, usageError{err}

@@ -49,6 +49,9 @@ type Source struct {
 	// NullAsEmpty (Oracle) lists TABLE.COLUMN whose NULLs are written as ''
 	// (Oracle stores '' as NULL; a NOT NULL target column may want '').
 	NullAsEmpty []string `yaml:"null_as_empty"`
+	// LOBMaxBytes (Oracle) bounds one LOB value held in memory (default
+	// 256 MiB); a larger value fails its batch, and preflight reports it.
+	LOBMaxBytes int64 `yaml:"lob_max_bytes"`
 }
 
 // SnapshotOn reports whether the Oracle source reads from one SCN.
@@ -299,6 +302,9 @@ func (c *Config) validate() error {
 	case "", "exact", "sample":
 	default:
 		return fmt.Errorf("source.sizing %q is not supported (exact or sample)", c.Source.Sizing)
+	}
+	if c.Source.LOBMaxBytes < 0 {
+		return fmt.Errorf("source.lob_max_bytes must not be negative (0 means the default, 256 MiB), not %d", c.Source.LOBMaxBytes)
 	}
 	if c.Source.SamplePercent < 0 || c.Source.SamplePercent >= 100 {
 		return fmt.Errorf("source.sample_percent must be above 0 and below 100, not %v", c.Source.SamplePercent)

@@ -226,6 +226,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown batching", strings.Replace(base, "- name: agents", "- name: agents\n    batching: fast", 1), `batching "fast"`},
 		{"range batching with tenant ids", strings.Replace(strings.Replace(base, "- name: agents", "- name: agents\n    batching: range", 1),
 			"column: agent_id", "column: agent_id\n  ids: [\"1\"]", 1), "tenant.ids"},
+		{"lob bound negative", strings.Replace(base, "driver: mysql", "driver: mysql\n  lob_max_bytes: -1", 1), "source.lob_max_bytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

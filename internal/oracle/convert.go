@@ -23,7 +23,11 @@ func Convert(m Mapping, v any, zone *time.Location) ([]byte, error) {
 	}
 	switch m.Conv {
 	case ConvText:
-		return textBytes(v)
+		b, err := textBytes(v)
+		if err != nil {
+			return nil, err
+		}
+		return b, checkUTF8(b)
 	case ConvDecimal:
 		s, err := numberText(v)
 		if err != nil || s == "" {

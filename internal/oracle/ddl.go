@@ -6,37 +6,23 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cutover/cutover/internal/preflight"
 )
 
-// Severity orders findings: a blocking finding stops the run (exit 2).
-type Severity int
+// Severity and Finding are the preflight package's: the DDL conversion and
+// the data scans report in the same terms as the MySQL source's preflight.
+type (
+	Severity = preflight.Severity
+	Finding  = preflight.Finding
+)
 
 // Severities.
 const (
-	Info     Severity = iota // a judgement call worth reading
-	Warning                  // data or behaviour changes; decide before the run
-	Blocking                 // the run would fail or lose data
+	Info     = preflight.Info
+	Warning  = preflight.Warning
+	Blocking = preflight.Blocking
 )
-
-func (s Severity) String() string {
-	return [...]string{"info", "warning", "blocking"}[s]
-}
-
-// Finding is one thing the DDL conversion or a preflight scan wants a human to
-// see. The CLI prints findings as a table.
-type Finding struct {
-	Severity Severity
-	Table    string
-	Column   string
-	// Check names what was looked at: "type", "default", "constraint",
-	// "index", "unsupported", or a preflight check such as "number-digits".
-	Check   string
-	Message string
-	// Rows is how many rows a preflight scan found (0 for DDL findings);
-	// Example is one offending value rendered as text, when there is one.
-	Rows    int64
-	Example string
-}
 
 // DDLOptions tune ConvertDDL.
 type DDLOptions struct {

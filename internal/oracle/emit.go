@@ -2,10 +2,10 @@ package oracle
 
 import (
 	"fmt"
-	"sort"
+	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
-	"strings"
+	"github.com/cutover/cutover/internal/preflight"
 )
 
 // QuoteMySQL quotes a MySQL identifier.
@@ -615,14 +615,4 @@ func (c *ddlConverter) fkSQL(t *ddlTable, tname string, fk *ddlFK) string {
 }
 
 // sortFindings orders findings by severity (worst first), table and column.
-func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		if fs[i].Severity != fs[j].Severity {
-			return fs[i].Severity > fs[j].Severity
-		}
-		if fs[i].Table != fs[j].Table {
-			return fs[i].Table < fs[j].Table
-		}
-		return fs[i].Column < fs[j].Column
-	})
-}
+func sortFindings(fs []Finding) { preflight.Sort(fs) }

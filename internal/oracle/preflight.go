@@ -2,12 +2,14 @@ package oracle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/preflight"
 )
 
 // Target is a MySQL column a source column is copied into, as
@@ -92,6 +94,7 @@ const (
 	CheckNotNull      CheckKind = "null-for-not-null"
 	CheckLength       CheckKind = "string-length"
 	CheckLOBSize      CheckKind = "lob-size"
+	CheckLOBBound     CheckKind = "lob-bound" // LOBs over source.lob_max_bytes, which fail their batch
 )
 
 // Check is one measurement of one column against its target.
@@ -165,6 +168,21 @@ func PlanChecks(cols []Col, targets map[string]Target, maxPacket int64) []Check 
 	return out
 }
 
+// PlanBoundChecks adds, for every LOB column, the check against the bound on
+// one value in memory (source.lob_max_bytes): such a value fails its batch.
+func PlanBoundChecks(cols []Col, lobBound int64) []Check {
+	var out []Check
+	if lobBound <= 0 {
+		return nil
+	}
+	for _, c := range cols {
+		if c.isLOB() {
+			out = append(out, Check{Kind: CheckLOBBound, Column: c, Target: TargetFor(c.Type), Limit: lobBound})
+		}
+	}
+	return out
+}
+
 // exprs are the aggregates a check adds to the scan.
 func (ck Check) exprs() []string {
 	c := ck.Column.ref("t")
@@ -218,7 +236,7 @@ func (ck Check) exprs() []string {
 			fmt.Sprintf("COUNT(CASE WHEN %s > %d THEN 1 END)", l, ck.Limit),
 			fmt.Sprintf("MAX(%s)", l),
 		}
-	case CheckLOBSize:
+	case CheckLOBSize, CheckLOBBound:
 		l := lengthExpr(ck.Column)
 		per := int64(1)
 		if ck.Column.Type.Name != "BLOB" && ck.Column.Type.Name != "LONG RAW" {
@@ -317,7 +335,7 @@ func Interpret(table string, checks []Check, row []string, sampled bool) ([]Find
 			if frac > 0 {
 				f(Blocking, frac, "", "%d values have a fraction an integer column would lose", frac)
 			}
-			if ck.Target.AutoIncrement && hi != "" {
+			if ck.Target.AutoIncrement && hi != "" && beyond == 0 {
 				_, top, _ := intRange(ck.Target.Type)
 				used := ratio(hi, top)
 				sev := Info
@@ -348,19 +366,26 @@ func Interpret(table string, checks []Check, row []string, sampled bool) ([]Find
 			if c := n(vals[0]); c > 0 {
 				extra := ""
 				if Map(ck.Column.Type, "").Kind == catalog.KindString {
-					extra = "; Oracle stores '' as NULL: list the column in NullAsEmpty to write '' instead"
+					extra = "; Oracle stores '' as NULL: list " + table + "." + col + " in source.null_as_empty to write '' instead"
 				}
 				f(Blocking, c, "", "%d NULLs bound for a NOT NULL target column%s", c, extra)
 			}
 		case CheckLength:
 			if c := n(vals[0]); c > 0 {
-				f(Blocking, c, vals[1], "%d values are longer than %s (%d characters); the longest has %s", c, ck.Target.Type, ck.Limit, vals[1])
+				f(Blocking, c, vals[1], "%d values are longer than %s (%d characters); the longest has %s characters", c, ck.Target.Type, ck.Limit, vals[1])
+			}
+		case CheckLOBBound:
+			unit := ck.Column.lobUnit()
+			if c := n(vals[0]); c > 0 {
+				f(Blocking, c, vals[2], "%d values are larger than source.lob_max_bytes (%d bytes); the largest has %s %s; their batches would fail: raise source.lob_max_bytes (memory per worker grows with it)", c, ck.Limit, vals[2], unit)
+			} else if c := n(vals[1]); c > 0 {
+				f(Warning, c, vals[2], "%d values may exceed source.lob_max_bytes (%d bytes) once encoded as UTF-8 (the largest has %s %s)", c, ck.Limit, vals[2], unit)
 			}
 		case CheckLOBSize:
 			if c := n(vals[0]); c > 0 {
-				f(Blocking, c, vals[2], "%d values are larger than max_allowed_packet (%d bytes); the largest is %s", c, ck.Limit, vals[2])
+				f(Warning, c, vals[2], "%d values are larger than the target's max_allowed_packet (%d bytes); the largest is %s: LOAD DATA LOCAL takes them, the INSERT fallback (local_infile off) cannot", c, ck.Limit, vals[2])
 			} else if c := n(vals[1]); c > 0 {
-				f(Warning, c, vals[2], "%d values may exceed max_allowed_packet (%d bytes) once encoded as UTF-8", c, ck.Limit)
+				f(Info, c, vals[2], "%d values may exceed the target's max_allowed_packet (%d bytes) once encoded as UTF-8: LOAD DATA LOCAL takes them, the INSERT fallback (local_infile off) cannot", c, ck.Limit)
 			}
 		}
 	}
@@ -385,9 +410,92 @@ type PreflightOptions struct {
 	MaxAllowedPacket int64
 }
 
+// TextScanQuery reads the key and the text columns of a table (a SAMPLE(p)
+// when samplePercent is above 0, AS OF s.SCN when set) for the UTF-8 check,
+// which Oracle SQL cannot express portably: the values are checked in Go as
+// the client delivers them, exactly as the copy will receive them. LOBs over
+// s.LOBBound are not fetched (the lob-bound check reports them).
+func TextScanQuery(s Spec, text []Col, samplePercent float64) (Query, error) {
+	s.Via, s.SamplePercent = nil, samplePercent
+	s.Columns = append(append([]Col{}, s.Key...), text...)
+	if err := s.validate(); err != nil {
+		return Query{}, err
+	}
+	b := &binder{}
+	sel := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		sel[i] = c.selectExpr("t")
+	}
+	sel = s.boundLOBs(sel)[:len(s.Columns)] // the lengths are not needed here
+	return Query{SQL: "SELECT " + strings.Join(sel, ", ") + "\nFROM " + s.from(b, true, true), Args: b.args}, nil
+}
+
+// textColumns are the columns whose values reach a utf8mb4 column as text.
+func textColumns(cols []Col) []Col {
+	var out []Col
+	for _, c := range cols {
+		if Map(c.Type, "").Conv == ConvText && c.Type.Name != "ROWID" && c.Type.Name != "UROWID" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// utf8Tally counts malformed text values per column while a scan runs.
+type utf8Tally struct {
+	table string
+	cols  []Col
+	keys  int // leading key columns in each row
+	bad   []int64
+	first []string
+}
+
+func newUTF8Tally(table string, key, text []Col) *utf8Tally {
+	return &utf8Tally{table: table, cols: text, keys: len(key), bad: make([]int64, len(text)), first: make([]string, len(text))}
+}
+
+// add checks one row: key values first, then the text columns.
+func (u *utf8Tally) add(key []Col, vals []any) error {
+	for i := range u.cols {
+		v := vals[u.keys+i]
+		if v == nil {
+			continue
+		}
+		b, err := textBytes(v)
+		if err != nil {
+			return fmt.Errorf("column %s: %w", u.cols[i].Name, err)
+		}
+		var bad *InvalidTextError
+		if err := checkUTF8(b); err != nil && errors.As(err, &bad) {
+			u.bad[i]++
+			if u.first[i] == "" {
+				sp := Spec{Key: key, Columns: key}
+				u.first[i] = fmt.Sprintf("key %s, byte %d: % X", rowKey(&sp, vals[:u.keys]), bad.Offset, bad.Bytes)
+			}
+		}
+	}
+	return nil
+}
+
+func (u *utf8Tally) findings(sampled bool) []Finding {
+	note := ""
+	if sampled {
+		note = " (in the sample)"
+	}
+	var out []Finding
+	for i, c := range u.cols {
+		if u.bad[i] > 0 {
+			out = append(out, Finding{Severity: Blocking, Table: u.table, Column: c.Name, Check: "invalid-utf8", Rows: u.bad[i], Example: u.first[i],
+				Message: fmt.Sprintf("%d values are not well-formed UTF-8 as the Oracle client delivers them (encoded surrogates, stray or truncated bytes); utf8mb4 cannot store them and the copy fails their batches%s; first: %s", u.bad[i], note, u.first[i])})
+		}
+	}
+	return out
+}
+
 // Preflight scans one table for what the mapping would lose, against its
 // target columns (by source column name; missing ones as the mapping would
-// create them). Findings are sorted worst first.
+// create them): one aggregate scan in SQL, then a scan of the text columns
+// checked for well-formed UTF-8 in Go. Findings are sorted worst first.
 func (s *Source) Preflight(ctx context.Context, table string, targets map[string]Target, opts PreflightOptions) ([]Finding, error) {
 	m, err := s.meta(ctx, table)
 	if err != nil {
@@ -397,19 +505,53 @@ func (s *Source) Preflight(ctx context.Context, table string, targets map[string
 	for _, c := range m.info.Columns {
 		cols = append(cols, Col{Name: c.Name, Type: m.types[c.Name]})
 	}
-	var unsupported []Finding
+	var out []Finding
 	for _, c := range cols {
 		if mp := Map(c.Type, ""); mp.Unsupported() {
-			unsupported = append(unsupported, Finding{Severity: Warning, Table: m.info.Name, Column: c.Name, Check: "unsupported", Message: mp.Comment})
+			// The run refuses such a column at resolution: blocking.
+			out = append(out, Finding{Severity: Blocking, Table: m.info.Name, Column: c.Name, Check: "unsupported", Message: mp.Comment})
 		}
 	}
-	checks := PlanChecks(cols, targets, opts.MaxAllowedPacket)
-	if len(checks) == 0 {
-		return unsupported, nil
+	targets = s.nullAsEmptyTargets(m.info.Name, cols, targets)
+	checks := append(PlanChecks(cols, targets, opts.MaxAllowedPacket), PlanBoundChecks(cols, s.opts.MaxLOBBytes)...)
+	if len(checks) > 0 {
+		fs, err := s.aggregateScan(ctx, m, checks, opts.SamplePercent)
+		if err != nil {
+			return nil, fmt.Errorf("preflight %s: %w", table, err)
+		}
+		out = append(out, fs...)
 	}
-	q, err := PreflightQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn}, checks, opts.SamplePercent)
+	fs, err := s.textScan(ctx, m, cols, opts.SamplePercent)
 	if err != nil {
 		return nil, fmt.Errorf("preflight %s: %w", table, err)
+	}
+	out = append(out, fs...)
+	sortFindings(out)
+	return out, nil
+}
+
+// nullAsEmptyTargets drops NOT NULL from the text targets of columns listed
+// in null_as_empty: their NULLs are written as empty strings, which such a
+// column takes.
+func (s *Source) nullAsEmptyTargets(table string, cols []Col, targets map[string]Target) map[string]Target {
+	out := make(map[string]Target, len(targets))
+	for k, v := range targets {
+		out[k] = v
+	}
+	for _, c := range cols {
+		tg, ok := out[c.Name]
+		if ok && tg.NotNull && s.nullAsEmpty(table, c.Name) && Map(c.Type, "").Kind == catalog.KindString {
+			tg.NotNull = false
+			out[c.Name] = tg
+		}
+	}
+	return out
+}
+
+func (s *Source) aggregateScan(ctx context.Context, m *tableMeta, checks []Check, sample float64) ([]Finding, error) {
+	q, err := PreflightQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn}, checks, sample)
+	if err != nil {
+		return nil, err
 	}
 	var row []string
 	err = s.query(ctx, q, func(vals []any) error {
@@ -426,41 +568,41 @@ func (s *Source) Preflight(ctx context.Context, table string, targets map[string
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("preflight %s: %w", table, err)
+		return nil, err
 	}
-	fs, err := Interpret(m.info.Name, checks, row, opts.SamplePercent > 0)
+	return Interpret(m.info.Name, checks, row, sample > 0)
+}
+
+// textScan reads the text columns with the key and counts the values that
+// are not well-formed UTF-8.
+func (s *Source) textScan(ctx context.Context, m *tableMeta, cols []Col, sample float64) ([]Finding, error) {
+	text := textColumns(cols)
+	if len(text) == 0 {
+		return nil, nil
+	}
+	// The key names each bad value: the primary key, else a unique key,
+	// else the ROWID.
+	keyNames := m.info.PrimaryKey
+	if len(keyNames) == 0 && len(m.info.UniqueKeys) > 0 {
+		keyNames = m.info.UniqueKeys[0]
+	}
+	key := []Col{{Name: rowidCol, Type: Type{Name: "ROWID"}}}
+	if len(keyNames) > 0 {
+		key = nil
+		for _, k := range keyNames {
+			key = append(key, Col{Name: k, Type: m.types[k]})
+		}
+	}
+	q, err := TextScanQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Key: key, LOBBound: s.opts.MaxLOBBytes}, text, sample)
 	if err != nil {
-		return nil, fmt.Errorf("preflight %s: %w", table, err)
+		return nil, err
 	}
-	fs = append(fs, unsupported...)
-	sortFindings(fs)
-	return fs, nil
+	tally := newUTF8Tally(m.info.Name, key, text)
+	if err := s.query(ctx, q, func(vals []any) error { return tally.add(key, vals) }); err != nil {
+		return nil, err
+	}
+	return tally.findings(sample > 0), nil
 }
 
 // FormatFindings renders findings as an aligned table for the terminal.
-func FormatFindings(fs []Finding) string {
-	head := []string{"SEVERITY", "TABLE", "COLUMN", "CHECK", "ROWS", "EXAMPLE", "MESSAGE"}
-	rows := [][]string{head}
-	for _, f := range fs {
-		r := ""
-		if f.Rows > 0 {
-			r = strconv.FormatInt(f.Rows, 10)
-		}
-		ex, _ := truncRunes(strings.ReplaceAll(f.Example, "\n", " "), 32)
-		rows = append(rows, []string{f.Severity.String(), f.Table, f.Column, f.Check, r, ex, f.Message})
-	}
-	width := make([]int, len(head))
-	for _, r := range rows {
-		for i, c := range r[:len(r)-1] {
-			width[i] = max(width[i], len([]rune(c)))
-		}
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		for i, c := range r[:len(r)-1] {
-			b.WriteString(c + strings.Repeat(" ", width[i]-len([]rune(c))+2))
-		}
-		b.WriteString(r[len(r)-1] + "\n")
-	}
-	return b.String()
-}
+func FormatFindings(fs []Finding) string { return preflight.Format(fs) }

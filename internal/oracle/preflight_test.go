@@ -3,6 +3,8 @@ package oracle
 import (
 	"strings"
 	"testing"
+
+	"github.com/cutover/cutover/internal/preflight"
 )
 
 func preflightCols() []Col {
@@ -40,7 +42,19 @@ func TestPreflightQueryGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.WriteString("-- sampled\n" + formatQuery(q))
+	b.WriteString("-- sampled\n" + formatQuery(q) + "\n")
+	bound := PlanBoundChecks(preflightCols(), 256<<20)
+	q, err = PreflightQuery(Spec{Owner: "PAY", Table: "MERCHANTS", SCN: 99}, bound, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("-- LOBs over source.lob_max_bytes\n" + formatQuery(q) + "\n")
+	key := []Col{{Name: "MERCHANT_ID", Type: num(12, 0)}}
+	q, err = TextScanQuery(Spec{Owner: "PAY", Table: "MERCHANTS", SCN: 99, Key: key, LOBBound: 256 << 20}, textColumns(preflightCols()), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("-- text columns for the UTF-8 check in Go, sampled\n" + formatQuery(q))
 	golden(t, "preflight.sql", b.String())
 }
 
@@ -88,8 +102,11 @@ func TestInterpret(t *testing.T) {
 		{"nan", Check{Kind: CheckFloatSpecial, Column: col("F", Type{Name: "BINARY_DOUBLE"})}, []string{"1"}, Blocking, 1, false},
 		{"nulls for not null", Check{Kind: CheckNotNull, Column: col("S", Type{Name: "VARCHAR2", Length: 10})}, []string{"7"}, Blocking, 7, false},
 		{"too long", Check{Kind: CheckLength, Column: col("S", Type{Name: "VARCHAR2", Length: 320}), Target: Target{Type: "varchar(255)"}, Limit: 255}, []string{"2", "300"}, Blocking, 2, false},
-		{"lob too large", Check{Kind: CheckLOBSize, Column: col("B", Type{Name: "BLOB"}), Limit: 1024}, []string{"1", "1", "5000"}, Blocking, 1, false},
-		{"clob may exceed", Check{Kind: CheckLOBSize, Column: col("C", Type{Name: "CLOB"}), Limit: 1024}, []string{"0", "3", "900"}, Warning, 3, false},
+		{"lob too large", Check{Kind: CheckLOBSize, Column: col("B", Type{Name: "BLOB"}), Limit: 1024}, []string{"1", "1", "5000"}, Warning, 1, false},
+		{"clob may exceed", Check{Kind: CheckLOBSize, Column: col("C", Type{Name: "CLOB"}), Limit: 1024}, []string{"0", "3", "900"}, Info, 3, false},
+		{"lob over the memory bound", Check{Kind: CheckLOBBound, Column: col("B", Type{Name: "BLOB"}), Limit: 1024}, []string{"2", "2", "9000"}, Blocking, 2, false},
+		{"clob may pass the memory bound", Check{Kind: CheckLOBBound, Column: col("C", Type{Name: "CLOB"}), Limit: 1024}, []string{"0", "4", "1000"}, Warning, 4, false},
+		{"lob under the memory bound", Check{Kind: CheckLOBBound, Column: col("C", Type{Name: "CLOB"}), Limit: 1024}, []string{"0", "0", "100"}, 0, 0, true},
 		{"clean", Check{Kind: CheckNotNull, Column: col("S", Type{Name: "VARCHAR2", Length: 10})}, []string{"0"}, 0, 0, true},
 	}
 	for _, c := range cases {
@@ -119,5 +136,52 @@ func TestFormatFindings(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "SEVERITY") || !strings.Contains(lines[1], "blocking") || !strings.HasSuffix(lines[1], "too big") {
 		t.Fatalf("table:\n%s", out)
+	}
+}
+
+// TestPreflightFindingsGolden renders what a scan of the fixture table with a
+// problem in every column reports: the terminal table and the one-line
+// summary the command exits with.
+func TestPreflightFindingsGolden(t *testing.T) {
+	checks := append(PlanChecks(preflightCols(), preflightTargets(), 64<<20), PlanBoundChecks(preflightCols(), 256<<20)...)
+	// What Oracle returns for each check's aggregates on the seeded data.
+	vals := map[CheckKind][]string{
+		CheckNumberDigits: {"0", "14", "6"},
+		CheckIntRange:     {"3", "0", "1", "99999999999"},
+		CheckSubsecond:    {"12", "2024-03-01 10:00:00.123456789"},
+		CheckTZOffset:     {"40", "3", "+05:30"},
+		CheckDateRange:    {"0", "1", " 0999-12-31 00:00:00"},
+		CheckFloatSpecial: {"2"},
+		CheckNotNull:      {"5"},
+		CheckLength:       {"7", "301"},
+		CheckLOBSize:      {"1", "1", "70000000"},
+		CheckLOBBound:     {"1", "1", "300000000"},
+	}
+	row := []string{"100000"}
+	for _, ck := range checks {
+		v, ok := vals[ck.Kind]
+		if !ok || len(v) != len(ck.exprs()) {
+			t.Fatalf("no seeded values for %s", ck.Kind)
+		}
+		row = append(row, v...)
+	}
+	fs, err := Interpret("MERCHANTS", checks, row, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []Col{{Name: "MERCHANT_ID", Type: num(12, 0)}}
+	u := newUTF8Tally("MERCHANTS", key, textColumns(preflightCols()))
+	if err := u.add(key, []any{"7", "bad\xed\xa0\x80", nil}); err != nil {
+		t.Fatal(err)
+	}
+	fs = append(fs, u.findings(false)...)
+	sortFindings(fs)
+	got := FormatFindings(fs) + preflight.Summary(fs) + "\n"
+	golden(t, "preflight.findings.txt", got)
+	for _, want := range []string{"number-digits", "int-range", "sub-microsecond", "tz-offset", "date-range", "nan-infinity",
+		"null-for-not-null", "string-length", "lob-size", "lob-bound", "invalid-utf8", "source.null_as_empty"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %s in\n%s", want, got)
+		}
 	}
 }

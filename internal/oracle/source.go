@@ -42,7 +42,7 @@ type Options struct {
 	// Zone is where TIMESTAMP WITH [LOCAL] TIME ZONE values are written
 	// (default UTC).
 	Zone *time.Location
-	// NullAsEmpty lists "TABLE.COLUMN" (dictionary names) whose NULLs are
+	// NullAsEmpty lists "TABLE.COLUMN" (case is ignored) whose NULLs are
 	// written as '': Oracle stores '' as NULL, and a NOT NULL target column
 	// may want '' back.
 	NullAsEmpty map[string]bool
@@ -71,14 +71,18 @@ type tableMeta struct {
 }
 
 // col resolves a configured column name against the dictionary: exactly,
-// then upper-cased (unquoted Oracle names are upper case).
+// else ignoring case when one column matches (unquoted Oracle names are
+// upper case, MySQL configs usually lower case).
 func (m *tableMeta) col(name string) (Col, error) {
-	for _, n := range []string{name, strings.ToUpper(name)} {
-		if t, ok := m.types[n]; ok {
-			return Col{Name: n, Type: t}, nil
-		}
+	n, err := catalog.MatchName(name, m.info.ColumnNames())
+	var amb *catalog.AmbiguousError
+	if errors.As(err, &amb) {
+		return Col{}, fmt.Errorf("column of %s: %w", m.info.Name, err)
 	}
-	return Col{}, fmt.Errorf("column %s of %s: %w", name, m.info.Name, catalog.ErrNotFound)
+	if err != nil {
+		return Col{}, fmt.Errorf("column %s of %s: %w", name, m.info.Name, catalog.ErrNotFound)
+	}
+	return Col{Name: n, Type: m.types[n]}, nil
 }
 
 // Open connects with a godror DSN ("user/pass@host:1521/service" or a
@@ -231,13 +235,14 @@ func (s *Source) meta(ctx context.Context, table string) (*tableMeta, error) {
 }
 
 func (s *Source) describe(ctx context.Context, table string) (*tableMeta, error) {
-	var name string
+	name, err := s.tableName(ctx, table)
+	if err != nil {
+		return nil, err
+	}
 	var numRows, avgLen sql.NullInt64
-	err := s.db.QueryRowContext(ctx,
-		`SELECT table_name, num_rows, avg_row_len FROM all_tables
-		 WHERE owner = :1 AND table_name IN (:2, :3)
-		 ORDER BY CASE WHEN table_name = :4 THEN 0 ELSE 1 END`,
-		s.owner, table, strings.ToUpper(table), table).Scan(&name, &numRows, &avgLen)
+	err = s.db.QueryRowContext(ctx,
+		`SELECT num_rows, avg_row_len FROM all_tables WHERE owner = :1 AND table_name = :2`,
+		s.owner, name).Scan(&numRows, &avgLen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("table %s.%s: %w", s.owner, table, catalog.ErrNotFound)
 	}
@@ -286,6 +291,33 @@ func (s *Source) describe(ctx context.Context, table string) (*tableMeta, error)
 		m.info.Bytes = seg.Int64
 	}
 	return m, nil
+}
+
+// tableName resolves a configured table name against the dictionary as
+// catalog.MatchName does: exactly, else the one table equal ignoring case.
+func (s *Source) tableName(ctx context.Context, table string) (string, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT table_name FROM all_tables WHERE owner = :1 AND UPPER(table_name) = UPPER(:2)`, s.owner, table)
+	if err != nil {
+		return "", fmt.Errorf("describe %s: %w", table, err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return "", fmt.Errorf("describe %s: %w", table, err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("describe %s: %w", table, err)
+	}
+	name, err := catalog.MatchName(table, names)
+	if err != nil {
+		return "", fmt.Errorf("table %s.%s: %w", s.owner, table, err)
+	}
+	return name, nil
 }
 
 func (s *Source) describeKeys(ctx context.Context, m *tableMeta) error {
@@ -382,7 +414,7 @@ func (s *Source) spec(ctx context.Context, t *catalog.Table) (Spec, *tableMeta, 
 	if err != nil {
 		return Spec{}, nil, err
 	}
-	sp := Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Parallel: s.opts.Parallel}
+	sp := Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Parallel: s.opts.Parallel, LOBBound: s.opts.MaxLOBBytes}
 	for _, c := range t.Columns {
 		col, err := m.col(c.Name)
 		if err != nil {
@@ -610,6 +642,20 @@ func (s *Source) Open(ctx context.Context) (migrate.Reader, error) {
 	return &Reader{src: s, conn: conn}, nil
 }
 
+// nullAsEmpty reports whether table.col is listed in NullAsEmpty, ignoring
+// case: the config usually spells names as the MySQL side does.
+func (s *Source) nullAsEmpty(table, col string) bool {
+	if s.opts.NullAsEmpty[table+"."+col] {
+		return true
+	}
+	for k, on := range s.opts.NullAsEmpty {
+		if on && strings.EqualFold(k, table+"."+col) {
+			return true
+		}
+	}
+	return false
+}
+
 // Reader streams batches over one connection; it belongs to one worker.
 type Reader struct {
 	src  *Source
@@ -634,7 +680,7 @@ func (r *Reader) Rows(ctx context.Context, scope catalog.Scope, fn func(row [][]
 		if maps[i].Unsupported() {
 			return 0, fmt.Errorf("read %s: column %s: %s", scope, c.Name, maps[i].Comment)
 		}
-		empty[i] = s.opts.NullAsEmpty[m.info.Name+"."+c.Name]
+		empty[i] = s.nullAsEmpty(m.info.Name, c.Name)
 	}
 	args := append(append([]any{}, q.Args...), godror.NumberAsString(),
 		godror.PrefetchCount(s.opts.PrefetchCount), godror.FetchArraySize(s.opts.FetchArraySize))
@@ -644,18 +690,32 @@ func (r *Reader) Rows(ctx context.Context, scope catalog.Scope, fn func(row [][]
 	}
 	defer rows.Close()
 	out := make([][]byte, len(sp.Columns))
+	lobs := sp.lobCols()
 	var n int64
 	err = scanAll(rows, s.scn, func(vals []any) error {
-		for i, v := range vals {
+		// Errors name the column and the row's key: the batch fails, and the
+		// DBA needs to find the value.
+		for j, i := range lobs {
+			l, err := lobLength(vals[len(sp.Columns)+j])
+			if err != nil {
+				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals), err)
+			}
+			if l > s.opts.MaxLOBBytes {
+				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals),
+					&LOBTooLargeError{Length: l, Unit: sp.Columns[i].lobUnit(), Bound: s.opts.MaxLOBBytes})
+			}
+		}
+		for i, v := range vals[:len(sp.Columns)] {
 			b, err := Convert(maps[i], v, s.opts.Zone)
 			if err != nil {
-				return fmt.Errorf("column %s: %w", sp.Columns[i].Name, err)
+				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals), err)
 			}
 			if b == nil && empty[i] {
 				b = []byte{}
 			}
 			if int64(len(b)) > s.opts.MaxLOBBytes {
-				return fmt.Errorf("column %s: a value of %d bytes exceeds the %d-byte LOB bound", sp.Columns[i].Name, len(b), s.opts.MaxLOBBytes)
+				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals),
+					&LOBTooLargeError{Length: int64(len(b)), Unit: "bytes", Bound: s.opts.MaxLOBBytes})
 			}
 			out[i] = b
 		}

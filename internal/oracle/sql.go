@@ -159,6 +159,9 @@ type Spec struct {
 	Parallel int
 	// SamplePercent, when above 0, sizes from SAMPLE(p) and scales up.
 	SamplePercent float64
+	// LOBBound, when above 0, keeps extraction from fetching a LOB longer
+	// than it (see boundLOBs).
+	LOBBound int64
 }
 
 // Via is the parent join of a table without the tenant column.
@@ -411,6 +414,7 @@ func ExtractQuery(s Spec, tenants []string, lo, hi []string) (Query, error) {
 	for i, c := range s.Columns {
 		sel[i] = c.selectExpr("t")
 	}
+	sel = s.boundLOBs(sel)
 	from := s.from(b, true, false)
 	f, err := s.tenantFilter(b, tenants)
 	if err != nil {

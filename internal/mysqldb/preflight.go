@@ -1,0 +1,569 @@
+package mysqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/preflight"
+)
+
+// ColumnDef is one column as information_schema.COLUMNS describes it: what
+// preflight compares a source column with, and what a target column accepts.
+type ColumnDef struct {
+	Name          string
+	DataType      string // DATA_TYPE, lower case: "int", "varchar", "bit"
+	ColumnType    string // COLUMN_TYPE, lower case: "int(11) unsigned", "varchar(20)"
+	Charset       string // CHARACTER_SET_NAME, "" for non-text columns
+	Nullable      bool
+	AutoIncrement bool
+}
+
+// Columns reads a table's column definitions in column order; a missing
+// table is an error wrapping catalog.ErrNotFound.
+func (d *DB) Columns(ctx context.Context, table string) ([]ColumnDef, error) {
+	rows, err := d.db.QueryContext(ctx,
+		`SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, COALESCE(CHARACTER_SET_NAME, ''), IS_NULLABLE, EXTRA
+		 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, d.Schema, table)
+	if err != nil {
+		return nil, fmt.Errorf("read columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out []ColumnDef
+	for rows.Next() {
+		var c ColumnDef
+		var nullable, extra string
+		if err := rows.Scan(&c.Name, &c.DataType, &c.ColumnType, &c.Charset, &nullable, &extra); err != nil {
+			return nil, fmt.Errorf("read columns of %s: %w", table, err)
+		}
+		c.DataType, c.ColumnType = strings.ToLower(c.DataType), strings.ToLower(c.ColumnType)
+		c.Nullable = nullable == "YES"
+		c.AutoIncrement = strings.Contains(strings.ToLower(extra), "auto_increment")
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read columns of %s: %w", table, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("table %s.%s: %w", d.Schema, table, catalog.ErrNotFound)
+	}
+	return out, nil
+}
+
+// TableNames lists the base tables of the schema, for resolving a configured
+// name case-insensitively (table names are case-sensitive on Linux servers).
+func (d *DB) TableNames(ctx context.Context) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx,
+		`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`, d.Schema)
+	if err != nil {
+		return nil, fmt.Errorf("list tables of %s: %w", d.Schema, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("list tables of %s: %w", d.Schema, err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// MaxAllowedPacket is the server's max_allowed_packet in bytes.
+func (d *DB) MaxAllowedPacket(ctx context.Context) (int64, error) {
+	var n int64
+	if err := d.db.QueryRowContext(ctx, "SELECT @@max_allowed_packet").Scan(&n); err != nil {
+		return 0, fmt.Errorf("read max_allowed_packet: %w", err)
+	}
+	return n, nil
+}
+
+// autoIncrementNext is the table's next AUTO_INCREMENT value, 0 when unknown.
+func (d *DB) autoIncrementNext(ctx context.Context, table string) (string, error) {
+	var v sql.NullString
+	err := d.db.QueryRowContext(ctx,
+		`SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`, d.Schema, table).Scan(&v)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read AUTO_INCREMENT of %s: %w", table, err)
+	}
+	return v.String, nil
+}
+
+// PreflightTable is one configured table as the MySQL preflight scans it.
+type PreflightTable struct {
+	Source string // source table
+	Target string // target table in the target database
+	// Key is the configured key; empty means the primary key or a NOT NULL
+	// unique key, as the run chooses.
+	Key []string
+	// TenantColumn is this table's own tenant column ("" for shared tables
+	// and tables reached through a parent); ViaOn is the column that
+	// references the parent.
+	TenantColumn, ViaOn string
+}
+
+// Preflight checks one MySQL source table against its MySQL target (tgt's
+// table; when it does not exist yet, against the source's own definition,
+// which `run --create-tables` copies). It reads aggregates in one scan of the
+// source table and writes nothing. Checks:
+//
+//   - unsupported-type: BIT, spatial and other columns the copy refuses;
+//   - no-key: no primary key or NOT NULL unique key to order and split by;
+//   - tenant-index: a tenant (or via) column no index leads, on either side;
+//   - missing-column: a source column the target table lacks;
+//   - null-for-not-null: NULLs bound for a NOT NULL target column;
+//   - int-range, decimal-fit, string-length, binary-length, time-fraction,
+//     timestamp-range: values that do not fit a target column whose type
+//     differs from the source's;
+//   - invalid-utf8mb4: bytes bound for a utf8mb4 target text column that are
+//     not well-formed UTF-8 (they change when converted to utf8mb4, or
+//     encode a UTF-16 surrogate, which MariaDB passes through unchanged);
+//   - auto-increment: headroom of an integer AUTO_INCREMENT target column,
+//     from the largest source value and the target's next value;
+//   - lob-size: values larger than the target's max_allowed_packet (a
+//     warning: LOAD DATA LOCAL took a 3 MiB value with a 2 MiB packet on
+//     MariaDB 10.11; the INSERT fallback cannot send it).
+func Preflight(ctx context.Context, src, tgt *DB, t PreflightTable) ([]preflight.Finding, error) {
+	p := &tablePreflight{t: t}
+	srcCols, err := src.Columns(ctx, t.Source)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return []preflight.Finding{{Severity: preflight.Blocking, Table: t.Source, Check: "missing-table",
+			Message: fmt.Sprintf("table %s does not exist in the source", t.Source)}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	srcInfo, err := src.Describe(ctx, t.Source)
+	if err != nil {
+		return nil, err
+	}
+	tgtCols, err := tgt.Columns(ctx, t.Target)
+	var tgtInfo *catalog.Info
+	aiNext := ""
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		p.add(preflight.Info, "", "missing-table", 0, "", "target table %s does not exist: `run --create-tables` creates it as the source defines it; checked against that definition", t.Target)
+		tgtCols = srcCols
+	case err != nil:
+		return nil, err
+	default:
+		if tgtInfo, err = tgt.Describe(ctx, t.Target); err != nil {
+			return nil, err
+		}
+		if aiNext, err = tgt.autoIncrementNext(ctx, t.Target); err != nil {
+			return nil, err
+		}
+	}
+	packet, err := tgt.MaxAllowedPacket(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.structure(srcCols, srcInfo, tgtInfo)
+	byName := map[string]ColumnDef{}
+	for _, c := range tgtCols {
+		byName[strings.ToLower(c.Name)] = c
+	}
+	for _, sc := range srcCols {
+		tc, ok := byName[strings.ToLower(sc.Name)]
+		if !ok {
+			p.add(preflight.Blocking, sc.Name, "missing-column", 0, "", "column %s does not exist in target table %s", sc.Name, t.Target)
+			continue
+		}
+		if kindOf(sc.DataType, sc.ColumnType) == catalog.KindOther {
+			continue // reported by structure; no expression reads it safely
+		}
+		p.planColumn(sc, tc, packet, aiNext)
+	}
+	if len(p.checks) > 0 {
+		if err := p.scan(ctx, src); err != nil {
+			return nil, err
+		}
+	}
+	preflight.Sort(p.out)
+	return p.out, nil
+}
+
+// tablePreflight gathers one table's checks and findings.
+type tablePreflight struct {
+	t      PreflightTable
+	checks []scanCheck
+	out    []preflight.Finding
+}
+
+// scanCheck is some aggregates of the scan and how to judge their values.
+type scanCheck struct {
+	exprs []string
+	judge func(vals []sql.NullString)
+}
+
+func (p *tablePreflight) add(sev preflight.Severity, col, check string, rows int64, example, format string, args ...any) {
+	p.out = append(p.out, preflight.Finding{Severity: sev, Table: p.t.Source, Column: col, Check: check,
+		Message: fmt.Sprintf(format, args...), Rows: rows, Example: example})
+}
+
+// structure reports what the dictionaries alone show: unsupported types, no
+// usable key, tenant columns without an index.
+func (p *tablePreflight) structure(cols []ColumnDef, src, tgt *catalog.Info) {
+	for _, c := range cols {
+		if kindOf(c.DataType, c.ColumnType) == catalog.KindOther {
+			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "type %s cannot be copied losslessly through LOAD DATA text (BIT, spatial and similar types); change the column's type or leave the table out", c.ColumnType)
+		}
+	}
+	key := p.t.Key
+	switch {
+	case len(key) > 0:
+		for _, k := range key {
+			if _, ok := src.Column(k); !ok {
+				p.add(preflight.Blocking, k, "no-key", 0, "", "key column %s does not exist", k)
+				return
+			}
+		}
+		if !src.IsUniqueKey(key) {
+			p.add(preflight.Blocking, "", "no-key", 0, "", "the configured key (%s) is not the primary key or a NOT NULL unique key: batches could miss or repeat rows", strings.Join(key, ", "))
+		}
+	case len(src.PrimaryKey) > 0:
+		key = src.PrimaryKey
+	case len(src.UniqueKeys) > 0:
+		key = src.UniqueKeys[0]
+	default:
+		p.add(preflight.Blocking, "", "no-key", 0, "", "no primary key or NOT NULL unique key to order and split batches by: add one, or name one with key: [COLUMNS]")
+	}
+	leads := func(info *catalog.Info, col string) bool {
+		if info.Indexed[col] {
+			return true
+		}
+		for c := range info.Indexed {
+			if strings.EqualFold(c, col) {
+				return true
+			}
+		}
+		return len(key) > 0 && strings.EqualFold(key[0], col)
+	}
+	for _, col := range []string{p.t.TenantColumn, p.t.ViaOn} {
+		if col == "" {
+			continue
+		}
+		if !leads(src, col) {
+			p.add(preflight.Warning, col, "tenant-index", 0, "", "no index leads with %s in the source: every batch of this table scans it", col)
+		}
+		if tgt != nil && !leads(tgt, col) {
+			p.add(preflight.Warning, col, "tenant-index", 0, "", "no index leads with %s in target table %s: removing a batch's old rows scans it", col, p.t.Target)
+		}
+	}
+}
+
+var intWidth = regexp.MustCompile(`^(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)`)
+
+// sameType compares column types, ignoring integer display widths (MySQL 8
+// drops them, MariaDB keeps them).
+func sameType(a, b string) bool {
+	norm := func(s string) string {
+		s = intWidth.ReplaceAllString(strings.TrimSpace(s), "$1")
+		return strings.ReplaceAll(s, " zerofill", "")
+	}
+	return norm(a) == norm(b)
+}
+
+// typeArgs returns the numbers in a COLUMN_TYPE's parentheses.
+func typeArgs(columnType string) []int {
+	i := strings.Index(columnType, "(")
+	j := strings.Index(columnType, ")")
+	if i < 0 || j < i {
+		return nil
+	}
+	var out []int
+	for _, a := range strings.Split(columnType[i+1:j], ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(a)); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// intBounds is the range of an integer column type.
+func intBounds(dataType, columnType string) (lo, hi *big.Int, ok bool) {
+	bits := map[string]uint{"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}[dataType]
+	if bits == 0 {
+		return nil, nil, false
+	}
+	one := big.NewInt(1)
+	if strings.Contains(columnType, "unsigned") {
+		return big.NewInt(0), new(big.Int).Sub(new(big.Int).Lsh(one, bits), one), true
+	}
+	return new(big.Int).Neg(new(big.Int).Lsh(one, bits-1)), new(big.Int).Sub(new(big.Int).Lsh(one, bits-1), one), true
+}
+
+// byteCap is the byte capacity of a TEXT or BLOB family type, 0 for others.
+func byteCap(dataType string) int64 {
+	switch dataType {
+	case "tinytext", "tinyblob":
+		return 255
+	case "text", "blob":
+		return 65535
+	case "mediumtext", "mediumblob":
+		return 16777215
+	case "longtext", "longblob":
+		return 4294967295
+	}
+	return 0
+}
+
+func isUTF8Charset(cs string) bool {
+	return cs == "utf8mb4" || cs == "utf8mb3" || cs == "utf8"
+}
+
+// planColumn adds the checks one source column needs against its target.
+func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext string) {
+	c := Quote(sc.Name)
+	num := func(vals []sql.NullString, i int) int64 {
+		n, _ := strconv.ParseInt(vals[i].String, 10, 64)
+		return n
+	}
+	srcKind, tgtKind := kindOf(sc.DataType, sc.ColumnType), kindOf(tc.DataType, tc.ColumnType)
+	if !tc.Nullable && sc.Nullable {
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN %s IS NULL THEN 1 END)", c)},
+			judge: func(v []sql.NullString) {
+				if n := num(v, 0); n > 0 {
+					p.add(preflight.Blocking, sc.Name, "null-for-not-null", n, "", "%d NULLs bound for a NOT NULL target column: strict mode refuses them", n)
+				}
+			},
+		})
+	}
+	if !sameType(sc.ColumnType, tc.ColumnType) {
+		p.planFit(sc, tc, srcKind, num)
+	}
+	if tgtKind == catalog.KindString && (srcKind == catalog.KindBinary || srcKind == catalog.KindString) {
+		p.planUTF8(sc, tc, srcKind)
+	}
+	if _, hi, ok := intBounds(tc.DataType, tc.ColumnType); ok && tc.AutoIncrement && (srcKind == catalog.KindInt || srcKind == catalog.KindUint) {
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{fmt.Sprintf("MAX(%s)", c)},
+			judge: func(v []sql.NullString) {
+				top, _ := new(big.Int).SetString(v[0].String, 10)
+				if next, ok := new(big.Int).SetString(aiNext, 10); ok {
+					next.Sub(next, big.NewInt(1))
+					if top == nil || next.Cmp(top) > 0 {
+						top = next
+					}
+				}
+				if top == nil || top.Sign() <= 0 {
+					return
+				}
+				used, _ := new(big.Float).Quo(new(big.Float).SetInt(top), new(big.Float).SetInt(hi)).Float64()
+				sev := preflight.Info
+				switch {
+				case top.Cmp(hi) >= 0:
+					sev = preflight.Blocking
+				case used >= 0.5:
+					sev = preflight.Warning
+				}
+				p.add(sev, sc.Name, "auto-increment", 0, top.String(), "AUTO_INCREMENT headroom: the largest value %s uses %.1f%% of %s (max %s)", top, used*100, tc.ColumnType, hi)
+			},
+		})
+	}
+	if byteCap(sc.DataType) > 0 && packet > 0 {
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN LENGTH(%s) > %d THEN 1 END)", c, packet), fmt.Sprintf("MAX(LENGTH(%s))", c)},
+			judge: func(v []sql.NullString) {
+				if n := num(v, 0); n > 0 {
+					p.add(preflight.Warning, sc.Name, "lob-size", n, v[1].String, "%d values are larger than the target's max_allowed_packet (%d bytes); the largest has %s bytes: LOAD DATA LOCAL takes them, the INSERT fallback (local_infile off) cannot", n, packet, v[1].String)
+				}
+			},
+		})
+	}
+}
+
+// planFit adds the check that values fit a target column of another type.
+func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num func([]sql.NullString, int) int64) {
+	c := Quote(sc.Name)
+	numeric := srcKind == catalog.KindInt || srcKind == catalog.KindUint || srcKind == catalog.KindDecimal || srcKind == catalog.KindFloat
+	args := typeArgs(tc.ColumnType)
+	switch {
+	case numeric && tc.DataType != "decimal" && tc.DataType != "numeric" && tc.DataType != "float" && tc.DataType != "double":
+		lo, hi, ok := intBounds(tc.DataType, tc.ColumnType)
+		if !ok {
+			break
+		}
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{
+				fmt.Sprintf("COUNT(CASE WHEN %s < %s OR %s > %s THEN 1 END)", c, lo, c, hi),
+				fmt.Sprintf("COUNT(CASE WHEN %s <> ROUND(%s) THEN 1 END)", c, c),
+				fmt.Sprintf("MIN(%s)", c), fmt.Sprintf("MAX(%s)", c),
+			},
+			judge: func(v []sql.NullString) {
+				if n := num(v, 0); n > 0 {
+					p.add(preflight.Blocking, sc.Name, "int-range", n, v[3].String, "%d values outside target type %s (source min %s, max %s)", n, tc.ColumnType, v[2].String, v[3].String)
+				}
+				if n := num(v, 1); n > 0 {
+					p.add(preflight.Blocking, sc.Name, "int-range", n, "", "%d values have a fraction target type %s would lose", n, tc.ColumnType)
+				}
+			},
+		})
+		return
+	case numeric && (tc.DataType == "decimal" || tc.DataType == "numeric"):
+		prec, scale := 10, 0
+		if len(args) > 0 {
+			prec = args[0]
+		}
+		if len(args) > 1 {
+			scale = args[1]
+		}
+		limit := "1" + strings.Repeat("0", prec-scale)
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN ABS(%s) >= %s OR ROUND(%s, %d) <> %s THEN 1 END)", c, limit, c, scale, c), fmt.Sprintf("MAX(ABS(%s))", c)},
+			judge: func(v []sql.NullString) {
+				if n := num(v, 0); n > 0 {
+					p.add(preflight.Blocking, sc.Name, "decimal-fit", n, v[1].String, "%d values do not fit target type %s exactly (too many integer or fraction digits)", n, tc.ColumnType)
+				}
+			},
+		})
+		return
+	case srcKind == catalog.KindTime && (tc.DataType == "datetime" || tc.DataType == "timestamp" || tc.DataType == "time"):
+		p.planTimeFit(sc, tc, num)
+		return
+	case tc.DataType == "char" || tc.DataType == "varchar":
+		if len(args) == 0 {
+			break
+		}
+		n := args[0]
+		l := fmt.Sprintf("CHAR_LENGTH(CONVERT(%s USING utf8mb4))", c)
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN %s > %d THEN 1 END)", l, n), fmt.Sprintf("MAX(%s)", l)},
+			judge: func(v []sql.NullString) {
+				if k := num(v, 0); k > 0 {
+					p.add(preflight.Blocking, sc.Name, "string-length", k, v[1].String, "%d values are longer than target type %s; the longest has %s characters", k, tc.ColumnType, v[1].String)
+				}
+			},
+		})
+		return
+	case tc.DataType == "binary" || tc.DataType == "varbinary" || byteCap(tc.DataType) > 0:
+		limit := byteCap(tc.DataType)
+		if limit == 0 && len(args) > 0 {
+			limit = int64(args[0])
+		}
+		if limit == 0 {
+			break
+		}
+		l := fmt.Sprintf("LENGTH(%s)", c)
+		if kindOf(tc.DataType, tc.ColumnType) == catalog.KindString {
+			l = fmt.Sprintf("LENGTH(CONVERT(%s USING utf8mb4))", c)
+		}
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN %s > %d THEN 1 END)", l, limit), fmt.Sprintf("MAX(%s)", l)},
+			judge: func(v []sql.NullString) {
+				if k := num(v, 0); k > 0 {
+					p.add(preflight.Blocking, sc.Name, "binary-length", k, v[1].String, "%d values are longer than target type %s (%d bytes); the longest has %s bytes", k, tc.ColumnType, limit, v[1].String)
+				}
+			},
+		})
+		return
+	}
+	p.add(preflight.Info, sc.Name, "type-change", 0, "", "source type %s, target type %s: not measured; strict mode refuses what does not fit", sc.ColumnType, tc.ColumnType)
+}
+
+// planTimeFit checks temporal values against a target with fewer fraction
+// digits (the server would round them, and the load fails on its note) or
+// a TIMESTAMP target, whose range is 1970 to 2038.
+func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
+	c := Quote(sc.Name)
+	fsp := 0
+	if a := typeArgs(tc.ColumnType); len(a) > 0 {
+		fsp = a[0]
+	}
+	if fsp < 6 && (sc.DataType == "datetime" || sc.DataType == "timestamp" || sc.DataType == "time") {
+		mod := "1" + strings.Repeat("0", 6-fsp)
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{
+				fmt.Sprintf("COUNT(CASE WHEN MICROSECOND(%s) %% %s <> 0 THEN 1 END)", c, mod),
+				fmt.Sprintf("MIN(CASE WHEN MICROSECOND(%s) %% %s <> 0 THEN %s END)", c, mod, c),
+			},
+			judge: func(v []sql.NullString) {
+				if n := num(v, 0); n > 0 {
+					p.add(preflight.Blocking, sc.Name, "time-fraction", n, v[1].String, "%d values have more fraction digits than target type %s keeps", n, tc.ColumnType)
+				}
+			},
+		})
+	}
+	if tc.DataType == "timestamp" && sc.DataType != "timestamp" && sc.DataType != "time" {
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{
+				fmt.Sprintf("COUNT(CASE WHEN %s < '1970-01-01 00:00:01' OR %s >= '2038-01-19 03:14:08' THEN 1 END)", c, c),
+				fmt.Sprintf("MIN(CASE WHEN %s < '1970-01-01 00:00:01' OR %s >= '2038-01-19 03:14:08' THEN %s END)", c, c, c),
+			},
+			judge: func(v []sql.NullString) {
+				if n := num(v, 0); n > 0 {
+					p.add(preflight.Blocking, sc.Name, "timestamp-range", n, v[1].String, "%d values are outside TIMESTAMP's range (1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC)", n)
+				}
+			},
+		})
+	}
+}
+
+// planUTF8 counts values bound for a utf8mb4 text column that are not
+// well-formed UTF-8. Bytes of a binary column go to the target as they are:
+// they are malformed when converting them to utf8mb4 changes them or when
+// they encode a UTF-16 surrogate (ED A0..BF), which MariaDB's conversion lets
+// through. Text labelled utf8 is checked for surrogates only (the server
+// validated the rest). Text in another character set is converted on the way
+// out: it is malformed when the round trip through utf8mb4 changes it.
+func (p *tablePreflight) planUTF8(sc, tc ColumnDef, srcKind catalog.Kind) {
+	c := Quote(sc.Name)
+	raw := fmt.Sprintf("CAST(%s AS BINARY)", c)
+	// ED is never a continuation byte in UTF-8, so no alignment is needed;
+	// X'ED5BA02DBF5D' is the bytes of the pattern \xED[\xA0-\xBF], matched
+	// bytewise against a binary subject with no backslash escapes to depend
+	// on the session's sql_mode.
+	surrogate := fmt.Sprintf("%s REGEXP X'ED5BA02DBF5D'", raw)
+	var bad string
+	switch {
+	case srcKind == catalog.KindBinary:
+		bad = fmt.Sprintf("(CAST(CONVERT(%s USING utf8mb4) AS BINARY) <> %s OR %s)", c, raw, surrogate)
+	case isUTF8Charset(sc.Charset):
+		bad = surrogate
+	default:
+		bad = fmt.Sprintf("CAST(CONVERT(CONVERT(%s USING utf8mb4) USING %s) AS BINARY) <> %s", c, sc.Charset, raw)
+	}
+	p.checks = append(p.checks, scanCheck{
+		exprs: []string{
+			fmt.Sprintf("COUNT(CASE WHEN %s THEN 1 END)", bad),
+			fmt.Sprintf("MIN(CASE WHEN %s THEN LEFT(HEX(%s), 48) END)", bad, c),
+		},
+		judge: func(v []sql.NullString) {
+			n, _ := strconv.ParseInt(v[0].String, 10, 64)
+			if n > 0 {
+				p.add(preflight.Blocking, sc.Name, "invalid-utf8mb4", n, v[1].String, "%d values are not well-formed UTF-8 and cannot be stored in %s utf8mb4 unchanged (example bytes in hex)", n, tc.ColumnType)
+			}
+		},
+	})
+}
+
+// scan runs every check's aggregates in one SELECT over the source table.
+func (p *tablePreflight) scan(ctx context.Context, src *DB) error {
+	var sel []string
+	for _, ck := range p.checks {
+		sel = append(sel, ck.exprs...)
+	}
+	q := "SELECT " + strings.Join(sel, ",\n       ") + "\nFROM " + qualified(src.Schema, p.t.Source)
+	vals := make([]sql.NullString, len(sel))
+	ptrs := make([]any, len(sel))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := src.db.QueryRowContext(ctx, q).Scan(ptrs...); err != nil {
+		return fmt.Errorf("preflight scan of %s: %w", p.t.Source, err)
+	}
+	i := 0
+	for _, ck := range p.checks {
+		ck.judge(vals[i : i+len(ck.exprs)])
+		i += len(ck.exprs)
+	}
+	return nil
+}
