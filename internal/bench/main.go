@@ -48,9 +48,11 @@ type options struct {
 	profile   bool
 	// tenantBatches adds a run with tenant batching of the child tables.
 	tenantBatches bool
-	timeout       time.Duration
-	step          time.Duration
-	workers       []int
+	// peers runs the ceiling and the other tools; without, only cutover runs.
+	peers   bool
+	timeout time.Duration
+	step    time.Duration
+	workers []int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -61,6 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.rows, "rows", 2_000_000, "rows to generate, all tables together")
 	fs.Int64Var(&o.batchRows, "batch-rows", 50_000, "run.batch_rows of the cutover runs")
 	fs.StringVar(&o.jsonPath, "json", "bench-results.json", "where to write the results as JSON")
+	fs.BoolVar(&o.peers, "peers", true, "measure the ceiling and the other tools too (false: cutover only, e.g. for the memory check at 5x the rows)")
 	fs.BoolVar(&o.tenantBatches, "tenant-batches", true, "also run cutover with the child tables batched by tenant (batching: tenant), for comparison")
 	fs.BoolVar(&o.profile, "profile", false, "run cutover once more to attribute CPU time (Go process vs server; perf profile when perf is installed)")
 	fs.DurationVar(&o.timeout, "timeout", 90*time.Minute, "limit for the whole benchmark")
@@ -122,7 +125,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "secure_file_priv: unset (server-side files allowed wherever the server's user may read and write)")
 	}
 
-	methods := []func(context.Context) ([]result, error){b.ceiling, b.mydumper, b.dumpPipe}
+	var methods []func(context.Context) ([]result, error)
+	if o.peers {
+		methods = append(methods, b.ceiling, b.mydumper, b.dumpPipe)
+	}
 	for _, w := range o.workers {
 		w := w
 		methods = append(methods, func(ctx context.Context) ([]result, error) { return b.cutover(ctx, w, "range") })
