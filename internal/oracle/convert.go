@@ -33,6 +33,9 @@ func Convert(m Mapping, v any, zone *time.Location) ([]byte, error) {
 		if err != nil || s == "" {
 			return nil, err
 		}
+		if plainDecimal(s) {
+			return []byte(s), nil
+		}
 		d, err := NormalizeDecimal(s)
 		if err != nil {
 			return nil, err
@@ -145,6 +148,42 @@ func numberText(v any) (string, error) {
 		return n.String(), nil
 	}
 	return "", fmt.Errorf("NUMBER column: got %T; the query must use godror.NumberAsString", v)
+}
+
+// plainDecimal reports whether s is already what NormalizeDecimal returns: an
+// optional minus, an integer part without leading zeros, and a fraction
+// without trailing zeros. Most NUMBER values are, and skip the rewrite.
+func plainDecimal(s string) bool {
+	i := 0
+	if len(s) > 1 && s[0] == '-' {
+		i = 1
+	}
+	start, point := i, -1
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+		case c == '.' && point < 0:
+			point = i
+		default:
+			return false
+		}
+	}
+	end := len(s)
+	if point < 0 {
+		point = end
+	} else if point == end-1 || s[end-1] == '0' {
+		return false // "5." or a trailing zero in the fraction
+	}
+	switch {
+	case point == start:
+		return false // ".5"
+	case s[start] == '0' && point-start > 1:
+		return false // "05"
+	case start == 1 && s == "-0":
+		return false
+	}
+	return true
 }
 
 // NormalizeDecimal rewrites Oracle's NUMBER text (".5", "-.5", "1E+125",

@@ -141,3 +141,18 @@ func zeros(n int) string {
 	}
 	return string(b)
 }
+
+// TestPlainDecimal checks the fast path against NormalizeDecimal itself: a
+// string is plain exactly when normalizing leaves it unchanged.
+func TestPlainDecimal(t *testing.T) {
+	for _, s := range []string{
+		"0", "7", "-7", "42", "-42", "0.5", "-0.5", "10", "100.25", "12345678901234567890.000001",
+		"-0", "05", "-05", ".5", "-.5", "5.", "1.50", "0.0", "00", "1E+3", "1e3", "+5", " 5", "", "-", "1.2.3", "1-", "0.10",
+	} {
+		norm, err := NormalizeDecimal(s)
+		want := err == nil && norm == s
+		if got := plainDecimal(s); got != want {
+			t.Errorf("plainDecimal(%q) = %v, want %v (NormalizeDecimal gives %q, %v)", s, got, want, norm, err)
+		}
+	}
+}
