@@ -341,6 +341,13 @@ func ranges(bounds [][]string) [][2][]string {
 	return append(out, [2][]string{lo, nil})
 }
 
+// ranged is the fixture table batched by key over every tenant (batching: range).
+func (s *suite) ranged() *catalog.Table {
+	c := *s.table
+	c.Ranged = true
+	return &c
+}
+
 func (s *suite) testBoundaries(t *testing.T) {
 	ctx := context.Background()
 	rd, err := s.src.Open(ctx)
@@ -402,6 +409,9 @@ func (s *suite) testBoundaries(t *testing.T) {
 	t.Run("shared", func(t *testing.T) {
 		check(t, s.shared(), "", nil, int64(len(s.rows)), 250)
 	})
+	t.Run("ranged over every tenant", func(t *testing.T) {
+		check(t, s.ranged(), "", nil, int64(len(s.rows)), 250)
+	})
 }
 
 func (s *suite) testRows(t *testing.T) {
@@ -431,6 +441,7 @@ func (s *suite) testRows(t *testing.T) {
 		{"packed tenants", catalog.Scope{Table: s.table, Tenants: []string{"3", "2"}}, of(HostileTenant, TinyTenant)},
 		{"unknown tenant", catalog.Scope{Table: s.table, Tenants: []string{"424242"}}, nil},
 		{"shared", catalog.Scope{Table: s.shared()}, of()},
+		{"every tenant of a ranged table", catalog.Scope{Table: s.ranged()}, of()},
 	}
 	// A key range inside the big tenant, bounded by fixture ids.
 	big := of(BigTenant)
