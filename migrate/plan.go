@@ -29,6 +29,27 @@ func BuildPlan(ctx context.Context, src Source, tables []*catalog.Table, tenants
 		specs[i] = planner.TableSpec{Name: t.Name, Shared: t.Shared || t.Ranged}
 	}
 	var mu sync.Mutex
+	bounds := make(map[planner.SplitKey][][]string)
+	// A ranged table's boundaries do not depend on its sizes: they are walked
+	// at batch_rows steps beside the sizing, the longest query of a plan.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	early, ectx := errgroup.WithContext(ctx)
+	for _, t := range tables {
+		if !t.Ranged {
+			continue
+		}
+		early.Go(func() error {
+			b, err := src.Boundaries(ectx, t, "", opt.BatchRows)
+			if err != nil {
+				return fmt.Errorf("split %s: %w", t.Name, err)
+			}
+			mu.Lock()
+			bounds[planner.SplitKey{Table: t.Name}] = b
+			mu.Unlock()
+			return nil
+		})
+	}
 	var sizes []planner.Size
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(parallel, 1))
@@ -48,15 +69,24 @@ func BuildPlan(ctx context.Context, src Source, tables []*catalog.Table, tenants
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	if err != nil {
+		cancel() // the walks are of no use now
+	}
+	if eerr := early.Wait(); err == nil {
+		err = eerr
+	}
+	if err != nil {
 		return nil, err
 	}
 	batchSizes := rangedAsOne(sizes, byName)
 	splits := planner.Splits(specs, batchSizes, opt)
-	bounds := make(map[planner.SplitKey][][]string, len(splits))
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(max(parallel, 1))
 	for _, sp := range splits {
+		if byName[sp.Table].Ranged {
+			continue // walked above
+		}
 		g.Go(func() error {
 			b, err := src.Boundaries(gctx, byName[sp.Table], sp.Tenant, sp.Step)
 			if err != nil {

@@ -71,9 +71,17 @@ type planDoc struct {
 // makePlan sizes the source and builds the plan; it writes nothing.
 func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 	opt := planner.Options{BatchRows: s.cfg.Run.BatchRows, Workers: s.cfg.Run.Workers}
+	// Counting the rows that belong to no tenant is a pass over each table of
+	// its own: it runs beside the sizing, not after it.
+	unowned := make(chan unownedResult, 1)
+	go func() { unowned <- countUnowned(ctx, s) }()
 	sized, err := migrate.BuildPlan(ctx, s.ep.src, s.res.Tables, s.cfg.Tenant.IDs, opt, min(s.cfg.Run.Workers, 4))
+	un := <-unowned
 	if err != nil {
 		return nil, err
+	}
+	if un.err != nil {
+		return nil, un.err
 	}
 	doc := &planDoc{
 		Fingerprint: planner.Fingerprint(sized.Plan),
@@ -85,19 +93,7 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 	for _, m := range s.res.Missing {
 		doc.Warnings = append(doc.Warnings, fmt.Sprintf("target table %s does not exist yet: `cutover run --create-tables` creates it", m))
 	}
-	if u, ok := s.ep.src.(interface {
-		Unowned(context.Context, *catalog.Table) (int64, error)
-	}); ok {
-		for _, t := range s.res.Tables {
-			n, err := u.Unowned(ctx, t)
-			if err != nil {
-				return nil, err
-			}
-			if n > 0 {
-				doc.Warnings = append(doc.Warnings, fmt.Sprintf("%d rows of %s belong to no tenant (NULL tenant or no parent row) and are not copied", n, t.Name))
-			}
-		}
-	}
+	doc.Warnings = append(doc.Warnings, un.warnings...)
 	if len(s.cfg.Tenant.IDs) == 0 {
 		doc.Warnings = append(doc.Warnings, rangeHints(s.res.Tables, sized.Sizes, s.cfg.Run.BatchRows)...)
 	}
@@ -117,6 +113,34 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 		}
 	}
 	return doc, nil
+}
+
+// unownedResult is what countUnowned found.
+type unownedResult struct {
+	warnings []string
+	err      error
+}
+
+// countUnowned counts, where the source can, the rows of each table that
+// belong to no tenant (NULL tenant or no parent row): they are not copied.
+func countUnowned(ctx context.Context, s *session) unownedResult {
+	u, ok := s.ep.src.(interface {
+		Unowned(context.Context, *catalog.Table) (int64, error)
+	})
+	if !ok {
+		return unownedResult{}
+	}
+	var out unownedResult
+	for _, t := range s.res.Tables {
+		n, err := u.Unowned(ctx, t)
+		if err != nil {
+			return unownedResult{err: err}
+		}
+		if n > 0 {
+			out.warnings = append(out.warnings, fmt.Sprintf("%d rows of %s belong to no tenant (NULL tenant or no parent row) and are not copied", n, t.Name))
+		}
+	}
+	return out
 }
 
 // rangeHints points at the tables reached through a parent that a full run

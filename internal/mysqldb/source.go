@@ -303,8 +303,18 @@ func (d *DB) Unowned(ctx context.Context, t *catalog.Table) (int64, error) {
 	return n, nil
 }
 
-// Boundaries returns the key at every step-th row of one tenant, in key order,
-// from a ROW_NUMBER window: exact quantiles, so sparse keys still split evenly.
+// Boundaries returns the key at every step-th row of one tenant (of the whole
+// table when it is shared or ranged), in key order, excluding the first row:
+// exact quantiles, so sparse keys still split evenly.
+//
+// Where the rows come from one table, the keys are found by walking the key
+// index: each query skips step rows from the last boundary (LIMIT 1 OFFSET
+// step), an index-only scan for a tenant (its index ends with the primary key)
+// and one ordered pass for the whole table, with no sort. A ranged table
+// reached through a parent is walked on its own keys: its rows without a
+// parent are few and only make some batches a little smaller. A tenant of
+// such a table is only found through the join; its keys come from a
+// ROW_NUMBER window.
 func (d *DB) Boundaries(ctx context.Context, t *catalog.Table, tenant string, step int64) ([][]string, error) {
 	if step < 1 {
 		return nil, fmt.Errorf("boundaries of %s: step %d", t.Name, step)
@@ -313,6 +323,48 @@ func (d *DB) Boundaries(ctx context.Context, t *catalog.Table, tenant string, st
 	if !t.Shared && !(t.Ranged && tenant == "") {
 		ids = []string{tenant}
 	}
+	if t.Via != nil && len(ids) > 0 {
+		return d.windowBoundaries(ctx, t, ids, step)
+	}
+	scope := catalog.Scope{Table: t, Tenants: ids}
+	if t.Via != nil {
+		own := *t
+		own.Via, own.Shared = nil, true
+		scope.Table = &own
+	}
+	keys := make([]string, len(t.Key))
+	for i, c := range t.Key {
+		keys[i] = keyExpr("c.", c)
+	}
+	var out [][]string
+	var last []string
+	for {
+		scope.Lo = last
+		from, args, err := scopeSQL(d.Schema, scope, false)
+		if err != nil {
+			return nil, err
+		}
+		q := "SELECT " + strings.Join(keys, ", ") + from + " ORDER BY " + selectList("c.", t.Key) + " LIMIT 1 OFFSET ?"
+		b := make([]string, len(t.Key))
+		dest := make([]any, len(b))
+		for i := range b {
+			dest[i] = &b[i]
+		}
+		err = d.db.QueryRowContext(ctx, q, append(args, step)...).Scan(dest...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("key quantiles of %s: %w", t.Name, err)
+		}
+		out = append(out, b)
+		last = b
+	}
+}
+
+// windowBoundaries finds the boundaries of tenants of a table reached through
+// a parent with one ROW_NUMBER window over the join.
+func (d *DB) windowBoundaries(ctx context.Context, t *catalog.Table, ids []string, step int64) ([][]string, error) {
 	from, args, err := scopeSQL(d.Schema, catalog.Scope{Table: t, Tenants: ids}, false)
 	if err != nil {
 		return nil, err
