@@ -199,6 +199,7 @@ type report struct {
 type result struct {
 	Method     string  `json:"method"`
 	Wall       float64 `json:"wall_s"`
+	PlanWall   float64 `json:"plan_s,omitempty"` // the part of Wall cutover spent planning
 	RowsPerSec float64 `json:"rows_per_s"`
 	XCeiling   float64 `json:"x_ceiling"`
 	PeakRSSMiB float64 `json:"peak_rss_mib"`
@@ -245,7 +246,7 @@ func (r *report) bestWorkers() int {
 }
 
 func printTable(w io.Writer, rs []result) {
-	head := []string{"method", "wall s", "rows/s", "x ceiling", "peak RSS MiB", "client CPU s", "server CPU s", "valid"}
+	head := []string{"method", "wall s", "of it plan s", "rows/s", "x ceiling", "peak RSS MiB", "client CPU s", "server CPU s", "valid"}
 	cells := [][]string{head}
 	num := func(v float64, format string) string {
 		if v < 0 {
@@ -254,13 +255,16 @@ func printTable(w io.Writer, rs []result) {
 		return fmt.Sprintf(format, v)
 	}
 	for _, r := range rs {
-		row := []string{r.Method, "-", "-", "-", num(r.PeakRSSMiB, "%.1f"), num(r.ClientCPU, "%.2f"), num(r.ServerCPU, "%.2f"), r.Valid}
+		row := []string{r.Method, "-", "-", "-", "-", num(r.PeakRSSMiB, "%.1f"), num(r.ClientCPU, "%.2f"), num(r.ServerCPU, "%.2f"), r.Valid}
 		if r.Wall > 0 {
 			row[1] = fmt.Sprintf("%.2f", r.Wall)
-			row[2] = fmt.Sprintf("%.0f", r.RowsPerSec)
+			row[3] = fmt.Sprintf("%.0f", r.RowsPerSec)
 			if r.XCeiling > 0 {
-				row[3] = fmt.Sprintf("%.2f", r.XCeiling)
+				row[4] = fmt.Sprintf("%.2f", r.XCeiling)
 			}
+		}
+		if r.PlanWall > 0 {
+			row[2] = fmt.Sprintf("%.2f", r.PlanWall)
 		}
 		if r.Note != "" {
 			row[len(row)-1] += " (" + r.Note + ")"
