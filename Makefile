@@ -6,6 +6,7 @@ VERSION   ?= 0.1.0-dev
 LDFLAGS   := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 BIN       := bin/cutover
 ROWS      ?= 1000000
+BENCH_ROWS ?= 2000000
 
 .PHONY: build test demo bench vet fmt check clean mariadb
 
@@ -26,7 +27,7 @@ demo: mariadb build
 
 # Throughput side by side with the ceiling and the peers (see README).
 bench: mariadb build
-	$(GO) run ./internal/bench -bin $(BIN) -rows $(ROWS)
+	$(GO) run ./internal/bench -bin $(BIN) -rows $(BENCH_ROWS)
 
 vet:
 	$(GO) vet ./...
