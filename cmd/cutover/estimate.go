@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
+)
+
+// maxFitWorkers bounds the worker counts a deadline search tries, over all
+// processes: 16 processes of the most workers one process may run.
+const maxFitWorkers = 4096
+
+// planEstimate is how long the plan takes, stored and printed with it.
+type planEstimate struct {
+	Calibrated    bool               `json:"calibrated"`
+	Model         planner.Model      `json:"model"`
+	Schedule      planner.Schedule   `json:"schedule"`
+	LargestTenant planner.TenantCost `json:"largest_tenant"`
+	Critical      planner.Batch      `json:"critical_batch"`
+	Fit           *fitDoc            `json:"fit,omitempty"`
+}
+
+// fitDoc answers --deadline / --window.
+type fitDoc struct {
+	Asked     string      `json:"asked"` // as given: "05:00" or "4h"
+	Until     time.Time   `json:"until"`
+	Fit       planner.Fit `json:"fit"`
+	Processes int         `json:"processes"` // of run.workers workers each
+}
+
+// window turns --deadline HH:MM (its next occurrence, local time) or --window
+// D into a duration from now; zero when neither is given.
+func window(deadline, win string, now time.Time) (time.Duration, string, error) {
+	switch {
+	case deadline != "" && win != "":
+		return 0, "", usagef("--deadline and --window are alternatives: give one")
+	case deadline != "":
+		at, err := time.ParseInLocation("15:04", deadline, now.Location())
+		if err != nil {
+			return 0, "", usagef("--deadline %q: want a local time HH:MM such as 05:00", deadline)
+		}
+		until := time.Date(now.Year(), now.Month(), now.Day(), at.Hour(), at.Minute(), 0, 0, now.Location())
+		if !until.After(now) {
+			until = until.AddDate(0, 0, 1)
+		}
+		return until.Sub(now), deadline, nil
+	case win != "":
+		d, err := time.ParseDuration(win)
+		if err != nil || d <= 0 {
+			return 0, "", usagef("--window %q: want a positive duration such as 4h or 90m", win)
+		}
+		return d, win, nil
+	}
+	return 0, "", nil
+}
+
+// estimate simulates doc's plan on workers under model.
+func estimate(doc *planDoc, model planner.Model, workers int) *planEstimate {
+	p := &planner.Plan{Batches: doc.Batches}
+	s := planner.Simulate(p, model, workers)
+	e := &planEstimate{
+		Calibrated:    model.Calibrated,
+		Model:         model,
+		Schedule:      s,
+		LargestTenant: planner.LargestTenant(doc.sizes, model),
+	}
+	for _, b := range doc.Batches {
+		if b.ID == s.Critical.Batch {
+			e.Critical = b
+		}
+	}
+	return e
+}
+
+// fitWindow finds the fewest workers that finish within d, and the processes
+// of perProcess workers (run.workers) they take, and replans for them: finer batches for more workers can change the answer, so it cuts
+// again (without sizing the source again) until the count settles, at most
+// three times.
+func (a *app) fitWindow(ctx context.Context, s *session, doc *planDoc, d time.Duration, asked string, now time.Time, perProcess int) error {
+	model := doc.model
+	var fit planner.Fit
+	for range 3 {
+		fit = planner.FitWindow(&planner.Plan{Batches: doc.Batches}, model, d.Seconds(), maxFitWorkers)
+		if fit.Workers == doc.Summary.Workers {
+			break
+		}
+		if err := a.recut(ctx, s, doc, fit.Workers); err != nil {
+			return err
+		}
+	}
+	fit = planner.FitWindow(&planner.Plan{Batches: doc.Batches}, model, d.Seconds(), maxFitWorkers)
+	doc.Estimate = estimate(doc, model, fit.Workers)
+	per := max(perProcess, 1)
+	doc.Estimate.Fit = &fitDoc{Asked: asked, Until: now.Add(d), Fit: fit, Processes: (fit.Workers + per - 1) / per}
+	return nil
+}
+
+// recut rebuilds doc's batches for workers from the sizes already measured.
+func (a *app) recut(ctx context.Context, s *session, doc *planDoc, workers int) error {
+	model := doc.model
+	opt := planner.Options{BatchRows: s.cfg.Run.BatchRows, Workers: workers, Cost: &model}
+	sized, err := migrate.Cut(ctx, s.ep.src, s.res.Tables, doc.sizes, opt, min(s.cfg.Run.Workers, 4))
+	if err != nil {
+		return err
+	}
+	doc.Batches = sized.Plan.Batches
+	doc.Fingerprint = planner.Fingerprint(sized.Plan)
+	doc.Summary = planner.Summarize(sized.Plan, sized.Sizes, workers)
+	return nil
+}
+
+// estimateText renders e for a terminal, one fact a line, without a trailing
+// newline. perProcess is run.workers.
+func (e *planEstimate) Text(perProcess int) string {
+	var b strings.Builder
+	s := e.Schedule
+	if e.Calibrated {
+		fmt.Fprintf(&b, "estimate with %d workers (calibrated by rehearsal): makespan %s, lower bound %s (ratio %.3f)\n",
+			s.Workers, dur(s.Makespan), dur(s.LowerBound), s.Ratio())
+	} else {
+		fmt.Fprintf(&b, "estimate with %d workers (UNCALIBRATED: default cost model; `cutover rehearse` measures this source and target): makespan %s, lower bound %s (ratio %.3f)\n",
+			s.Workers, dur(s.Makespan), dur(s.LowerBound), s.Ratio())
+	}
+	if e.LargestTenant.Tenant != "" {
+		fmt.Fprintf(&b, "largest tenant %s: %.1f%% of the work, %s on one worker\n",
+			e.LargestTenant.Tenant, 100*e.LargestTenant.Share, dur(e.LargestTenant.Seconds))
+	}
+	if s.Critical.Batch > 0 {
+		fmt.Fprintf(&b, "critical path: batch #%d (%s, %s, %s rows), worker %d, %s to %s\n",
+			e.Critical.ID, e.Critical.Table, describeTenants(e.Critical), commas(e.Critical.Rows),
+			s.Critical.Worker, dur(s.Critical.Start), dur(s.Critical.End))
+	}
+	if f := e.Fit; f != nil {
+		until := fmt.Sprintf("window %s", f.Asked)
+		if strings.Contains(f.Asked, ":") {
+			until = fmt.Sprintf("deadline %s (%s from now)", f.Until.Format("2006-01-02 15:04 MST"), dur(f.Fit.Window))
+		}
+		if f.Fit.Fits {
+			fmt.Fprintf(&b, "%s: fits with %d workers = %d processes of %d workers (run.workers), estimate %s, %s to spare\n",
+				until, f.Fit.Workers, f.Processes, perProcess, dur(f.Fit.Schedule.Makespan), dur(f.Fit.Window-f.Fit.Schedule.Makespan))
+		} else {
+			fmt.Fprintf(&b, "%s: DOES NOT FIT: the best estimate, with %d workers, is %s, %s over",
+				until, f.Fit.Workers, dur(f.Fit.Schedule.Makespan), dur(f.Fit.Over))
+			if f.Fit.Schedule.Largest > f.Fit.Window {
+				fmt.Fprintf(&b, " (one batch alone takes %s: lower run.batch_rows)", dur(f.Fit.Schedule.Largest))
+			}
+			b.WriteByte('\n')
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// dur prints estimated seconds for people: 3h25m, 4m10s, 12.3s, 78ms.
+func dur(sec float64) string {
+	d := planner.Seconds(sec)
+	switch {
+	case d >= time.Hour:
+		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
