@@ -167,4 +167,3 @@ func dur(sec float64) string {
 	}
 	return d.Round(time.Millisecond).String()
 }
-
