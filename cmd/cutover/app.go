@@ -28,6 +28,7 @@ const usageText = `usage: cutover COMMAND [flags]
 commands:
   plan     size every tenant, print and store the plan
   run      copy the planned batches; the same command resumes after any stop
+  rehearse run a sample of batches (rolled back), fit the cost model, store it
   verify   compare row counts per tenant and table on both sides
   status   show where the run stands
   schema   print MySQL CREATE TABLE statements (Oracle DDL offline with --oracle-ddl)
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.cmdPlan(ctx, rest)
 	case "run":
 		return a.cmdRun(ctx, rest)
+	case "rehearse":
+		return a.cmdRehearse(ctx, rest)
 	case "verify":
 		return a.cmdVerify(ctx, rest)
 	case "status":

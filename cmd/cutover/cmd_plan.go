@@ -71,11 +71,12 @@ type planDoc struct {
 
 	sizes []planner.Size // measured, for estimates and for cutting again
 	model planner.Model  // the cost model the batches were cut with
+	calib *checkpoint.Calibration
 }
 
 // makePlan sizes the source and builds the plan; it writes nothing.
 func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
-	model, err := a.costModel(ctx, s)
+	model, calib, err := a.costModel(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +93,7 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 		SCN:         snapshotSCN(s.ep.src),
 		sizes:       sized.Sizes,
 		model:       model,
+		calib:       calib,
 	}
 	doc.Estimate = estimate(doc, model, s.cfg.Run.Workers)
 	for _, m := range s.res.Missing {

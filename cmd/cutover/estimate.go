@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -17,6 +18,7 @@ const maxFitWorkers = 4096
 // planEstimate is how long the plan takes, stored and printed with it.
 type planEstimate struct {
 	Calibrated    bool               `json:"calibrated"`
+	Calibration   string             `json:"calibration,omitempty"` // which rehearsal
 	Model         planner.Model      `json:"model"`
 	Schedule      planner.Schedule   `json:"schedule"`
 	LargestTenant planner.TenantCost `json:"largest_tenant"`
@@ -67,6 +69,9 @@ func estimate(doc *planDoc, model planner.Model, workers int) *planEstimate {
 		Model:         model,
 		Schedule:      s,
 		LargestTenant: planner.LargestTenant(doc.sizes, model),
+	}
+	if doc.calib != nil && model.Calibrated {
+		e.Calibration = calibrationNote(doc.calib)
 	}
 	for _, b := range doc.Batches {
 		if b.ID == s.Critical.Batch {
@@ -119,8 +124,8 @@ func (e *planEstimate) Text(perProcess int) string {
 	var b strings.Builder
 	s := e.Schedule
 	if e.Calibrated {
-		fmt.Fprintf(&b, "estimate with %d workers (calibrated by rehearsal): makespan %s, lower bound %s (ratio %.3f)\n",
-			s.Workers, dur(s.Makespan), dur(s.LowerBound), s.Ratio())
+		fmt.Fprintf(&b, "estimate with %d workers (%s): makespan %s, lower bound %s (ratio %.3f)\n",
+			s.Workers, cmp.Or(e.Calibration, "calibrated"), dur(s.Makespan), dur(s.LowerBound), s.Ratio())
 	} else {
 		fmt.Fprintf(&b, "estimate with %d workers (UNCALIBRATED: default cost model; `cutover rehearse` measures this source and target): makespan %s, lower bound %s (ratio %.3f)\n",
 			s.Workers, dur(s.Makespan), dur(s.LowerBound), s.Ratio())
