@@ -163,6 +163,7 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 0, "estimate for this many workers (default run.workers)")
 	deadline := fs.String("deadline", "", "HH:MM local time (next occurrence): print the fewest workers that finish by then")
 	win := fs.String("window", "", "duration such as 4h: print the fewest workers that finish within it")
+	svgPath := fs.String("svg", "", "write a Gantt chart of the estimated schedule to this SVG file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -192,6 +193,11 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	}
 	if within > 0 {
 		if err := a.fitWindow(ctx, s, doc, within, asked, time.Now(), perProcess); err != nil {
+			return err
+		}
+	}
+	if *svgPath != "" {
+		if err := writePlanSVG(*svgPath, doc); err != nil {
 			return err
 		}
 	}

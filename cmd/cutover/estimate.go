@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -171,4 +173,33 @@ func dur(sec float64) string {
 		return d.Round(100 * time.Millisecond).String()
 	}
 	return d.Round(time.Millisecond).String()
+}
+
+// writePlanSVG draws doc's estimated schedule as a Gantt chart into path,
+// with the deadline or window as a line when one was asked for.
+func writePlanSVG(path string, doc *planDoc) error {
+	e := doc.Estimate
+	o := planner.GanttOptions{Title: fmt.Sprintf("plan %s: %d batches on %d workers, estimated %s (%s)",
+		doc.Fingerprint, len(doc.Batches), e.Schedule.Workers, dur(e.Schedule.Makespan), calibrationWord(e))}
+	if f := e.Fit; f != nil {
+		o.Deadline, o.DeadlineLabel = f.Fit.Window, "window "+f.Asked
+		if strings.Contains(f.Asked, ":") {
+			o.DeadlineLabel = "deadline " + f.Asked
+		}
+	}
+	var buf bytes.Buffer
+	if err := planner.WriteGantt(&buf, doc.Batches, e.Model, e.Schedule, o); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return usagef("--svg: %v", err)
+	}
+	return nil
+}
+
+func calibrationWord(e *planEstimate) string {
+	if e.Calibrated {
+		return "calibrated"
+	}
+	return "uncalibrated"
 }
