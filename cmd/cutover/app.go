@@ -31,6 +31,7 @@ commands:
   rehearse run a sample of batches (rolled back), fit the cost model, store it
   verify   compare row counts per tenant and table on both sides
   status   show where the run stands
+  report   write the end-of-run report as one HTML file
   schema   print MySQL CREATE TABLE statements (Oracle DDL offline with --oracle-ddl)
   version  print the version and revision
 
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.cmdVerify(ctx, rest)
 	case "status":
 		return a.cmdStatus(ctx, rest)
+	case "report":
+		return a.cmdReport(ctx, rest)
 	case "schema":
 		return a.cmdSchema(ctx, rest)
 	case "version", "--version", "-version":
