@@ -226,27 +226,10 @@ func throughputSVG(spans []checkpoint.Span, first, last time.Time) template.HTML
 	}
 	n := 60
 	width := total / float64(n)
-	buckets := make([]float64, n)
-	for _, s := range spans {
-		if s.State != checkpoint.Done || s.Finished.IsZero() || s.Claimed.IsZero() {
-			continue
-		}
-		a, b := s.Claimed.Sub(first).Seconds(), s.Finished.Sub(first).Seconds()
-		if b <= a {
-			buckets[min(max(int(a/width), 0), n-1)] += float64(s.Rows)
-			continue
-		}
-		for i := max(int(a/width), 0); i < n && float64(i)*width < b; i++ {
-			lo, hi := math.Max(a, float64(i)*width), math.Min(b, float64(i+1)*width)
-			if hi > lo {
-				buckets[i] += float64(s.Rows) * (hi - lo) / (b - a)
-			}
-		}
-	}
+	buckets := rates(spans, first, width, n)
 	peak := 0.0
-	for i := range buckets {
-		buckets[i] /= width
-		peak = math.Max(peak, buckets[i])
+	for _, r := range buckets {
+		peak = math.Max(peak, r)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="throughput" width="%.0f" height="%.0f" font-family="sans-serif" font-size="11">`, left+w+20, top+h+bottom+10)
@@ -265,6 +248,32 @@ func throughputSVG(spans []checkpoint.Span, first, last time.Time) template.HTML
 	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f">0s</text><text x="%.0f" y="%.0f" text-anchor="end">%s</text></svg>`,
 		left, top+h+bottom-8, left+w, top+h+bottom-8, seconds(total))
 	return template.HTML(b.String()) // numbers and our own labels only
+}
+
+// rates returns rows per second in n buckets of width seconds from first,
+// each done batch's rows spread evenly over its time from claim to end.
+func rates(spans []checkpoint.Span, first time.Time, width float64, n int) []float64 {
+	buckets := make([]float64, n)
+	for _, s := range spans {
+		if s.State != checkpoint.Done || s.Finished.IsZero() || s.Claimed.IsZero() {
+			continue
+		}
+		a, b := s.Claimed.Sub(first).Seconds(), s.Finished.Sub(first).Seconds()
+		if b <= a {
+			buckets[min(max(int(a/width), 0), n-1)] += float64(s.Rows)
+			continue
+		}
+		for i := max(int(a/width), 0); i < n && float64(i)*width < b; i++ {
+			lo, hi := math.Max(a, float64(i)*width), math.Min(b, float64(i+1)*width)
+			if hi > lo {
+				buckets[i] += float64(s.Rows) * (hi - lo) / (b - a)
+			}
+		}
+	}
+	for i := range buckets {
+		buckets[i] /= width
+	}
+	return buckets
 }
 
 // perTable sums estimated and actual worker-seconds per table.
