@@ -21,6 +21,7 @@ const maxFitWorkers = 4096
 type planEstimate struct {
 	Calibrated    bool               `json:"calibrated"`
 	Calibration   string             `json:"calibration,omitempty"` // which rehearsal
+	CalibratedAt  int                `json:"calibrated_workers,omitempty"`
 	Model         planner.Model      `json:"model"`
 	Schedule      planner.Schedule   `json:"schedule"`
 	LargestTenant planner.TenantCost `json:"largest_tenant"`
@@ -73,7 +74,7 @@ func estimate(doc *planDoc, model planner.Model, workers int) *planEstimate {
 		LargestTenant: planner.LargestTenant(doc.sizes, model),
 	}
 	if doc.calib != nil && model.Calibrated {
-		e.Calibration = calibrationNote(doc.calib)
+		e.Calibration, e.CalibratedAt = calibrationNote(doc.calib), doc.calib.Workers
 	}
 	for _, b := range doc.Batches {
 		if b.ID == s.Critical.Batch {
@@ -131,6 +132,19 @@ func (e *planEstimate) Text(perProcess int) string {
 	} else {
 		fmt.Fprintf(&b, "estimate with %d workers (UNCALIBRATED: default cost model; `cutover rehearse` measures this source and target): makespan %s, lower bound %s (ratio %.3f)\n",
 			s.Workers, dur(s.Makespan), dur(s.LowerBound), s.Ratio())
+	}
+	if e.CalibratedAt > 0 && e.CalibratedAt != s.Workers {
+		fmt.Fprintf(&b, "note: batch times were measured with %d workers; with %d, a saturated source or target makes each batch slower than estimated: rehearse with run.workers = %d to measure it\n",
+			e.CalibratedAt, s.Workers, s.Workers)
+	}
+	if s.Total > 0 {
+		share := s.Largest / (s.Total / float64(s.Workers))
+		verdict := "batches are small enough for a short tail"
+		if share > planner.CriticalPathShare+1e-9 {
+			verdict = "the tail may run long: more workers than the plan was cut for, or a lower run.batch_rows"
+		}
+		fmt.Fprintf(&b, "tail: the largest batch takes %s, %.1f%% of the time per worker (at most %.0f%% wanted): %s\n",
+			dur(s.Largest), 100*share, 100*planner.CriticalPathShare, verdict)
 	}
 	if e.LargestTenant.Tenant != "" {
 		fmt.Fprintf(&b, "largest tenant %s: %.1f%% of the work, %s on one worker\n",
