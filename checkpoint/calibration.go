@@ -73,3 +73,12 @@ func LatestCalibration(ctx context.Context, db *sql.DB, schema, configFP string)
 	c.Model = json.RawMessage(model)
 	return &c, nil
 }
+
+// EnsureCalibration creates the calibration table in an existing ledger that
+// predates it.
+func EnsureCalibration(ctx context.Context, db *sql.DB, schema string) error {
+	if _, err := db.ExecContext(ctx, calibrationDDL(OpenExisting(db, schema))); err != nil {
+		return fmt.Errorf("create the calibration table in %s: %w", schema, err)
+	}
+	return nil
+}

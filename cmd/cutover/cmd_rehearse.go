@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -44,8 +45,12 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	sampleFlag := fs.String("sample", "2%", "share of the plan's estimated work to run, such as 2% or 0.02")
 	asJSON := fs.Bool("json", false, "print the calibration as JSON")
+	fromRun := fs.Int64("from-run", 0, "fit the model from the batch times of run N (a full dress rehearsal on staging) instead of running a sample")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *fromRun > 0 {
+		return a.calibrateFromRun(ctx, *cfgPath, *fromRun, *asJSON)
 	}
 	frac, err := parseShare(*sampleFlag)
 	if err != nil {
@@ -168,4 +173,64 @@ func parseShare(s string) (float64, error) {
 // calibrationNote describes where a calibrated model came from.
 func calibrationNote(c *checkpoint.Calibration) string {
 	return fmt.Sprintf("calibrated by rehearsal %d at %d workers, %s", c.ID, c.Workers, c.CreatedAt.UTC().Format(time.RFC3339))
+}
+
+// calibrateFromRun fits the cost model from the measured batches of a run
+// that really committed (a dress rehearsal on a staging copy): unlike a
+// rolled-back sample it has seen the target fill up, which on a small buffer
+// pool makes late batches slower than early ones. It writes only the
+// calibration.
+func (a *app) calibrateFromRun(ctx context.Context, cfgPath string, runID int64, asJSON bool) error {
+	cfg, err := a.loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	tgt, err := mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, 2)
+	if err != nil {
+		return usagef("target: %v", err)
+	}
+	defer tgt.Close()
+	if ok, err := checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		return err
+	} else if !ok {
+		return usagef("--from-run %d: no ledger in %s", runID, cfg.Target.LedgerSchema)
+	}
+	l := checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema)
+	spans, err := l.Timeline(ctx, runID)
+	if err != nil {
+		return err
+	}
+	var ms []planner.Measured
+	workers := map[string]bool{}
+	for _, s := range spans {
+		if s.State != checkpoint.Done || s.Claimed.IsZero() || !s.Finished.After(s.Claimed) {
+			continue
+		}
+		ms = append(ms, planner.Measured{Table: s.Table, Rows: s.Rows, Bytes: s.EstBytes, Seconds: s.Finished.Sub(s.Claimed).Seconds()})
+		workers[fmt.Sprintf("%s/%d", s.Owner, s.Worker)] = true
+	}
+	if len(ms) == 0 {
+		return usagef("--from-run %d: the run has no done batch to learn from", runID)
+	}
+	model := planner.Calibrate(ms)
+	raw, err := json.Marshal(model)
+	if err != nil {
+		return err
+	}
+	// The worker count it was measured at is how many workers copied.
+	if err := checkpoint.EnsureCalibration(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		return err
+	}
+	id, err := l.SaveCalibration(ctx, checkpoint.Calibration{ConfigFP: cfg.PlanFingerprint(), Workers: len(workers), Batches: len(ms), Model: raw})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"calibration_id": id, "from_run": runID, "batches": len(ms), "workers": len(workers), "model": model})
+	}
+	fmt.Fprintf(a.stdout, "calibration %d fitted on the %d done batches of run %d (%d workers) stored in the ledger; `cutover plan` now uses it\n",
+		id, len(ms), runID, len(workers))
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -60,6 +61,16 @@ func TestReportAfterARun(t *testing.T) {
 	require.Contains(t, dom, `<svg xmlns="http://www.w3.org/2000/svg" class="gantt"`)
 	require.Contains(t, dom, `class="throughput"`)
 	require.Contains(t, dom, `<table id="failures">`)
+
+	// The run's own batch times calibrate the next plan.
+	code, out, errs = cutover(t, "rehearse", "--config", f.config, "--from-run", "1")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, fmt.Sprintf("fitted on the %d done batches of run 1", ended-failed))
+	code, out, errs = cutover(t, "plan", "--config", f.config, "--replan")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "calibrated by rehearsal")
+	code, _, errs = cutover(t, "rehearse", "--config", f.config, "--from-run", "99")
+	require.Equal(t, exitUsage, code, errs)
 
 	code, _, errs = cutover(t, "report", "--config", f.config)
 	require.Equal(t, exitUsage, code, errs)
