@@ -93,7 +93,9 @@ func (a *app) fitWindow(ctx context.Context, s *session, doc *planDoc, d time.Du
 	var fit planner.Fit
 	for range 3 {
 		fit = planner.FitWindow(&planner.Plan{Batches: doc.Batches}, model, d.Seconds(), maxFitWorkers)
-		if fit.Workers == doc.Summary.Workers {
+		// When nothing fits, the plan stays cut for run.workers: cutting it
+		// for the most workers tried would only store a huge plan.
+		if !fit.Fits || fit.Workers == doc.Summary.Workers {
 			break
 		}
 		if err := a.recut(ctx, s, doc, fit.Workers); err != nil {
