@@ -35,7 +35,18 @@ func TestDryRunsLeaveTargetAndLedgerUnchanged(t *testing.T) {
 	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", f.ledger).Scan(&n))
 	require.Zero(t, n, "a refused dry run created the ledger")
 
-	code, _, errs = cutover(t, "run", "--config", f.config, "--create-tables")
+	// On empty target tables and no ledger yet: the dry run creates neither
+	// the ledger nor a row.
+	createTargetTables(t, f)
+	code, out, errs := cutover(t, "run", "--config", f.config, "--dry-run=rollback")
+	require.Equal(t, 0, code, out+errs)
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", f.ledger).Scan(&n))
+	require.Zero(t, n, "a dry run created the ledger")
+	var rows int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT (SELECT COUNT(*) FROM agents) + (SELECT COUNT(*) FROM merchants) + (SELECT COUNT(*) FROM txn_history) + (SELECT COUNT(*) FROM currencies)").Scan(&rows))
+	require.Zero(t, rows, "a rolled-back dry run left rows")
+
+	code, _, errs = cutover(t, "run", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 	// Make the target differ from the source, so that a dry run that
 	// committed its deletes or loads would show.
