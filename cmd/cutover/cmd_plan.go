@@ -196,6 +196,9 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if w := poolWarning(ctx, s, doc); w != "" && doc.model.Calibrated && doc.calib != nil && doc.calib.Seconds > 0 {
+		doc.Warnings = append(doc.Warnings, w) // a sampled calibration; --from-run stores no sample time
+	}
 	if *svgPath != "" {
 		if err := writePlanSVG(*svgPath, doc); err != nil {
 			return err

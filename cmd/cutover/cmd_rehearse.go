@@ -132,6 +132,19 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 		return enc.Encode(rep)
 	}
 	a.printRehearsal(rep, *cfgPath)
+	if w := poolWarning(ctx, s, doc); w != "" {
+		fmt.Fprintf(a.stdout, "warning: %s\n", w)
+	}
+	var full []string
+	for _, t := range s.res.Tables {
+		if empty, err := s.ep.tgt.IsEmpty(ctx, t.Target); err == nil && !empty {
+			full = append(full, t.Target)
+		}
+	}
+	if len(full) > 0 {
+		fmt.Fprintf(a.stdout, "warning: target tables %s are not empty: each rehearsed batch deleted and reloaded its rows, which costs more than the night's copy into empty tables, so the estimate is high; rehearse on empty tables\n",
+			strings.Join(full, ", "))
+	}
 	return nil
 }
 

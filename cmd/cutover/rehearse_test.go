@@ -52,6 +52,24 @@ func TestRehearseCalibratesThePlan(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	require.Regexp(t, `rehearsed \d+ of \d+ batches with 2 workers`, out)
 	require.Contains(t, out, "stored in the ledger")
+	require.NotContains(t, out, "are not empty")
+	require.Equal(t, empty, targetTablesState(t, f))
+
+	// A broken row fails the rehearsal like the run, and stores nothing:
+	// every table's largest batch is in the sample, and agents has one.
+	var calibrations int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.calibration_v1").Scan(&calibrations))
+	_, err := f.srcDB.Exec("ALTER TABLE agents MODIFY name VARCHAR(300) NOT NULL")
+	require.NoError(t, err)
+	_, err = f.srcDB.Exec("UPDATE agents SET name = REPEAT('y', 250) ORDER BY agent_id LIMIT 1")
+	require.NoError(t, err)
+	code, out, errs = cutover(t, "rehearse", "--config", f.config, "--sample", "1%")
+	require.Equal(t, exitFailed, code, out+errs)
+	require.Contains(t, errs, "no calibration stored")
+	require.Contains(t, errs, "(agents)")
+	var after int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.calibration_v1").Scan(&after))
+	require.Equal(t, calibrations, after)
 	require.Equal(t, empty, targetTablesState(t, f))
 
 	for _, bad := range []string{"0%", "150%", "two", "-1"} {
