@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -111,4 +113,24 @@ func TestDryRunUsage(t *testing.T) {
 	var n int
 	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", f.ledger).Scan(&n))
 	require.Zero(t, n)
+}
+
+// TestDryRunInterrupted: SIGINT stops a dry run like a real one (exit 3, the
+// command to run again), and nothing stays.
+func TestDryRunInterrupted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 60_000, workers: 1, batchRows: 300})
+	createTargetTables(t, f)
+	empty := targetTablesState(t, f)
+	cmd, out := runBinary(t, "run", "--config", f.config, "--dry-run=rollback", "-v")
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "batch done") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.Contains(t, out.String(), "batch done", "the dry run started copying")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	st := exitStatus(cmd.Wait())
+	require.Equal(t, exitInterrupted, st, out.String())
+	require.Contains(t, out.String(), "rerun with: cutover run --config "+f.config+" --dry-run=rollback")
+	require.Equal(t, empty, targetTablesState(t, f))
 }
