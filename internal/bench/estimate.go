@@ -67,10 +67,14 @@ func (b *bench) estimateAccuracy(ctx context.Context) ([]result, error) {
 		r.Valid, r.Note = "INVALID", "run failed"
 		return []result{r}, fmt.Errorf("%s: run: %w", method, err)
 	}
-	r.Valid, r.Note = b.validate(ctx, db)
+	var invalid string
+	r.Valid, invalid = b.validate(ctx, db)
 	copySec := copySeconds(out)
 	r.Note = fmt.Sprintf("estimate %.2fs, copy %.2fs (error %+.1f%%), whole run %.2fs (error %+.1f%%), rehearsal %.2fs",
 		est, copySec, 100*(est-copySec)/copySec, wall, 100*(est-wall)/wall, rehearsal)
+	if invalid != "" {
+		r.Note = invalid + "; " + r.Note
+	}
 	if strings.Contains(string(rehearseOut), "larger than the target's buffer pool") {
 		r.Note += "; the data outgrows the buffer pool, which a rolled-back sample cannot see (README: Estimates)"
 	}
