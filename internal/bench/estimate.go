@@ -70,6 +70,9 @@ func (b *bench) estimateAccuracy(ctx context.Context) ([]result, error) {
 	var invalid string
 	r.Valid, invalid = b.validate(ctx, db)
 	copySec := copySeconds(out)
+	if copySec <= 0 {
+		copySec = wall // the summary line changed: compare with the whole run
+	}
 	r.Note = fmt.Sprintf("estimate %.2fs, copy %.2fs (error %+.1f%%), whole run %.2fs (error %+.1f%%), rehearsal %.2fs",
 		est, copySec, 100*(est-copySec)/copySec, wall, 100*(est-wall)/wall, rehearsal)
 	if invalid != "" {
