@@ -47,7 +47,12 @@ func TestReportAfterARun(t *testing.T) {
 	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*), COALESCE(SUM(state = 3), 0), COUNT(DISTINCT tbl) FROM `"+f.ledger+
 		"`.batches_v1 WHERE finished_at IS NOT NULL AND state IN (2, 3)").Scan(&ended, &failed, &tables))
 	require.Equal(t, 1, failed)
-	require.Equal(t, ended, strings.Count(page, `<rect class="batch `), "one bar per batch that ended")
+	actualChart := regexp.MustCompile(`(?s)<div id="gantt">.*?</div>`).FindString(page)
+	require.Equal(t, ended, strings.Count(actualChart, `<rect class="batch `), "one bar per batch that ended")
+	var all int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.batches_v1").Scan(&all))
+	plannedChart := regexp.MustCompile(`(?s)<div id="planned">.*?</div>`).FindString(page)
+	require.Equal(t, all, strings.Count(plannedChart, `<rect class="batch `), "the estimated schedule has every batch")
 	require.Regexp(t, `<tr><td>#\d+</td><td>agents</td><td>\d+</td><td style="text-align:left"><pre>[^<]*name`, page, "the failure with its error")
 	require.Contains(t, page, `class="bad">`, "verification found differences")
 	require.Contains(t, page, "uncalibrated (default cost model)")

@@ -64,6 +64,7 @@ type view struct {
 	Actual                 string
 	EstimateText, ErrorPct string
 	Gantt, Throughput      template.HTML
+	Planned                template.HTML // the estimated schedule, when there is an estimate
 	Tables                 []tableRow
 	Total                  tableRow
 	Slowest                []tenantRow
@@ -138,6 +139,11 @@ func build(d Data) (*view, error) {
 		return nil, err
 	}
 	v.Gantt, v.Lanes = gantt, lanes
+	if d.Estimate != nil {
+		if v.Planned, err = plannedSVG(d, actual); err != nil {
+			return nil, err
+		}
+	}
 	v.Throughput = throughputSVG(d.Spans, first, last)
 	v.Tables, v.Total = perTable(d.Spans, model, d.Estimate != nil)
 	v.Slowest = slowestTenants(d.Spans, 10)
@@ -204,6 +210,29 @@ func ganttSVG(d Data, start time.Time, m planner.Model) (template.HTML, int, err
 		return "", 0, err
 	}
 	return template.HTML(buf.String()), len(keys), nil // our own escaped SVG
+}
+
+// plannedSVG draws the schedule the plan estimated, the batches in plan
+// order on the estimate's workers, with the actual makespan as a line.
+func plannedSVG(d Data, actual float64) (template.HTML, error) {
+	p := &planner.Plan{}
+	for _, s := range d.Spans {
+		b := planner.Batch{ID: s.ID, Table: s.Table, Tenants: s.Tenants, Rows: s.EstRows, Bytes: s.EstBytes}
+		if s.Ranged {
+			b.Lo = []string{""}
+		}
+		p.Batches = append(p.Batches, b)
+	}
+	sched := planner.Simulate(p, d.Estimate.Model, d.Estimate.Workers)
+	o := planner.GanttOptions{Title: "estimated schedule"}
+	if actual > 0 {
+		o.Deadline, o.DeadlineLabel = actual, "actual "+seconds(actual)
+	}
+	var buf bytes.Buffer
+	if err := planner.WriteGantt(&buf, p.Batches, d.Estimate.Model, sched, o); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil // our own escaped SVG
 }
 
 // shortOwner keeps the host and pid of an owner "host:pid:nonce".
@@ -417,6 +446,9 @@ pre { white-space: pre-wrap; margin: 0; }
 <h2>Actual schedule ({{.Lanes}} workers)</h2>
 <div id="gantt">{{.Gantt}}</div>
 
+{{if .Planned}}<h2>Estimated schedule</h2>
+<div id="planned">{{.Planned}}</div>
+{{end}}
 <h2>Throughput over time</h2>
 <div id="throughput">{{.Throughput}}</div>
 

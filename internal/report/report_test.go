@@ -48,6 +48,8 @@ func TestBuild(t *testing.T) {
 	require.Equal(t, "15s", v.Slowest[0].Seconds)
 	require.Equal(t, []string{"1", "2", "3"}, []string{v.Slowest[1].Tenant, v.Slowest[2].Tenant, v.Slowest[3].Tenant})
 	require.Len(t, v.Failures, 1)
+	require.Equal(t, 5, strings.Count(string(v.Planned), `<rect class="batch `), "every batch in the estimated schedule")
+	require.Contains(t, string(v.Planned), "actual 10s")
 }
 
 func TestThroughputKeepsEveryRow(t *testing.T) {
