@@ -19,14 +19,14 @@ const maxFitWorkers = 4096
 
 // planEstimate is how long the plan takes, stored and printed with it.
 type planEstimate struct {
-	Calibrated    bool               `json:"calibrated"`
-	Calibration   string             `json:"calibration,omitempty"` // which rehearsal
-	CalibratedAt  int                `json:"calibrated_workers,omitempty"`
-	Model         planner.Model      `json:"model"`
-	Schedule      planner.Schedule   `json:"schedule"`
-	LargestTenant planner.TenantCost `json:"largest_tenant"`
-	Critical      planner.Batch      `json:"critical_batch"`
-	Fit           *fitDoc            `json:"fit,omitempty"`
+	Calibrated        bool               `json:"calibrated"`
+	Calibration       string             `json:"calibration,omitempty"` // which rehearsal
+	CalibratedWorkers int                `json:"calibrated_workers,omitempty"`
+	Model             planner.Model      `json:"model"`
+	Schedule          planner.Schedule   `json:"schedule"`
+	LargestTenant     planner.TenantCost `json:"largest_tenant"`
+	Critical          planner.Batch      `json:"critical_batch"`
+	Fit               *fitDoc            `json:"fit,omitempty"`
 }
 
 // fitDoc answers --deadline / --window.
@@ -74,7 +74,7 @@ func estimate(doc *planDoc, model planner.Model, workers int) *planEstimate {
 		LargestTenant: planner.LargestTenant(doc.sizes, model),
 	}
 	if doc.calib != nil && model.Calibrated {
-		e.Calibration, e.CalibratedAt = calibrationNote(doc.calib), doc.calib.Workers
+		e.Calibration, e.CalibratedWorkers = calibrationNote(doc.calib), doc.calib.Workers
 	}
 	for _, b := range doc.Batches {
 		if b.ID == s.Critical.Batch {
@@ -123,7 +123,7 @@ func (a *app) recut(ctx context.Context, s *session, doc *planDoc, workers int) 
 	return nil
 }
 
-// estimateText renders e for a terminal, one fact a line, without a trailing
+// Text renders e for a terminal, one fact a line, without a trailing
 // newline. perProcess is run.workers.
 func (e *planEstimate) Text(perProcess int) string {
 	var b strings.Builder
@@ -135,9 +135,9 @@ func (e *planEstimate) Text(perProcess int) string {
 		fmt.Fprintf(&b, "estimate with %d workers (UNCALIBRATED: default cost model; `cutover rehearse` measures this source and target): makespan %s, lower bound %s (ratio %.3f)\n",
 			s.Workers, dur(s.Makespan), dur(s.LowerBound), s.Ratio())
 	}
-	if e.CalibratedAt > 0 && e.CalibratedAt != s.Workers {
+	if e.CalibratedWorkers > 0 && e.CalibratedWorkers != s.Workers {
 		fmt.Fprintf(&b, "note: batch times were measured with %d workers; with %d, a saturated source or target makes each batch slower than estimated: rehearse with run.workers = %d to measure it\n",
-			e.CalibratedAt, s.Workers, s.Workers)
+			e.CalibratedWorkers, s.Workers, s.Workers)
 	}
 	if s.Total > 0 {
 		share := s.Largest / (s.Total / float64(s.Workers))
