@@ -136,6 +136,7 @@ func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
 			stopped_at DATETIME(6) NULL,
 			KEY run (run_id)
 		) ENGINE=InnoDB`,
+		calibrationDDL(l),
 	}
 	for _, s := range stmts {
 		if _, err := db.ExecContext(ctx, s); err != nil {

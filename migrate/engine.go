@@ -69,6 +69,10 @@ type Options struct {
 	// CleanStart marks tables whose target was empty when the run started:
 	// their batches skip the delete of old rows, which cannot exist.
 	CleanStart map[string]bool
+	// DryRun, when not Real, commits nothing (see dryrun.go); the ledger
+	// must then be a MemLedger. DryLoad is the loader of DryRead.
+	DryRun  DryRun
+	DryLoad DryLoad
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -290,6 +294,9 @@ func (e *Engine) release(b *checkpoint.Batch, log *slog.Logger) {
 // tryBatch is one attempt: delete the scope, stream the rows in, mark the batch
 // done, commit, all in one target transaction.
 func (e *Engine) tryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoint.Batch, scope catalog.Scope) (int64, error) {
+	if e.opt.DryRun != Real {
+		return e.dryBatch(ctx, rd, wr, b, scope)
+	}
 	tx, err := wr.Begin(ctx)
 	if err != nil {
 		return 0, err

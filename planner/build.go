@@ -40,8 +40,9 @@ func Build(tables []TableSpec, sizes []Size, bounds map[SplitKey][][]string, o O
 		bySize[SplitKey{Table: s.Table, Tenant: s.Tenant}] = s
 	}
 
+	caps := rowCaps(tables, sizes, o)
 	var items []item
-	for _, sp := range splitsOf(order, sizes, o.BatchRows) {
+	for _, sp := range splitsOf(order, sizes, caps) {
 		bs, ok := bounds[sp.SplitKey]
 		if !ok {
 			return nil, fmt.Errorf("plan table %s tenant %q (%d rows in %d pieces): %w",
@@ -58,12 +59,12 @@ func Build(tables []TableSpec, sizes []Size, bounds map[SplitKey][][]string, o O
 
 	small := make(map[string][]Size)
 	for _, s := range sizes {
-		if s.Rows > 0 && s.Rows <= o.BatchRows {
+		if s.Rows > 0 && s.Rows <= caps[s.Table] {
 			small[s.Table] = append(small[s.Table], s)
 		}
 	}
 	for _, t := range tables {
-		for _, b := range pack(t.Name, small[t.Name], o.BatchRows, maxTenants) {
+		for _, b := range pack(t.Name, small[t.Name], caps[t.Name], maxTenants) {
 			items = append(items, item{Batch: b, table: order[t.Name]})
 		}
 	}
@@ -71,6 +72,11 @@ func Build(tables []TableSpec, sizes []Size, bounds map[SplitKey][][]string, o O
 	slices.SortFunc(items, func(a, b item) int {
 		if o.TableOrder {
 			if c := cmp.Compare(a.table, b.table); c != 0 {
+				return c
+			}
+		}
+		if o.Cost != nil {
+			if c := cmp.Compare(o.Cost.BatchSeconds(b.Batch), o.Cost.BatchSeconds(a.Batch)); c != 0 {
 				return c
 			}
 		}
@@ -119,6 +125,11 @@ func check(tables []TableSpec, sizes []Size, o Options) (map[string]int, error) 
 	}
 	if o.MaxTenantsPerBatch < 0 {
 		return nil, fmt.Errorf("plan: max tenants per batch must not be negative, got %d", o.MaxTenantsPerBatch)
+	}
+	if o.Cost != nil {
+		if err := o.Cost.Validate(); err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
 	}
 	order := make(map[string]int, len(tables))
 	shared := make(map[string]bool, len(tables))

@@ -26,6 +26,11 @@ type Options struct {
 	// TableOrder makes every batch of an earlier table come before any batch of a
 	// later one; otherwise batches are ordered largest first across tables.
 	TableOrder bool
+	// Cost, when set, balances batches by estimated cost instead of rows: each
+	// table's batches are cut to rows of equal cost, small enough that the
+	// critical path stays within CriticalPathShare of total cost / Workers
+	// (BatchRows stays the upper bound), and batches are ordered by cost.
+	Cost *Model
 }
 
 // SplitKey names one (table, tenant).

@@ -24,17 +24,18 @@ func Splits(tables []TableSpec, sizes []Size, o Options) []Split {
 			order[t.Name] = i
 		}
 	}
-	return splitsOf(order, sizes, o.BatchRows)
+	return splitsOf(order, sizes, rowCaps(tables, sizes, o))
 }
 
-// splitsOf is Splits for sizes already known to name tables in order.
-func splitsOf(order map[string]int, sizes []Size, batchRows int64) []Split {
+// splitsOf is Splits for sizes already known to name tables in order, with
+// each table's batch rows in caps.
+func splitsOf(order map[string]int, sizes []Size, caps map[string]int64) []Split {
 	var out []Split
 	for _, s := range sizes {
-		if _, ok := order[s.Table]; !ok || s.Rows <= batchRows {
+		if _, ok := order[s.Table]; !ok || s.Rows <= caps[s.Table] {
 			continue
 		}
-		pieces, step := cut(s.Rows, batchRows)
+		pieces, step := cut(s.Rows, caps[s.Table])
 		out = append(out, Split{SplitKey: SplitKey{Table: s.Table, Tenant: s.Tenant}, Rows: s.Rows, Pieces: pieces, Step: step})
 	}
 	slices.SortFunc(out, func(a, b Split) int {

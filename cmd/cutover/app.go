@@ -29,8 +29,10 @@ commands:
   preflight scan the source for what the copy would lose or refuse (writes nothing)
   plan     size every tenant, print and store the plan
   run      copy the planned batches; the same command resumes after any stop
+  rehearse run a sample of batches (rolled back), fit the cost model, store it
   verify   compare row counts per tenant and table on both sides
   status   show where the run stands
+  report   write the end-of-run report as one HTML file
   schema   print MySQL CREATE TABLE statements (Oracle DDL offline with --oracle-ddl)
   version  print the version and revision
 
@@ -63,10 +65,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.cmdPlan(ctx, rest)
 	case "run":
 		return a.cmdRun(ctx, rest)
+	case "rehearse":
+		return a.cmdRehearse(ctx, rest)
 	case "verify":
 		return a.cmdVerify(ctx, rest)
 	case "status":
 		return a.cmdStatus(ctx, rest)
+	case "report":
+		return a.cmdReport(ctx, rest)
 	case "schema":
 		return a.cmdSchema(ctx, rest)
 	case "version", "--version", "-version":

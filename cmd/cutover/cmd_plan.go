@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/catalog"
@@ -65,12 +66,21 @@ type planDoc struct {
 	SCN         uint64          `json:"scn,omitempty"` // the Oracle snapshot every batch reads
 	Summary     planner.Summary `json:"summary"`
 	Warnings    []string        `json:"warnings"`
+	Estimate    *planEstimate   `json:"estimate,omitempty"`
 	Batches     []planner.Batch `json:"batches"`
+
+	sizes []planner.Size // measured, for estimates and for cutting again
+	model planner.Model  // the cost model the batches were cut with
+	calib *checkpoint.Calibration
 }
 
 // makePlan sizes the source and builds the plan; it writes nothing.
 func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
-	opt := planner.Options{BatchRows: s.cfg.Run.BatchRows, Workers: s.cfg.Run.Workers}
+	model, calib, err := a.costModel(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	opt := planner.Options{BatchRows: s.cfg.Run.BatchRows, Workers: s.cfg.Run.Workers, Cost: &model}
 	// Counting the rows that belong to no tenant is a pass over each table of
 	// its own: it runs beside the sizing, not after it.
 	unowned := make(chan unownedResult, 1)
@@ -89,7 +99,11 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 		Warnings:    append([]string{}, s.res.Warnings...),
 		Batches:     sized.Plan.Batches,
 		SCN:         snapshotSCN(s.ep.src),
+		sizes:       sized.Sizes,
+		model:       model,
+		calib:       calib,
 	}
+	doc.Estimate = estimate(doc, model, s.cfg.Run.Workers)
 	for _, m := range s.res.Missing {
 		doc.Warnings = append(doc.Warnings, fmt.Sprintf("target table %s does not exist yet: `cutover run --create-tables` creates it", m))
 	}
@@ -192,12 +206,27 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	asJSON := fs.Bool("json", false, "print the plan as JSON")
 	replan := fs.Bool("replan", false, "plan anew even when a run is in progress (its done batches are copied again)")
+	workers := fs.Int("workers", 0, "estimate for this many workers (default run.workers)")
+	deadline := fs.String("deadline", "", "HH:MM local time (next occurrence): print the fewest workers that finish by then")
+	win := fs.String("window", "", "duration such as 4h: print the fewest workers that finish within it")
+	svgPath := fs.String("svg", "", "write a Gantt chart of the estimated schedule to this SVG file")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	within, asked, err := window(*deadline, *win, time.Now())
+	if err != nil {
 		return err
 	}
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {
 		return err
+	}
+	perProcess := cfg.Run.Workers
+	if *workers != 0 {
+		if *workers < 1 || *workers > maxFitWorkers {
+			return usagef("--workers must be between 1 and %d", maxFitWorkers)
+		}
+		cfg.Run.Workers = *workers
 	}
 	s, err := a.prepare(ctx, cfg, true, min(cfg.Run.Workers, 4)+2)
 	if err != nil {
@@ -207,6 +236,19 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	doc, err := a.makePlan(ctx, s)
 	if err != nil {
 		return err
+	}
+	if within > 0 {
+		if err := a.fitWindow(ctx, s, doc, within, asked, time.Now(), perProcess); err != nil {
+			return err
+		}
+	}
+	if w := poolWarning(ctx, s, doc); w != "" && doc.model.Calibrated && doc.calib != nil && doc.calib.Seconds > 0 {
+		doc.Warnings = append(doc.Warnings, w) // a sampled calibration; --from-run stores no sample time
+	}
+	if *svgPath != "" {
+		if err := writePlanSVG(*svgPath, doc); err != nil {
+			return err
+		}
 	}
 	if err := s.openLedger(ctx); err != nil {
 		return err
@@ -233,6 +275,9 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 		return enc.Encode(doc)
 	}
 	printPlan(a, doc)
+	if doc.Estimate != nil {
+		fmt.Fprintln(a.stdout, doc.Estimate.Text(perProcess))
+	}
 	return nil
 }
 

@@ -29,8 +29,16 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 0, "override run.workers")
 	verbose := fs.Bool("v", false, "log every batch")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
+	dryFlag := fs.String("dry-run", "", "read: extract, convert, encode and check every batch, write nothing; rollback: write every batch in a transaction that is rolled back (neither marks a batch done)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	dry, err := migrate.ParseDryRun(*dryFlag)
+	if err != nil {
+		return usageError{err}
+	}
+	if dry != migrate.Real && (*create || *replan || *retryFailed) {
+		return usagef("--dry-run writes nothing: it cannot be combined with --create-tables, --replan or --retry-failed")
 	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
@@ -54,6 +62,9 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	}
 	if *grace < 0 {
 		*grace = cfg.Run.Grace.Duration
+	}
+	if dry != migrate.Real {
+		return a.dryRun(ctx, cfg, dry, *grace, *cfgPath)
 	}
 	// Each worker holds one source and one target connection; planning and the
 	// ledger need a few more.

@@ -139,6 +139,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		w := o.workers[len(o.workers)-1]
 		methods = append(methods, func(ctx context.Context) ([]result, error) { return b.cutover(ctx, w, "tenant") })
 	}
+	methods = append(methods, b.estimateAccuracy) // estimate.go
 	for _, m := range methods {
 		rs, err := m(ctx)
 		rep.Results = append(rep.Results, rs...)

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
+)
+
+// rehearseTopTenants is how many of the largest tenants always have a batch
+// in a rehearsal's sample.
+const rehearseTopTenants = 3
+
+// rehearsal is what `cutover rehearse --json` prints.
+type rehearsal struct {
+	CalibrationID int64               `json:"calibration_id"`
+	Workers       int                 `json:"workers"`
+	Sampled       int                 `json:"sampled_batches"`
+	PlanBatches   int                 `json:"plan_batches"`
+	Seconds       float64             `json:"seconds"` // wall time of the sample
+	Measured      []planner.Measured  `json:"measured"`
+	Model         planner.Model       `json:"model"`
+	Estimate      *planEstimate       `json:"estimate"` // the plan under the new model
+	Tables        map[string]fitError `json:"fit"`
+}
+
+// fitError compares the fitted model with the measured batches of a table.
+type fitError struct {
+	Batches   int     `json:"batches"`
+	Measured  float64 `json:"measured_s"`
+	Predicted float64 `json:"predicted_s"`
+}
+
+func (a *app) cmdRehearse(ctx context.Context, args []string) error {
+	fs := a.flags("rehearse")
+	cfgPath := fs.String("config", "", "config file (YAML)")
+	sampleFlag := fs.String("sample", "2%", "share of the plan's estimated work to run, such as 2% or 0.02")
+	asJSON := fs.Bool("json", false, "print the calibration as JSON")
+	fromRun := fs.Int64("from-run", 0, "fit the model from the batch times of run N (a full dress rehearsal on staging) instead of running a sample")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *fromRun > 0 {
+		return a.calibrateFromRun(ctx, *cfgPath, *fromRun, *asJSON)
+	}
+	frac, err := parseShare(*sampleFlag)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	// The sample writes into the real target tables (and rolls back): they
+	// must exist.
+	s, err := a.prepare(ctx, cfg, false, cfg.Run.Workers+4)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	doc, err := a.makePlan(ctx, s)
+	if err != nil {
+		return err
+	}
+	plan := &planner.Plan{Batches: doc.Batches}
+	sample := planner.Sample(plan, doc.model, frac, rehearseTopTenants)
+	a.log.Info("rehearsing", "batches", len(sample), "of", len(doc.Batches), "workers", cfg.Run.Workers)
+	out, err := a.dryEngine(ctx, s, migrate.DryRollback, ledgerBatches(sample), cfg.Run.Grace.Duration, !*asJSON)
+	if err != nil {
+		return err
+	}
+	again := "cutover rehearse --config " + *cfgPath
+	if out.res.Interrupted {
+		return interruptedError{fmt.Errorf("rehearsal stopped; nothing was written or stored\nrerun with: %s", again)}
+	}
+	if out.res.Failed > 0 {
+		var lines []string
+		for _, f := range out.res.FailedBatches[:min(len(out.res.FailedBatches), 5)] {
+			lines = append(lines, fmt.Sprintf("  batch %d (%s): %v", f.ID, f.Table, f.Err))
+		}
+		return failedError{fmt.Errorf("%d of %d rehearsed batches failed (a real run would fail the same way); no calibration stored:\n%s\nafter fixing the cause: %s",
+			out.res.Failed, len(sample), strings.Join(lines, "\n"), again)}
+	}
+	var ms []planner.Measured
+	for _, r := range out.mem.Results() {
+		if r.Done {
+			ms = append(ms, planner.Measured{Table: r.Batch.Table, Rows: r.Rows, Bytes: r.Batch.EstBytes, Seconds: r.Duration.Seconds()})
+		}
+	}
+	if len(ms) == 0 {
+		return failedError{fmt.Errorf("the rehearsal measured no batch; no calibration stored")}
+	}
+	model := planner.Calibrate(ms)
+	raw, err := json.Marshal(model)
+	if err != nil {
+		return err
+	}
+	if err := s.openLedger(ctx); err != nil {
+		return err
+	}
+	id, err := s.ledger.SaveCalibration(ctx, checkpoint.Calibration{
+		ConfigFP: cfg.PlanFingerprint(), Workers: cfg.Run.Workers, Batches: len(ms), Seconds: out.elapsed.Seconds(), Model: raw,
+	})
+	if err != nil {
+		return err
+	}
+	doc.calib = &checkpoint.Calibration{ID: id, Workers: cfg.Run.Workers, CreatedAt: time.Now()}
+	rep := &rehearsal{
+		CalibrationID: id, Workers: cfg.Run.Workers, Sampled: len(sample), PlanBatches: len(doc.Batches),
+		Seconds: out.elapsed.Seconds(), Measured: ms, Model: model,
+		Estimate: estimate(doc, model, cfg.Run.Workers), Tables: map[string]fitError{},
+	}
+	for _, x := range ms {
+		fe := rep.Tables[x.Table]
+		fe.Batches++
+		fe.Measured += x.Seconds
+		fe.Predicted += model.For(x.Table).Seconds(x.Rows, x.Bytes)
+		rep.Tables[x.Table] = fe
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	a.printRehearsal(rep, *cfgPath)
+	if w := poolWarning(ctx, s, doc); w != "" {
+		fmt.Fprintf(a.stdout, "warning: %s\n", w)
+	}
+	var full []string
+	for _, t := range s.res.Tables {
+		if empty, err := s.ep.tgt.IsEmpty(ctx, t.Target); err == nil && !empty {
+			full = append(full, t.Target)
+		}
+	}
+	if len(full) > 0 {
+		fmt.Fprintf(a.stdout, "warning: target tables %s are not empty: each rehearsed batch deleted and reloaded its rows, which costs more than the night's copy into empty tables, so the estimate is high; rehearse on empty tables\n",
+			strings.Join(full, ", "))
+	}
+	return nil
+}
+
+func (a *app) printRehearsal(r *rehearsal, cfgPath string) {
+	fmt.Fprintf(a.stdout, "rehearsed %d of %d batches with %d workers in %s, every transaction rolled back\n",
+		r.Sampled, r.PlanBatches, r.Workers, dur(r.Seconds))
+	names := make([]string, 0, len(r.Tables))
+	for t := range r.Tables {
+		names = append(names, t)
+	}
+	slices.Sort(names)
+	for _, t := range names {
+		c, fe := r.Model.For(t), r.Tables[t]
+		errPct := 0.0
+		if fe.Measured > 0 {
+			errPct = 100 * (fe.Predicted - fe.Measured) / fe.Measured
+		}
+		fmt.Fprintf(a.stdout, "  %-16s %3d batches: %s per batch + %s per 1k rows + %s per MB (fit %+.1f%% on the sample)\n",
+			t, fe.Batches, dur(c.Fixed), dur(c.PerRow*1e3), dur(c.PerByte*1e6), errPct)
+	}
+	fmt.Fprintf(a.stdout, "calibration %d stored in the ledger; `cutover plan` now uses it\n", r.CalibrationID)
+	fmt.Fprintln(a.stdout, r.Estimate.Text(r.Workers))
+	fmt.Fprintf(a.stdout, "next: cutover plan --config %s --deadline HH:MM\n", cfgPath)
+}
+
+// parseShare reads 2% or 0.02 as a fraction in (0, 1].
+func parseShare(s string) (float64, error) {
+	v, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
+	f, err := strconv.ParseFloat(v, 64)
+	if pct {
+		f /= 100
+	}
+	if err != nil || math.IsNaN(f) || f <= 0 || f > 1 {
+		return 0, usagef("--sample %q: want a share of the work such as 2%% or 0.02 (more than 0, at most 100%%)", s)
+	}
+	return f, nil
+}
+
+// calibrationNote describes where a calibrated model came from.
+func calibrationNote(c *checkpoint.Calibration) string {
+	return fmt.Sprintf("calibrated by rehearsal %d at %d workers, %s", c.ID, c.Workers, c.CreatedAt.UTC().Format(time.RFC3339))
+}
+
+// calibrateFromRun fits the cost model from the measured batches of a run
+// that really committed (a dress rehearsal on a staging copy): unlike a
+// rolled-back sample it has seen the target fill up, which on a small buffer
+// pool makes late batches slower than early ones. It writes only the
+// calibration.
+func (a *app) calibrateFromRun(ctx context.Context, cfgPath string, runID int64, asJSON bool) error {
+	cfg, err := a.loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	tgt, err := mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, 2)
+	if err != nil {
+		return usagef("target: %v", err)
+	}
+	defer tgt.Close()
+	if ok, err := checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		return err
+	} else if !ok {
+		return usagef("--from-run %d: no ledger in %s", runID, cfg.Target.LedgerSchema)
+	}
+	l := checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema)
+	spans, err := l.Timeline(ctx, runID)
+	if err != nil {
+		return err
+	}
+	var ms []planner.Measured
+	workers := map[string]bool{}
+	for _, s := range spans {
+		if s.State != checkpoint.Done || s.Claimed.IsZero() || !s.Finished.After(s.Claimed) {
+			continue
+		}
+		ms = append(ms, planner.Measured{Table: s.Table, Rows: s.Rows, Bytes: s.EstBytes, Seconds: s.Finished.Sub(s.Claimed).Seconds()})
+		workers[fmt.Sprintf("%s/%d", s.Owner, s.Worker)] = true
+	}
+	if len(ms) == 0 {
+		return usagef("--from-run %d: the run has no done batch to learn from", runID)
+	}
+	model := planner.Calibrate(ms)
+	raw, err := json.Marshal(model)
+	if err != nil {
+		return err
+	}
+	// The worker count it was measured at is how many workers copied.
+	if err := checkpoint.EnsureCalibration(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		return err
+	}
+	id, err := l.SaveCalibration(ctx, checkpoint.Calibration{ConfigFP: cfg.PlanFingerprint(), Workers: len(workers), Batches: len(ms), Model: raw})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"calibration_id": id, "from_run": runID, "batches": len(ms), "workers": len(workers), "model": model})
+	}
+	fmt.Fprintf(a.stdout, "calibration %d fitted on the %d done batches of run %d (%d workers) stored in the ledger; `cutover plan` now uses it\n",
+		id, len(ms), runID, len(workers))
+	return nil
+}

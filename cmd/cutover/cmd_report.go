@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/internal/report"
+)
+
+// cmdReport writes the end-of-run report from the ledger: the actual
+// schedule, throughput, estimate against actual, slowest tenants, failures
+// and, with --verify, the verification result. It reads the target only.
+func (a *app) cmdReport(ctx context.Context, args []string) error {
+	fs := a.flags("report")
+	cfgPath := fs.String("config", "", "config file (YAML)")
+	out := fs.String("out", "", "where to write the HTML report")
+	runID := fs.Int64("run", 0, "the run to report (default: the active run)")
+	verifyPath := fs.String("verify", "", "the output of `cutover verify --json`, to include the verification result")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	cfg, err := a.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	var ver *report.Verification
+	if *verifyPath != "" {
+		if ver, err = readVerification(*verifyPath); err != nil {
+			return err
+		}
+	}
+	tgt, err := mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, 2)
+	if err != nil {
+		return usagef("target: %v", err)
+	}
+	defer tgt.Close()
+	schema := cfg.Target.LedgerSchema
+	if ok, err := checkpoint.Exists(ctx, tgt.SQL(), schema); err != nil {
+		return err
+	} else if !ok {
+		return usagef("no ledger in %s: nothing was planned or run yet", schema)
+	}
+	l := checkpoint.OpenExisting(tgt.SQL(), schema)
+	var run *checkpoint.Run
+	if *runID > 0 {
+		run, err = l.RunByID(ctx, *runID)
+		if err != nil {
+			return usagef("--run %d: %v", *runID, err)
+		}
+	} else if run, err = l.ActiveRun(ctx); err != nil {
+		return err
+	} else if run == nil {
+		return usagef("no active run in %s: give --run", schema)
+	}
+	spans, err := l.Timeline(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	d := report.Data{RunID: run.ID, PlanFP: run.PlanFP, PlannedAt: run.CreatedAt, Spans: spans, Verify: ver, GeneratedAt: time.Now()}
+	var doc planDoc
+	if err := json.Unmarshal(run.Plan, &doc); err != nil {
+		return fmt.Errorf("run %d: stored plan: %w", run.ID, err)
+	}
+	if e := doc.Estimate; e != nil && e.Model.Validate() == nil {
+		d.Estimate = &report.Estimate{Model: e.Model, Workers: e.Schedule.Workers, Makespan: e.Schedule.Makespan, Calibration: e.Calibration}
+	}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, d); err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return usagef("--out: %v", err)
+	}
+	fmt.Fprintf(a.stdout, "report of run %d (%d batches) written to %s\n", run.ID, len(spans), *out)
+	return nil
+}
+
+// readVerification reads `cutover verify --json` output: its equal flag and
+// its differences, whatever their shape.
+func readVerification(path string) (*report.Verification, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--verify: %v", err)
+	}
+	var v struct {
+		Equal       *bool             `json:"equal"`
+		Differences []json.RawMessage `json:"differences"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil || v.Equal == nil {
+		return nil, usagef("--verify %s: not the output of `cutover verify --json`", path)
+	}
+	out := &report.Verification{Equal: *v.Equal, Differences: len(v.Differences)}
+	for _, d := range v.Differences[:min(len(v.Differences), 20)] {
+		out.Detail = append(out.Detail, string(d))
+	}
+	return out, nil
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// createTargetTables creates empty target tables like the source ones (both
+// databases live on the test server).
+func createTargetTables(t *testing.T, f *fixture) {
+	t.Helper()
+	for src, tgt := range map[string]string{"currencies": "currencies", "agents": "agents", "merchants": "merchants", "transactions": "txn_history"} {
+		_, err := f.tgtDB.Exec("CREATE TABLE `" + f.tgt + "`.`" + tgt + "` LIKE `" + f.src + "`.`" + src + "`")
+		require.NoError(t, err)
+	}
+}
+
+func TestRehearseCalibratesThePlan(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 30_000, workers: 2, batchRows: 2_000})
+	createTargetTables(t, f)
+	empty := targetTablesState(t, f)
+
+	code, out, errs := cutover(t, "rehearse", "--config", f.config, "--sample", "10%", "--json")
+	require.Equal(t, 0, code, errs)
+	var rep rehearsal
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	require.NotZero(t, rep.CalibrationID)
+	require.True(t, rep.Model.Calibrated)
+	require.NoError(t, rep.Model.Validate())
+	require.Less(t, rep.Sampled, rep.PlanBatches, "a sample, not the whole plan")
+	tables := map[string]bool{}
+	for _, m := range rep.Measured {
+		tables[m.Table] = true
+		require.Greater(t, m.Seconds, 0.0)
+	}
+	require.Len(t, tables, 4, "every table is rehearsed")
+	require.True(t, rep.Estimate.Calibrated)
+	require.Equal(t, empty, targetTablesState(t, f), "the rehearsal rolled everything back")
+	var runs int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.runs_v1").Scan(&runs))
+	require.Zero(t, runs, "a rehearsal plans no run")
+
+	code, out, errs = cutover(t, "plan", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "calibrated by rehearsal")
+	require.NotContains(t, out, "UNCALIBRATED")
+
+	code, out, errs = cutover(t, "rehearse", "--config", f.config, "--sample", "3%")
+	require.Equal(t, 0, code, errs)
+	require.Regexp(t, `rehearsed \d+ of \d+ batches with 2 workers`, out)
+	require.Contains(t, out, "stored in the ledger")
+	require.NotContains(t, out, "are not empty")
+	require.Equal(t, empty, targetTablesState(t, f))
+
+	// A broken row fails the rehearsal like the run, and stores nothing:
+	// every table's largest batch is in the sample, and agents has one.
+	var calibrations int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.calibration_v1").Scan(&calibrations))
+	_, err := f.srcDB.Exec("ALTER TABLE agents MODIFY name VARCHAR(300) NOT NULL")
+	require.NoError(t, err)
+	_, err = f.srcDB.Exec("UPDATE agents SET name = REPEAT('y', 250) ORDER BY agent_id LIMIT 1")
+	require.NoError(t, err)
+	code, out, errs = cutover(t, "rehearse", "--config", f.config, "--sample", "1%")
+	require.Equal(t, exitFailed, code, out+errs)
+	require.Contains(t, errs, "no calibration stored")
+	require.Contains(t, errs, "(agents)")
+	var after int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.calibration_v1").Scan(&after))
+	require.Equal(t, calibrations, after)
+	require.Equal(t, empty, targetTablesState(t, f))
+
+	for _, bad := range []string{"0%", "150%", "two", "-1"} {
+		code, _, errs = cutover(t, "rehearse", "--config", f.config, "--sample", bad)
+		require.Equal(t, exitUsage, code, "%s: %s", bad, errs)
+	}
+}
+
+// targetTablesState is CHECKSUM TABLE and a row count of each target table.
+func targetTablesState(t *testing.T, f *fixture) map[string][2]int64 {
+	t.Helper()
+	out := map[string][2]int64{}
+	for _, tb := range []string{"currencies", "agents", "merchants", "txn_history"} {
+		var n int64
+		require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+tb+"`").Scan(&n))
+		out[tb] = [2]int64{checksumTable(t, f.tgtDB, tb), n}
+	}
+	return out
+}

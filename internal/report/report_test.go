@@ -1,0 +1,83 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/planner"
+)
+
+func spans() (time.Time, []checkpoint.Span) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	return t0, []checkpoint.Span{
+		{ID: 1, Table: "tx", Tenants: []string{"7"}, Ranged: true, EstRows: 1000, State: checkpoint.Done, Rows: 1000, Owner: "h:1:a", Worker: 1, Claimed: at(0), Finished: at(10)},
+		{ID: 2, Table: "tx", Tenants: []string{"7"}, Ranged: true, EstRows: 1000, State: checkpoint.Done, Rows: 1000, Owner: "h:1:a", Worker: 2, Claimed: at(0), Finished: at(5)},
+		{ID: 3, Table: "m", Tenants: []string{"1", "2"}, EstRows: 200, State: checkpoint.Done, Rows: 200, Owner: "h:1:a", Worker: 2, Claimed: at(5), Finished: at(9)},
+		{ID: 4, Table: "m", Tenants: []string{"3"}, EstRows: 50, State: checkpoint.Failed, Attempts: 3, Owner: "h:1:a", Worker: 2, Claimed: at(9), Finished: at(9.5), Error: "load into m: <bad> & worse"},
+		{ID: 5, Table: "m", Tenants: []string{"4"}, EstRows: 50, State: checkpoint.Pending},
+	}
+}
+
+func TestBuild(t *testing.T) {
+	_, ss := spans()
+	m := planner.Model{Default: planner.Cost{PerRow: 0.01}}
+	v, err := build(Data{Spans: ss, Estimate: &Estimate{Model: m, Workers: 2, Makespan: 12}})
+	require.NoError(t, err)
+	require.Equal(t, "10s", v.Actual)
+	require.Equal(t, "+20.0%", v.ErrorPct)
+	require.Equal(t, 2, v.Lanes)
+	require.Equal(t, []stateCount{{"done", 3}, {"failed", 1}, {"pending", 1}}, v.States)
+
+	require.Len(t, v.Tables, 2)
+	tx := v.Tables[0]
+	require.Equal(t, "tx", tx.Table)
+	require.InDelta(t, 20.0, tx.estSec, 1e-9) // 2 x 1000 rows x 0.01 s
+	require.InDelta(t, 15.0, tx.actSec, 1e-9) // 10 s + 5 s
+	require.Equal(t, "+33.3%", tx.Error)
+	require.Equal(t, int64(1), v.Tables[1].FailedBatches)
+	require.Equal(t, 5, v.Total.Batches)
+
+	// Tenant 7: 15 s; tenants 1 and 2 share a 4 s batch; 3 failed after 0.5 s.
+	require.Equal(t, "7", v.Slowest[0].Tenant)
+	require.Equal(t, "15s", v.Slowest[0].Seconds)
+	require.Equal(t, []string{"1", "2", "3"}, []string{v.Slowest[1].Tenant, v.Slowest[2].Tenant, v.Slowest[3].Tenant})
+	require.Len(t, v.Failures, 1)
+	require.Equal(t, 5, strings.Count(string(v.Planned), `<rect class="batch `), "every batch in the estimated schedule")
+	require.Contains(t, string(v.Planned), "actual 10s")
+}
+
+func TestThroughputKeepsEveryRow(t *testing.T) {
+	t0, ss := spans()
+	// 2,200 rows done over 10 s: the buckets' rates times their width add
+	// up to them, and the first second runs two batches at 100 + 200 rows/s.
+	rs := rates(ss, t0, 0.5, 20)
+	var rows float64
+	for _, r := range rs {
+		rows += r * 0.5
+	}
+	require.InDelta(t, 2200.0, rows, 1e-6)
+	require.InDelta(t, 300.0, rs[0], 1e-9)
+	require.InDelta(t, 100.0+50, rs[12], 1e-9) // 6-6.5 s: batch 1 and batch 3 (200 rows over 4 s)
+	svg := string(throughputSVG(ss, t0, t0.Add(10*time.Second)))
+	require.Equal(t, 60, strings.Count(svg, `class="bucket"`))
+	require.Contains(t, svg, "peak ")
+	require.Equal(t, `<p class="empty">no batch finished yet</p>`, string(throughputSVG(nil, t0, t0)))
+}
+
+func TestWriteEscapes(t *testing.T) {
+	_, ss := spans()
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, Data{RunID: 3, Spans: ss, Verify: &Verification{Equal: false, Differences: 2, Detail: []string{`{"table":"<m>"}`}}}))
+	page := buf.String()
+	require.Contains(t, page, "load into m: &lt;bad&gt; &amp; worse")
+	require.Contains(t, page, "{&#34;table&#34;:&#34;&lt;m&gt;&#34;}")
+	require.Contains(t, page, "none stored with the plan")
+	require.Contains(t, page, `class="bad">2 differences`)
+	require.NotContains(t, page, "<script")
+}

@@ -1,0 +1,197 @@
+package migrate
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/catalog"
+)
+
+// DryRun is how much of a batch a rehearsal runs. Neither dry mode marks a
+// batch done: they run on a MemLedger, so the ledger in the target is neither
+// read for progress nor written.
+type DryRun int
+
+const (
+	// Real copies and commits.
+	Real DryRun = iota
+	// DryRead extracts, converts and encodes every row, checks each value
+	// against the target column, and writes nothing (Options.DryLoad).
+	DryRead
+	// DryRollback runs the batch's full transaction (scope delete, load,
+	// constraint checks) and rolls it back instead of committing.
+	DryRollback
+)
+
+// ParseDryRun reads the --dry-run flag: "", "read" or "rollback".
+func ParseDryRun(s string) (DryRun, error) {
+	switch s {
+	case "":
+		return Real, nil
+	case "read":
+		return DryRead, nil
+	case "rollback":
+		return DryRollback, nil
+	}
+	return Real, fmt.Errorf("--dry-run %q: want read or rollback", s)
+}
+
+func (d DryRun) String() string {
+	switch d {
+	case DryRead:
+		return "read"
+	case DryRollback:
+		return "rollback"
+	}
+	return "real"
+}
+
+// DryLoad consumes what produce emits for table t as a real load would, but
+// writes nothing, and returns the rows it took.
+type DryLoad func(ctx context.Context, t *catalog.Table, produce func(emit func(row [][]byte) error) error) (int64, error)
+
+// dryBatch is a DryRun attempt: the rows go through DryLoad instead of the
+// target, or through the target in a transaction that is never committed.
+// It reports nothing to the ledger but Done, which a MemLedger keeps in memory.
+func (e *Engine) dryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoint.Batch, scope catalog.Scope) (int64, error) {
+	if e.opt.DryRun == DryRollback {
+		tx, err := wr.Begin(ctx)
+		if err != nil {
+			return 0, err
+		}
+		defer tx.Rollback() // always: nothing of a dry run stays
+		if _, err := wr.Delete(ctx, tx, scope); err != nil {
+			return 0, fmt.Errorf("batch %d: %w", b.ID, err)
+		}
+		return e.loadAndNote(ctx, tx, rd, b, scope, func(produce func(emit func(row [][]byte) error) error) (int64, error) {
+			return wr.Load(ctx, tx, scope.Table, produce)
+		})
+	}
+	if e.opt.DryLoad == nil {
+		return 0, fmt.Errorf("batch %d: dry run %s has no loader", b.ID, e.opt.DryRun)
+	}
+	return e.loadAndNote(ctx, nil, rd, b, scope, func(produce func(emit func(row [][]byte) error) error) (int64, error) {
+		return e.opt.DryLoad(ctx, scope.Table, produce)
+	})
+}
+
+// loadAndNote streams the scope's rows through load, checks that every row
+// read was taken, and tells the ledger (a MemLedger) the batch is done.
+func (e *Engine) loadAndNote(ctx context.Context, tx *sql.Tx, rd Reader, b *checkpoint.Batch, scope catalog.Scope,
+	load func(produce func(emit func(row [][]byte) error) error) (int64, error)) (int64, error) {
+	var read int64
+	loaded, err := load(func(emit func(row [][]byte) error) error {
+		n, err := rd.Rows(ctx, scope, emit)
+		read = n
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("batch %d: %w", b.ID, err)
+	}
+	if loaded != read {
+		return 0, fmt.Errorf("batch %d: read %d rows but loaded %d", b.ID, read, loaded)
+	}
+	if err := e.ledger.Done(ctx, tx, b, loaded); err != nil {
+		return 0, err
+	}
+	return loaded, nil
+}
+
+// MemLedger hands out a plan's batches from memory, for dry runs and
+// rehearsals: it never touches the ledger tables, so a dry run can neither
+// claim nor complete a batch of the real run. Each batch is handed out once;
+// one released by a stop is not handed out again (a dry run is rerun, not
+// resumed).
+type MemLedger struct {
+	mu      sync.Mutex
+	batches []*checkpoint.Batch
+	next    int
+	results map[int]*BatchResult
+}
+
+// BatchResult is what a dry run measured of one batch.
+type BatchResult struct {
+	Batch    *checkpoint.Batch
+	Worker   int
+	Start    time.Time
+	Duration time.Duration // from claim to Done, Fail or Release
+	Rows     int64
+	Err      string
+	Done     bool
+}
+
+// NewMemLedger serves batches in the order given.
+func NewMemLedger(batches []*checkpoint.Batch) *MemLedger {
+	return &MemLedger{batches: batches, results: make(map[int]*BatchResult, len(batches))}
+}
+
+// Claim hands out the next batch; nil and 0 when none is left.
+func (m *MemLedger) Claim(_ context.Context, _ int64, owner string, worker int, _ time.Duration, _ int) (*checkpoint.Batch, int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.next >= len(m.batches) {
+		return nil, 0, nil
+	}
+	b := m.batches[m.next]
+	m.next++
+	b.State, b.Owner = checkpoint.Claimed, owner
+	b.Attempts++
+	m.results[b.ID] = &BatchResult{Batch: b, Worker: worker, Start: time.Now()}
+	return b, len(m.batches) - m.next, nil
+}
+
+func (m *MemLedger) finish(b *checkpoint.Batch, rows int64, done bool, cause error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.results[b.ID]
+	if r == nil {
+		return
+	}
+	r.Duration, r.Rows, r.Done = time.Since(r.Start), rows, done
+	if cause != nil {
+		r.Err = cause.Error()
+	}
+}
+
+// Done records the batch's rows and time; tx is not written.
+func (m *MemLedger) Done(_ context.Context, _ *sql.Tx, b *checkpoint.Batch, rows int64) error {
+	m.finish(b, rows, true, nil)
+	return nil
+}
+
+// Fail records the batch's error.
+func (m *MemLedger) Fail(_ context.Context, b *checkpoint.Batch, cause error) error {
+	m.finish(b, 0, false, cause)
+	return nil
+}
+
+// Note ignores a transient error: the batch is retried.
+func (m *MemLedger) Note(context.Context, *checkpoint.Batch, error) error { return nil }
+
+// Release forgets an interrupted batch's measurement.
+func (m *MemLedger) Release(_ context.Context, b *checkpoint.Batch) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.results, b.ID)
+	return nil
+}
+
+// Heartbeat has no lease to renew.
+func (m *MemLedger) Heartbeat(context.Context, int64, string, time.Duration) error { return nil }
+
+// Results returns the batches measured so far, in claim order.
+func (m *MemLedger) Results() []BatchResult {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []BatchResult
+	for _, b := range m.batches[:m.next] {
+		if r := m.results[b.ID]; r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
