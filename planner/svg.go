@@ -146,8 +146,10 @@ func colourOf(class string) string {
 
 // describe is a bar's tooltip.
 func describe(b Batch, sl Slot) string {
-	who := "shared table"
+	who := "all rows" // a shared or ranged table
 	switch {
+	case len(b.Tenants) == 0 && (b.Lo != nil || b.Hi != nil):
+		who = "all rows, key range"
 	case len(b.Tenants) == 1:
 		who = "tenant " + b.Tenants[0]
 		if b.Lo != nil || b.Hi != nil {

@@ -297,8 +297,10 @@ func printPlan(a *app, doc *planDoc) {
 
 func describeTenants(b planner.Batch) string {
 	switch {
+	case len(b.Tenants) == 0 && (b.Lo != nil || b.Hi != nil):
+		return "all rows, key range" // a shared or ranged table
 	case len(b.Tenants) == 0:
-		return "shared table"
+		return "all rows"
 	case len(b.Tenants) == 1 && (b.Lo != nil || b.Hi != nil):
 		return "tenant " + b.Tenants[0] + " (key range)"
 	case len(b.Tenants) == 1:
