@@ -26,7 +26,7 @@ var sizeClasses = []struct{ class, colour, label string }{
 	{"large", "#ff7f0e", "tenant ≥ 0.2%"},
 	{"small", "#1f77b4", "smaller tenant"},
 	{"packed", "#9ecae1", "packed small tenants"},
-	{"shared", "#7f7f7f", "shared table"},
+	{"shared", "#7f7f7f", "all rows: shared or ranged table"},
 }
 
 // tenantClasses sorts every batch into a size class by its tenant's share of
