@@ -69,6 +69,9 @@ type Options struct {
 	// CleanStart marks tables whose target was empty when the run started:
 	// their batches skip the delete of old rows, which cannot exist.
 	CleanStart map[string]bool
+	// Gate, when set, is called before every claim and blocks while no new
+	// batch may start (pause, load probes, rate limits: see Controller).
+	Gate func(ctx context.Context) error
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -190,6 +193,9 @@ func (e *Engine) worker(claimCtx, ctx context.Context, id int) error {
 	defer idle.Stop()
 	for {
 		if claimCtx.Err() != nil {
+			return nil
+		}
+		if e.opt.Gate != nil && e.opt.Gate(claimCtx) != nil {
 			return nil
 		}
 		b, open, err := e.ledger.Claim(ctx, e.opt.RunID, e.opt.Owner, id, e.opt.Lease, e.opt.Retries+1)

@@ -29,7 +29,11 @@ commands:
   plan     size every tenant, print and store the plan
   run      copy the planned batches; the same command resumes after any stop
   verify   compare row counts per tenant and table on both sides
-  status   show where the run stands
+  status   show where the run stands (--json, --watch)
+  stop     stop every process of the run: drain (--now: abort in-flight batches)
+  pause    every process starts no new batch until resume
+  resume   lift a pause, stop or halt; stopped hosts then rerun
+  upgrade  drain every process, then move the run to this binary and config
   schema   print MySQL CREATE TABLE statements (Oracle DDL offline with --oracle-ddl)
   version  print the version and revision
 
@@ -66,6 +70,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.cmdStatus(ctx, rest)
 	case "schema":
 		return a.cmdSchema(ctx, rest)
+	case "stop", "pause", "resume":
+		return a.cmdControl(ctx, cmd, rest)
+	case "upgrade":
+		return a.cmdUpgrade(ctx, rest)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "cutover %s (revision %s)\n", version, revision)
 		return nil

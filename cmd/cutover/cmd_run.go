@@ -72,6 +72,17 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if runRec != nil {
+		// A stale binary is refused before it plans, resets or creates anything.
+		if err := a.gateEarly(ctx, s, runRec, *cfgPath); err != nil {
+			return err
+		}
+	}
+	if runRec != nil && *replan {
+		if err := a.refuseReplanWhileLive(ctx, s, runRec); err != nil {
+			return err
+		}
+	}
 	switch {
 	case runRec == nil || *replan:
 		doc, err := a.makePlan(ctx, s)
@@ -97,6 +108,12 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 			return err
 		}
 		a.log.Info("failed batches get fresh attempts", "batches", n)
+		// The fix that --retry-failed follows also lifts an error-budget halt.
+		if ctl, err := s.ledger.ReadControl(ctx, runRec.ID); err == nil && ctl.State == checkpoint.ControlHalted {
+			if err := s.ledger.SetControl(ctx, runRec.ID, checkpoint.ControlRun, "halt lifted by run --retry-failed on "+hostname()); err != nil {
+				return err
+			}
+		}
 	}
 	return a.runEngine(ctx, s, runRec, *grace, *cfgPath)
 }
@@ -111,14 +128,17 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if len(owner) > 64 {
 		owner = owner[len(owner)-64:]
 	}
+	if err := checkProbes(ctx, s, a); err != nil {
+		return err
+	}
+	if err := a.joinRun(ctx, s, runRec, checkpoint.Process{Owner: owner, Host: host, PID: os.Getpid(),
+		Version: binaryVersion(), Workers: s.cfg.Run.Workers}, cfgPath); err != nil {
+		return err
+	}
 	if n, err := s.ledger.ReleaseDead(ctx, runRec.ID, host, pidAlive); err != nil {
 		return err
 	} else if n > 0 {
 		a.log.Info("released batches of a process on this host that died", "batches", n)
-	}
-	if err := s.ledger.Register(ctx, runRec.ID, checkpoint.Process{Owner: owner, Host: host, PID: os.Getpid(),
-		Version: version + " " + revision, Workers: s.cfg.Run.Workers}); err != nil {
-		return err
 	}
 	defer func() {
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -140,17 +160,33 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if err != nil {
 		return err
 	}
-	eng := migrate.New(s.ep.src, s.ep.tgt, s.ledger, migrate.Options{
-		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
-		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
-	})
-
 	// Soft stop on the first signal, hard stop after the grace period or on
 	// a second signal.
 	workCtx, cancelWork := context.WithCancel(ctx)
 	defer cancelWork()
 	claimCtx, cancelClaim := context.WithCancel(workCtx)
 	defer cancelClaim()
+	// The run's controls (stop, stop --now, pause, halt) arrive through the
+	// ledger and the stop file: a drain cancels claims, an abort the work.
+	var eng *migrate.Engine
+	ctl, err := a.newController(s, runRec, owner, func() int64 { return eng.Counters.RowsDone.Load() }, func(st migrate.Stop) {
+		if st.Now {
+			cancelWork()
+		} else {
+			cancelClaim()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	ctl.Check(ctx)
+	eng = migrate.New(s.ep.src, s.ep.tgt, s.ledger, migrate.Options{
+		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
+		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
+		Gate: ctl.Gate,
+	})
+	ctlCtx, stopCtl := context.WithCancel(ctx)
+	defer stopCtl()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -190,9 +226,15 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 		defer wg.Done()
 		prog.loop(watchDone)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ctl.Run(ctlCtx)
+	}()
 	start := time.Now()
 	res, runErr := eng.Run(claimCtx, workCtx)
 	close(watchDone)
+	stopCtl()
 	wg.Wait()
 	prog.finish()
 
@@ -207,6 +249,9 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	after, err := s.ledger.Status(context.WithoutCancel(ctx), runRec, time.Minute)
 	if err != nil {
 		return err
+	}
+	if st, ok := ctl.Stopped(); ok && res.Interrupted {
+		return stopOutcome(st, after.Batches[checkpoint.Done.String()], after.TotalBatches, cfgPath)
 	}
 	if res.Interrupted {
 		return interruptedError{fmt.Errorf("stopped with %d of %d batches done; nothing half-written\nresume with: %s",
