@@ -68,7 +68,8 @@ type Controller struct {
 	ledgerOK bool
 
 	// Throttled is the total time workers waited at the gate, in nanoseconds.
-	Throttled atomic.Int64
+	Throttled   atomic.Int64
+	rateWaiters atomic.Int32 // workers waiting for the rate limit now
 }
 
 // NewController returns a controller; rows reports the rows this process has
@@ -86,9 +87,11 @@ func NewController(l ControlLedger, opt ControlOptions, rows func() int64) *Cont
 	return &Controller{ledger: l, opt: opt, thr: newThrottle(opt.Throttle, rows), changed: make(chan struct{}), ledgerOK: true}
 }
 
-// Check reads the controls once. The caller runs it before the engine starts,
-// so a process started on a stopped or paused run obeys at once.
+// Check reads the controls and the probes once. The caller runs it before
+// the engine starts, so a process started on a stopped or paused run, or
+// under load, obeys at once.
 func (c *Controller) Check(ctx context.Context) {
+	c.thr.probe(ctx, c.opt.Log)
 	c.tick(ctx)
 }
 
@@ -98,8 +101,6 @@ func (c *Controller) Run(ctx context.Context) {
 	defer t.Stop()
 	probes := time.NewTicker(c.thr.every())
 	defer probes.Stop()
-	c.thr.probe(ctx, c.opt.Log)
-	c.notify()
 	for {
 		select {
 		case <-ctx.Done():
@@ -153,19 +154,45 @@ func (c *Controller) tick(ctx context.Context) {
 	default:
 		c.setPaused("")
 	}
-	if c.opt.MaxFailed >= 0 {
-		if n, err := c.ledger.FailedBatches(qctx, c.opt.RunID); err == nil && n > c.opt.MaxFailed {
-			reason := fmt.Sprintf("%d batches failed, more than run.max_failed_batches = %d", n, c.opt.MaxFailed)
-			if err := c.ledger.Halt(qctx, c.opt.RunID, reason); err != nil {
-				c.opt.Log.Warn("could not record the halt in the ledger; stopping this process", "err", err)
-			}
-			c.order(Stop{Now: true, Halted: true, Reason: "run halted: " + reason})
-		}
-	}
+	c.checkBudget(qctx)
 	if n, err := c.ledger.LiveMembers(qctx, c.opt.RunID, c.opt.Lease); err == nil {
 		c.thr.setShare(n)
 	}
 	c.record(qctx)
+}
+
+// checkBudget halts the run on every host when more batches failed than the
+// error budget allows.
+func (c *Controller) checkBudget(ctx context.Context) {
+	if c.opt.MaxFailed < 0 {
+		return
+	}
+	n, err := c.ledger.FailedBatches(ctx, c.opt.RunID)
+	if err != nil || n <= c.opt.MaxFailed {
+		return
+	}
+	reason := fmt.Sprintf("%d batches failed, more than run.max_failed_batches = %d", n, c.opt.MaxFailed)
+	if err := c.ledger.Halt(ctx, c.opt.RunID, reason); err != nil {
+		c.opt.Log.Warn("could not record the halt in the ledger; stopping this process", "err", err)
+	}
+	c.order(Stop{Now: true, Halted: true, Reason: "run halted: " + reason})
+}
+
+// Ledger wraps the engine's ledger so that the error budget is checked the
+// moment a batch fails, not at the next poll: failures can come fast.
+func (c *Controller) Ledger(l Ledger) Ledger { return budgetLedger{Ledger: l, c: c} }
+
+type budgetLedger struct {
+	Ledger
+	c *Controller
+}
+
+func (b budgetLedger) Fail(ctx context.Context, batch *checkpoint.Batch, cause error) error {
+	if err := b.Ledger.Fail(ctx, batch, cause); err != nil {
+		return err
+	}
+	b.c.checkBudget(ctx)
+	return nil
 }
 
 func (c *Controller) ledgerDown(ctx context.Context, err error) {
@@ -233,10 +260,22 @@ func (c *Controller) notify() {
 	c.mu.Unlock()
 }
 
-// Reason says why no new batch may start now, "" when one may.
+// Reason says why no new batch may start now, "" when one may. It reads the
+// rate limit's state without spending tokens.
 func (c *Controller) Reason() string {
-	r, _, _ := c.blocked()
-	return r
+	c.mu.Lock()
+	paused := c.paused
+	c.mu.Unlock()
+	if paused != "" {
+		return paused
+	}
+	if r := c.thr.overLimit(); r != "" {
+		return r
+	}
+	if c.rateWaiters.Load() > 0 {
+		return c.thr.rateReason()
+	}
+	return ""
 }
 
 func (c *Controller) blocked() (string, time.Duration, <-chan struct{}) {
@@ -295,6 +334,7 @@ func (c *Controller) Gate(ctx context.Context) error {
 		if wait > 0 {
 			t = time.NewTimer(wait)
 			timeout = t.C
+			c.rateWaiters.Add(1)
 		}
 		select {
 		case <-ctx.Done():
@@ -303,6 +343,7 @@ func (c *Controller) Gate(ctx context.Context) error {
 		}
 		if t != nil {
 			t.Stop()
+			c.rateWaiters.Add(-1)
 		}
 	}
 }

@@ -102,7 +102,18 @@ func (t *throttle) pace() (time.Duration, string) {
 		return 0, ""
 	}
 	wait := time.Duration(-t.tokens / share * float64(time.Second))
-	return max(wait, time.Millisecond), fmt.Sprintf("rate limit: %.0f rows/s for the run, %.0f rows/s for this process (1 of %d live)", lim, share, t.share)
+	return max(wait, time.Millisecond), t.rateReasonLocked(lim)
+}
+
+// rateReason says what the rate limit is now.
+func (t *throttle) rateReason() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.rateReasonLocked(t.limit())
+}
+
+func (t *throttle) rateReasonLocked(lim float64) string {
+	return fmt.Sprintf("rate limit: %.0f rows/s for the run, %.0f rows/s for this process (1 of %d live)", lim, lim/float64(t.share), t.share)
 }
 
 // overLimit says which probes are over their limits.

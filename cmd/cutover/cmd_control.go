@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -346,4 +347,72 @@ func orNone(s string) string {
 		return "(none yet)"
 	}
 	return s
+}
+
+// clusterStatus adds the run's controls and processes to a ledger status.
+func clusterStatus(ctx context.Context, ledger *checkpoint.Ledger, st *checkpoint.Status, lease time.Duration) (*statusDoc, error) {
+	ctl, err := ledger.ReadControl(ctx, st.RunID)
+	if err != nil {
+		return nil, err
+	}
+	members, err := ledger.Members(ctx, st.RunID, lease)
+	if err != nil {
+		return nil, err
+	}
+	doc := &statusDoc{Status: st, Control: ctl, Members: members}
+	live := 0
+	for _, m := range members {
+		if m.Live {
+			live++
+		}
+	}
+	switch {
+	case st.TotalBatches > 0 && st.Batches[checkpoint.Done.String()] == st.TotalBatches:
+		doc.State = "complete"
+	case ctl.State == checkpoint.ControlHalted:
+		doc.State = "halted"
+	case ctl.State == checkpoint.ControlStop || ctl.State == checkpoint.ControlStopNow:
+		doc.State = "stopped"
+		if live > 0 {
+			doc.State = "stopping"
+		}
+	case ctl.State == checkpoint.ControlPause:
+		doc.State = "paused"
+	case live > 0:
+		doc.State = "running"
+	default:
+		doc.State = "idle (no live process)"
+	}
+	if st.RowsPerSecond > 0 && st.RowsTotal > st.RowsDone {
+		doc.ETASeconds = float64(st.RowsTotal-st.RowsDone) / st.RowsPerSecond
+	}
+	return doc, nil
+}
+
+func printCluster(w io.Writer, doc *statusDoc) {
+	line := fmt.Sprintf("state: %s; version %s", doc.State, orNone(doc.Control.Version))
+	if doc.Control.State != checkpoint.ControlRun && doc.Control.Reason != "" {
+		line += "; control " + doc.Control.State + " (" + doc.Control.Reason + ")"
+	}
+	fmt.Fprintln(w, line)
+}
+
+func printMembers(w io.Writer, members []checkpoint.Member) {
+	for _, m := range members {
+		state := "stopped"
+		switch {
+		case m.Live:
+			state = "live, last heartbeat " + m.Heartbeat.Format(time.RFC3339)
+		case !m.Stopped:
+			state = "dead (no heartbeat since " + m.Heartbeat.Format(time.RFC3339) + ")"
+		}
+		fmt.Fprintf(w, "process pid %d on %s (%s, %d workers): %s", m.PID, m.Host, m.Version, m.Workers, state)
+		if len(m.Batches) > 0 {
+			fmt.Fprintf(w, "; batches %v", m.Batches)
+		}
+		if m.Live && m.Throttle != "" {
+			fmt.Fprintf(w, "; waiting: %s", m.Throttle)
+		}
+		fmt.Fprintln(w)
+	}
 }

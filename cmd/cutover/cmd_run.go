@@ -180,7 +180,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 		return err
 	}
 	ctl.Check(ctx)
-	eng = migrate.New(s.ep.src, s.ep.tgt, s.ledger, migrate.Options{
+	eng = migrate.New(s.ep.src, s.ep.tgt, ctl.Ledger(s.ledger), migrate.Options{
 		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
 		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
 		Gate: ctl.Gate,
