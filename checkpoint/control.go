@@ -178,15 +178,17 @@ func (l *Ledger) SetControl(ctx context.Context, runID int64, state, reason stri
 	return nil
 }
 
-// Halt sets the run to halted unless an operator already stopped it harder:
-// the error budget is spent.
-func (l *Ledger) Halt(ctx context.Context, runID int64, reason string) error {
-	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET control = ?, control_reason = ?, control_at = NOW(6) WHERE id = ? AND control <> ?",
+// Halt sets the run to halted: the error budget is spent. It reports whether
+// this call halted it (false when another process did first), so that one
+// alert goes out, not one per host.
+func (l *Ledger) Halt(ctx context.Context, runID int64, reason string) (bool, error) {
+	res, err := l.db.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET control = ?, control_reason = ?, control_at = NOW(6) WHERE id = ? AND control <> ?",
 		ControlHalted, truncateTo(reason, 1000), runID, ControlHalted)
 	if err != nil {
-		return fmt.Errorf("halt run %d: %w", runID, err)
+		return false, fmt.Errorf("halt run %d: %w", runID, err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // Upgrade moves the run to a new binary version and settings fingerprint and

@@ -87,11 +87,11 @@ func TestControl(t *testing.T) {
 		if err := lt.l.SetControl(ctx, runID, "explode", ""); err == nil {
 			t.Error("an unknown control was accepted")
 		}
-		if err := lt.l.Halt(ctx, runID, "budget"); err != nil {
-			t.Fatal(err)
+		if first, err := lt.l.Halt(ctx, runID, "budget"); err != nil || !first {
+			t.Fatalf("first halt = %v, %v", first, err)
 		}
-		if err := lt.l.Halt(ctx, runID, "again"); err != nil {
-			t.Fatal(err)
+		if first, err := lt.l.Halt(ctx, runID, "again"); err != nil || first {
+			t.Fatalf("second halt = %v, %v; want false", first, err)
 		}
 		if c, _ := lt.l.ReadControl(ctx, runID); c.State != checkpoint.ControlHalted || c.Reason != "budget" {
 			t.Errorf("halted = %+v, want the first reason kept", c)

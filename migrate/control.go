@@ -17,7 +17,7 @@ import (
 // ControlLedger is what the controller needs of the ledger.
 type ControlLedger interface {
 	ReadControl(ctx context.Context, runID int64) (checkpoint.Control, error)
-	Halt(ctx context.Context, runID int64, reason string) error
+	Halt(ctx context.Context, runID int64, reason string) (bool, error)
 	FailedBatches(ctx context.Context, runID int64) (int, error)
 	LiveMembers(ctx context.Context, runID int64, lease time.Duration) (int, error)
 	SetThrottle(ctx context.Context, owner, reason string) error
@@ -49,6 +49,10 @@ type ControlOptions struct {
 	// OnStop is called once for a drain and once more if it escalates to an
 	// abort; it must not block.
 	OnStop func(Stop)
+	// OnFailure is told of every batch this process failed, OnHalt when this
+	// process halted the run (once per run, not per host). Must not block.
+	OnFailure func(b *checkpoint.Batch, cause error)
+	OnHalt    func(reason string)
 }
 
 // Controller applies the run's controls to this process: it polls the
@@ -83,6 +87,12 @@ func NewController(l ControlLedger, opt ControlOptions, rows func() int64) *Cont
 	}
 	if opt.OnStop == nil {
 		opt.OnStop = func(Stop) {}
+	}
+	if opt.OnFailure == nil {
+		opt.OnFailure = func(*checkpoint.Batch, error) {}
+	}
+	if opt.OnHalt == nil {
+		opt.OnHalt = func(string) {}
 	}
 	return &Controller{ledger: l, opt: opt, thr: newThrottle(opt.Throttle, rows), changed: make(chan struct{}), ledgerOK: true}
 }
@@ -172,8 +182,12 @@ func (c *Controller) checkBudget(ctx context.Context) {
 		return
 	}
 	reason := fmt.Sprintf("%d batches failed, more than run.max_failed_batches = %d", n, c.opt.MaxFailed)
-	if err := c.ledger.Halt(ctx, c.opt.RunID, reason); err != nil {
+	first, err := c.ledger.Halt(ctx, c.opt.RunID, reason)
+	if err != nil {
 		c.opt.Log.Warn("could not record the halt in the ledger; stopping this process", "err", err)
+	}
+	if first {
+		c.opt.OnHalt(reason)
 	}
 	c.order(Stop{Now: true, Halted: true, Reason: "run halted: " + reason})
 }
@@ -191,6 +205,7 @@ func (b budgetLedger) Fail(ctx context.Context, batch *checkpoint.Batch, cause e
 	if err := b.Ledger.Fail(ctx, batch, cause); err != nil {
 		return err
 	}
+	b.c.opt.OnFailure(batch, cause)
 	b.c.checkBudget(ctx)
 	return nil
 }

@@ -122,6 +122,7 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 		a.secrets.add(dsn)
 		a.secrets.add(dsnPassword(dsn))
 	}
+	a.secrets.add(cfg.OnEvent.Webhook) // its URL may carry a token
 	return cfg, nil
 }
 

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cutover/cutover/internal/alert"
 	"github.com/cutover/cutover/internal/gen"
 )
 
@@ -311,7 +316,20 @@ func TestClusterStop(t *testing.T) {
 func TestErrorBudgetHalts(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOpts{rows: 20_000, workers: 2, batchRows: 500})
-	appendConfig(t, f, "  max_failed_batches: 1\n  retries: 1\n")
+	// Alerts go to a command appending to a file and to a webhook.
+	var mu sync.Mutex
+	var posted []alert.Event
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev alert.Event
+		if err := json.NewDecoder(r.Body).Decode(&ev); err == nil {
+			mu.Lock()
+			posted = append(posted, ev)
+			mu.Unlock()
+		}
+	}))
+	defer hook.Close()
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	appendConfig(t, f, "  max_failed_batches: 1\n  retries: 1\non_event:\n  command: [sh, -c, 'cat >> \"$0\"; echo >> \"$0\"', "+events+"]\n  webhook: "+hook.URL+"/alert\n  timeout: 5s\n")
 	ctx := context.Background()
 	require.NoError(t, gen.CreateSchema(ctx, f.tgtDB))
 	_, err := f.tgtDB.Exec("RENAME TABLE transactions TO txn_history")
@@ -337,6 +355,33 @@ func TestErrorBudgetHalts(t *testing.T) {
 	code, out, errs = cutover(t, "run", "--config", f.config, "--retry-failed")
 	require.Equal(t, 0, code, out+errs)
 	requireEqualCopy(t, f)
+
+	// Each process announced itself; failures were reported; one process,
+	// not each, reported the halt; the last run reported completion.
+	count := func(evs []alert.Event) map[string]int {
+		n := map[string]int{}
+		for _, ev := range evs {
+			n[ev.Event]++
+		}
+		return n
+	}
+	raw, err := os.ReadFile(events)
+	require.NoError(t, err)
+	var fromCommand []alert.Event
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var ev alert.Event
+		require.NoError(t, json.Unmarshal([]byte(line), &ev), line)
+		fromCommand = append(fromCommand, ev)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for name, evs := range map[string][]alert.Event{"command": fromCommand, "webhook": posted} {
+		n := count(evs)
+		require.Equal(t, 3, n[alert.Start], "%s: %v", name, n)
+		require.GreaterOrEqual(t, n[alert.Failure], 2, "%s: %v", name, n)
+		require.Equal(t, 1, n[alert.Halt], "%s: %v", name, n)
+		require.Equal(t, 1, n[alert.Complete], "%s: %v", name, n)
+	}
 }
 
 // TestProbePauses: while a load probe is over its limit no batch starts, on

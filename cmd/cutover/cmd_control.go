@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/alert"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/migrate"
@@ -84,9 +86,20 @@ func (a *app) refuseReplanWhileLive(ctx context.Context, s *session, runRec *che
 	return nil
 }
 
+// eventFunc sends an alert about this process and run.
+type eventFunc func(kind, msg string, details map[string]any)
+
+// alerts starts the on_event notifier; the caller closes it (bounded).
+func (a *app) alerts(cfg *config.Config, runID int64, host string) (*alert.Notifier, eventFunc) {
+	n := alert.New(alert.Options{Command: cfg.OnEvent.Command, Webhook: cfg.OnEvent.Webhook, Timeout: cfg.OnEvent.Timeout.Duration, Log: a.log})
+	return n, func(kind, msg string, details map[string]any) {
+		n.Send(alert.Event{Event: kind, RunID: runID, Host: host, PID: os.Getpid(), Version: binaryVersion(), Message: msg, Details: details})
+	}
+}
+
 // newController builds this process's controller from the config: the
 // ledger's controls, the stop file, the error budget, rate limits and probes.
-func (a *app) newController(s *session, runRec *checkpoint.Run, owner string, rows func() int64, onStop func(migrate.Stop)) (*migrate.Controller, error) {
+func (a *app) newController(s *session, runRec *checkpoint.Run, owner string, rows func() int64, onStop func(migrate.Stop), event eventFunc) (*migrate.Controller, error) {
 	th := s.cfg.Run.Throttle
 	opt := migrate.ThrottleOptions{RowsPerSecond: th.RowsPerSecond, BytesPerSecond: th.MBPerSecond * 1e6, Every: th.Every.Duration}
 	if th.MBPerSecond > 0 {
@@ -106,6 +119,11 @@ func (a *app) newController(s *session, runRec *checkpoint.Run, owner string, ro
 	return migrate.NewController(s.ledger, migrate.ControlOptions{
 		RunID: runRec.ID, Owner: owner, Lease: s.cfg.Run.Lease.Duration, StopFile: s.cfg.Run.StopFile,
 		MaxFailed: s.cfg.Run.MaxFailed, Throttle: opt, Log: a.log, OnStop: onStop,
+		OnFailure: func(b *checkpoint.Batch, cause error) {
+			event(alert.Failure, fmt.Sprintf("batch %d of %s failed: %v", b.ID, b.Table, cause),
+				map[string]any{"batch": b.ID, "table": b.Table, "attempts": b.Attempts, "error": cause.Error()})
+		},
+		OnHalt: func(reason string) { event(alert.Halt, "run halted on every host: "+reason, nil) },
 	}, rows), nil
 }
 

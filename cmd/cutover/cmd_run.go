@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/alert"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
 )
@@ -140,6 +141,8 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	} else if n > 0 {
 		a.log.Info("released batches of a process on this host that died", "batches", n)
 	}
+	notifier, event := a.alerts(s.cfg, runRec.ID, host)
+	defer notifier.Close()
 	defer func() {
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -175,7 +178,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 		} else {
 			cancelClaim()
 		}
-	})
+	}, event)
 	if err != nil {
 		return err
 	}
@@ -231,6 +234,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 		defer wg.Done()
 		ctl.Run(ctlCtx)
 	}()
+	event(alert.Start, fmt.Sprintf("process %s joined run %d with %d workers", owner, runRec.ID, s.cfg.Run.Workers), nil)
 	start := time.Now()
 	res, runErr := eng.Run(claimCtx, workCtx)
 	close(watchDone)
@@ -251,9 +255,13 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 		return err
 	}
 	if st, ok := ctl.Stopped(); ok && res.Interrupted {
+		if !st.Halted {
+			event(alert.Stop, "process stopped: "+st.Reason, nil)
+		}
 		return stopOutcome(st, after.Batches[checkpoint.Done.String()], after.TotalBatches, cfgPath)
 	}
 	if res.Interrupted {
+		event(alert.Stop, "process interrupted by a signal", nil)
 		return interruptedError{fmt.Errorf("stopped with %d of %d batches done; nothing half-written\nresume with: %s",
 			after.Batches[checkpoint.Done.String()], after.TotalBatches, resume)}
 	}
@@ -273,6 +281,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if err := s.ledger.Finish(context.WithoutCancel(ctx), runRec.ID); err != nil {
 		return err
 	}
+	event(alert.Complete, fmt.Sprintf("run %d complete: %d batches, %d rows", runRec.ID, after.TotalBatches, after.RowsDone), nil)
 	fmt.Fprintf(a.stdout, "run %d complete: %d batches, %s rows; next: cutover verify --config %s\n",
 		runRec.ID, after.TotalBatches, commas(after.RowsDone), cfgPath)
 	return nil
