@@ -72,6 +72,8 @@ type Options struct {
 	// Gate, when set, is called before every claim and blocks while no new
 	// batch may start (pause, load probes, rate limits: see Controller).
 	Gate func(ctx context.Context) error
+	// OnBatch, when set, is told of every batch this process copied (metrics).
+	OnBatch func(b *checkpoint.Batch, rows int64, took time.Duration)
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -243,6 +245,9 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 		if err == nil {
 			e.Counters.RowsDone.Add(rows)
 			e.Counters.BatchesDone.Add(1)
+			if e.opt.OnBatch != nil {
+				e.opt.OnBatch(b, rows, time.Since(start))
+			}
 			log.Debug("batch done", "batch", b.ID, "table", b.Table, "rows", rows, "took", time.Since(start).Round(time.Millisecond))
 			return nil
 		}

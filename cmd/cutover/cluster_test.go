@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -407,4 +410,99 @@ func TestProbePauses(t *testing.T) {
 	require.Equal(t, 0, p.wait(t, 120*time.Second), p.out.String())
 	require.Contains(t, p.out.String(), "load probe over its limit")
 	requireEqualCopy(t, f)
+}
+
+// TestMetricsAndStatus scrapes `run --metrics-addr` while a rate-limited run
+// goes on, checks the text format and the numbers against the ledger, and
+// reads `status --json` from another process.
+func TestMetricsAndStatus(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 20_000, workers: 2, batchRows: 500})
+	appendConfig(t, f, "  throttle:\n    rows_per_second: 4000\n")
+	p := start(t, binPath, "run", "--config", f.config, "--create-tables", "--metrics-addr", "127.0.0.1:0")
+	var url string
+	waitFor(t, 60*time.Second, "the metrics address in the log", func() bool {
+		m := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(p.out.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	})
+	waitFor(t, 60*time.Second, "a few batches done", func() bool {
+		return ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 2") >= 3
+	})
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, resp.Header.Get("Content-Type"), "version=0.0.4")
+	samples := parseExposition(t, string(body))
+	for _, name := range []string{"cutover_rows_copied_total", "cutover_bytes_copied_total", "cutover_batches_copied_total",
+		"cutover_throttled_seconds_total", `cutover_run_batches{state="done"}`, `cutover_batch_duration_seconds_bucket{le="+Inf"}`} {
+		require.Contains(t, samples, name, string(body))
+	}
+	require.Greater(t, samples["cutover_rows_copied_total"], 0.0)
+	require.Greater(t, samples["cutover_bytes_copied_total"], 0.0)
+	require.Equal(t, samples["cutover_batches_copied_total"], samples["cutover_batch_duration_seconds_count"])
+	require.Equal(t, samples[`cutover_batch_duration_seconds_bucket{le="+Inf"}`], samples["cutover_batch_duration_seconds_count"])
+	require.Greater(t, samples["cutover_throttled_seconds_total"], 0.0, "the rate limit made workers wait")
+	var total float64
+	for _, s := range []string{"pending", "claimed", "done", "failed"} {
+		total += samples[`cutover_run_batches{state="`+s+`"}`]
+	}
+	require.Equal(t, float64(ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1")), total)
+
+	code, out, errs := cutover(t, "status", "--config", f.config, "--json")
+	require.Equal(t, 0, code, errs)
+	var st struct {
+		State   string `json:"state"`
+		Members []struct {
+			PID     int    `json:"pid"`
+			Live    bool   `json:"live"`
+			Version string `json:"version"`
+		} `json:"members"`
+		RowsDone int64 `json:"rows_done"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &st), out)
+	require.Equal(t, "running", st.State)
+	require.Len(t, st.Members, 1)
+	require.Equal(t, p.cmd.Process.Pid, st.Members[0].PID)
+	require.True(t, st.Members[0].Live)
+	require.Greater(t, st.RowsDone, int64(0))
+	require.Equal(t, 0, p.wait(t, 120*time.Second), p.out.String())
+	requireEqualCopy(t, f)
+}
+
+// parseExposition checks every line of a Prometheus text exposition and
+// returns the samples by name (with labels).
+func parseExposition(t *testing.T, text string) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	typed := map[string]bool{}
+	sample := regexp.MustCompile(`^([a-z_]+)(\{[a-z]+="[^"]*"\})? (\S+)$`)
+	var lastBucket float64
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		if strings.HasPrefix(line, "# TYPE ") {
+			typed[strings.Fields(line)[2]] = true
+			lastBucket = 0
+			continue
+		}
+		if strings.HasPrefix(line, "# HELP ") {
+			continue
+		}
+		m := sample.FindStringSubmatch(line)
+		require.NotNil(t, m, "malformed line %q", line)
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(m[1], "_bucket"), "_sum"), "_count")
+		require.True(t, typed[m[1]] || typed[base], "no TYPE before %q", line)
+		v, err := strconv.ParseFloat(m[3], 64)
+		require.NoError(t, err, line)
+		if strings.HasSuffix(m[1], "_bucket") {
+			require.GreaterOrEqual(t, v, lastBucket, "buckets are cumulative: %q", line)
+			lastBucket = v
+		}
+		out[m[1]+m[2]] = v
+	}
+	return out
 }

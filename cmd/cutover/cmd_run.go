@@ -29,6 +29,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	grace := fs.Duration("grace", -1, "on a stop signal, how long in-flight batches may finish before they are cancelled (default run.grace)")
 	workers := fs.Int("workers", 0, "override run.workers")
 	verbose := fs.Bool("v", false, "log every batch")
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on this address (e.g. :9187) at /metrics")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -116,12 +117,12 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	return a.runEngine(ctx, s, runRec, *grace, *cfgPath)
+	return a.runEngine(ctx, s, runRec, *grace, *cfgPath, *metricsAddr)
 }
 
 // runEngine registers this process, copies until done or stopped, and maps the
 // outcome to the exit codes.
-func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run, grace time.Duration, cfgPath string) error {
+func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run, grace time.Duration, cfgPath, metricsAddr string) error {
 	host := hostname()
 	var nonce [4]byte
 	_, _ = rand.Read(nonce[:])
@@ -131,6 +132,13 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	}
 	if err := checkProbes(ctx, s, a); err != nil {
 		return err
+	}
+	ln, err := listenMetrics(metricsAddr)
+	if err != nil {
+		return err
+	}
+	if ln != nil {
+		defer ln.Close()
 	}
 	if err := a.joinRun(ctx, s, runRec, checkpoint.Process{Owner: owner, Host: host, PID: os.Getpid(),
 		Version: binaryVersion(), Workers: s.cfg.Run.Workers}, cfgPath); err != nil {
@@ -172,6 +180,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	// The run's controls (stop, stop --now, pause, halt) arrive through the
 	// ledger and the stop file: a drain cancels claims, an abort the work.
 	var eng *migrate.Engine
+	met := newRunMetrics(s.ledger, runRec)
 	ctl, err := a.newController(s, runRec, owner, func() int64 { return eng.Counters.RowsDone.Load() }, func(st migrate.Stop) {
 		if st.Now {
 			cancelWork()
@@ -186,8 +195,12 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	eng = migrate.New(s.ep.src, s.ep.tgt, ctl.Ledger(s.ledger), migrate.Options{
 		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
 		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
-		Gate: ctl.Gate,
+		Gate: ctl.Gate, OnBatch: met.observe,
 	})
+	met.counters, met.ctl = eng.Counters, ctl
+	if ln != nil {
+		defer a.serveMetrics(ln, met)()
+	}
 	ctlCtx, stopCtl := context.WithCancel(ctx)
 	defer stopCtl()
 	sigs := make(chan os.Signal, 2)
