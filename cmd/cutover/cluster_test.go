@@ -506,3 +506,35 @@ func parseExposition(t *testing.T, text string) map[string]float64 {
 	}
 	return out
 }
+
+// TestStopFile: the stop file named in the config stops a process without
+// the ledger's controls; removing it and rerunning completes the copy.
+func TestStopFile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 20_000, workers: 2, batchRows: 500})
+	stopFile := filepath.Join(t.TempDir(), "cutover.stop")
+	appendConfig(t, f, "  stop_file: "+stopFile+"\n  throttle:\n    rows_per_second: 4000\n")
+	p := start(t, binPath, "run", "--config", f.config, "--create-tables")
+	waitFor(t, 60*time.Second, "the process to join", func() bool { return joined(t, f, p) })
+	waitFor(t, 60*time.Second, "a few batches done", func() bool {
+		return ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 2") >= 2
+	})
+	require.NoError(t, os.WriteFile(stopFile, []byte("drain\n"), 0o600))
+	require.Equal(t, 3, p.wait(t, 60*time.Second), p.out.String())
+	require.Contains(t, p.out.String(), "stop file "+stopFile+" exists")
+	require.Contains(t, lastLines(p.out.String(), 1), "resume with: remove the stop file, then cutover run --config "+f.config)
+	require.Less(t, ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 2"), ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1"))
+	c, err := ledgerControl(f)
+	require.NoError(t, err)
+	require.Equal(t, "run", c, "a stop file is local to its host: the run's control is untouched")
+	require.NoError(t, os.Remove(stopFile))
+	code, out, errs := cutover(t, "run", "--config", f.config)
+	require.Equal(t, 0, code, out+errs)
+	requireEqualCopy(t, f)
+}
+
+func ledgerControl(f *fixture) (string, error) {
+	var c string
+	err := f.tgtDB.QueryRow("SELECT control FROM `" + f.ledger + "`.runs_v1 WHERE active = 1").Scan(&c)
+	return c, err
+}
