@@ -212,8 +212,9 @@ func (e *Engine) worker(claimCtx, ctx context.Context, id int) error {
 				return nil
 			}
 			// Others hold the remaining batches; one may die and its lease
-			// expire, so look again later.
-			idle.Reset(e.opt.Lease / 4)
+			// expire, or (under run.max_workers) free a slot, so look again
+			// soon; a lease-long wait would leave slots idle.
+			idle.Reset(min(e.opt.Lease/4, 2*time.Second))
 			select {
 			case <-claimCtx.Done():
 				return nil

@@ -288,12 +288,14 @@ func TestClusterStop(t *testing.T) {
 		waitFor(t, 120*time.Second, "three live processes and progress", func() bool {
 			return liveProcesses(t, f) == 3 && ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 2") >= before+3
 		})
+		issued := time.Now()
 		code, out, errs := cutover(t, append(stop, "--config", f.config)...)
 		require.Equal(t, 0, code, errs)
 		require.Contains(t, out, "3 live processes")
 		for i, p := range procs {
 			// Seen within 2 s; a drain also waits for the batch in flight.
 			require.Equal(t, 3, p.wait(t, 60*time.Second), "process %d: %s", i, p.out.String())
+			t.Logf("%s: process %d exited %s after the command", strings.Join(stop, " "), i, time.Since(issued).Round(time.Millisecond))
 			require.Contains(t, lastLines(p.out.String(), 1), "resume with: cutover resume --config "+f.config)
 			require.Contains(t, p.out.String(), strings.Join(stop, " "))
 		}
@@ -467,6 +469,12 @@ func TestMetricsAndStatus(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &st), out)
 	require.Equal(t, "running", st.State)
+	// --watch prints again and again until interrupted.
+	w := start(t, binPath, "status", "--config", f.config, "--watch", "500ms")
+	waitFor(t, 30*time.Second, "three status prints", func() bool { return strings.Count(w.out.String(), "state: ") >= 3 })
+	require.NoError(t, w.cmd.Process.Signal(syscall.SIGINT))
+	w.wait(t, 30*time.Second)
+	require.Contains(t, w.out.String(), fmt.Sprintf("process pid %d on %s", p.cmd.Process.Pid, hostname()))
 	require.Len(t, st.Members, 1)
 	require.Equal(t, p.cmd.Process.Pid, st.Members[0].PID)
 	require.True(t, st.Members[0].Live)

@@ -267,7 +267,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if err != nil {
 		return err
 	}
-	if st, ok := ctl.Stopped(); ok && res.Interrupted {
+	if st, ok := ctl.Stopped(); ok && res.Interrupted && after.Batches[checkpoint.Done.String()] < after.TotalBatches {
 		if !st.Halted {
 			event(alert.Stop, "process stopped: "+st.Reason, nil)
 		}
