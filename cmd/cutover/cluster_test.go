@@ -360,6 +360,8 @@ func TestErrorBudgetHalts(t *testing.T) {
 	code, out, errs = cutover(t, "run", "--config", f.config, "--retry-failed")
 	require.Equal(t, 0, code, out+errs)
 	requireEqualCopy(t, f)
+	code, out, errs = cutover(t, "verify", "--config", f.config)
+	require.Equal(t, 0, code, out+errs)
 
 	// Each process announced itself; failures were reported; one process,
 	// not each, reported the halt; the last run reported completion.
@@ -386,6 +388,10 @@ func TestErrorBudgetHalts(t *testing.T) {
 		require.GreaterOrEqual(t, n[alert.Failure], 2, "%s: %v", name, n)
 		require.Equal(t, 1, n[alert.Halt], "%s: %v", name, n)
 		require.Equal(t, 1, n[alert.Complete], "%s: %v", name, n)
+		require.Equal(t, 1, n[alert.Verify], "%s: %v", name, n)
+		last := evs[len(evs)-1]
+		require.Equal(t, alert.Verify, last.Event)
+		require.Equal(t, true, last.Details["equal"], "%s: %+v", name, last)
 	}
 }
 

@@ -97,6 +97,24 @@ func (a *app) alerts(cfg *config.Config, runID int64, host string) (*alert.Notif
 	}
 }
 
+// alertVerify tells on_event the verification's result; delivery is bounded
+// and a failure is only logged.
+func (a *app) alertVerify(ctx context.Context, s *session, equal bool, differences int) {
+	var runID int64
+	if ok, err := checkpoint.Exists(ctx, s.ep.tgt.SQL(), s.cfg.Target.LedgerSchema); err == nil && ok {
+		if run, err := checkpoint.OpenExisting(s.ep.tgt.SQL(), s.cfg.Target.LedgerSchema).ActiveRun(ctx); err == nil && run != nil {
+			runID = run.ID
+		}
+	}
+	n, event := a.alerts(s.cfg, runID, hostname())
+	defer n.Close()
+	msg := "verify: every (tenant, table) row count is equal on both sides"
+	if !equal {
+		msg = fmt.Sprintf("verify: %d (tenant, table) counts differ", differences)
+	}
+	event(alert.Verify, msg, map[string]any{"equal": equal, "differences": differences})
+}
+
 // newController builds this process's controller from the config: the
 // ledger's controls, the stop file, the error budget, rate limits and probes.
 func (a *app) newController(s *session, runRec *checkpoint.Run, owner string, rows func() int64, onStop func(migrate.Stop), event eventFunc) (*migrate.Controller, error) {

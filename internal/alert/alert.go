@@ -24,6 +24,7 @@ const (
 	Halt     = "halt"     // the error budget is spent: the run halts everywhere
 	Stop     = "stop"     // a process stopped before the run completed
 	Complete = "complete" // every batch is done
+	Verify   = "verify"   // a verification's result
 )
 
 // Event is the JSON payload.
