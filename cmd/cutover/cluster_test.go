@@ -487,6 +487,12 @@ func TestMetricsAndStatus(t *testing.T) {
 	require.Greater(t, st.RowsDone, int64(0))
 	require.Equal(t, 0, p.wait(t, 120*time.Second), p.out.String())
 	requireEqualCopy(t, f)
+	// What the rate limit gave, measured from the ledger's own timestamps (a
+	// log line, not an assertion: speed is for benchmarks).
+	var rows int64
+	var secs float64
+	require.NoError(t, f.tgtDB.QueryRow("SELECT SUM(rows_copied), TIMESTAMPDIFF(MICROSECOND, MIN(claimed_at), MAX(finished_at)) / 1e6 FROM `"+f.ledger+"`.batches_v1").Scan(&rows, &secs))
+	t.Logf("rate limit 4000 rows/s: %d rows in %.2f s = %.0f rows/s", rows, secs, float64(rows)/secs)
 }
 
 // parseExposition checks every line of a Prometheus text exposition and
