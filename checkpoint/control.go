@@ -3,7 +3,6 @@ package checkpoint
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -291,9 +290,6 @@ func (l *Ledger) LiveMembers(ctx context.Context, runID int64, lease time.Durati
 	}
 	return n, nil
 }
-
-// ErrNoRun means the ledger holds no active run.
-var ErrNoRun = errors.New("no active run in the ledger")
 
 func truncateTo(s string, n int) string {
 	if len(s) > n {

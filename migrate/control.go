@@ -2,7 +2,6 @@ package migrate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -362,6 +361,3 @@ func (c *Controller) Gate(ctx context.Context) error {
 		}
 	}
 }
-
-// ErrHalted marks a run halted by its error budget.
-var ErrHalted = errors.New("run halted")

@@ -181,7 +181,12 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	// ledger and the stop file: a drain cancels claims, an abort the work.
 	var eng *migrate.Engine
 	met := newRunMetrics(s.ledger, runRec)
-	ctl, err := a.newController(s, runRec, owner, func() int64 { return eng.Counters.RowsDone.Load() }, func(st migrate.Stop) {
+	ctl, err := a.newController(s, runRec, owner, func() int64 {
+		if eng == nil { // not before the engine exists; only its gate asks
+			return 0
+		}
+		return eng.Counters.RowsDone.Load()
+	}, func(st migrate.Stop) {
 		if st.Now {
 			cancelWork()
 		} else {
