@@ -194,7 +194,7 @@ func TestClusterKillOne(t *testing.T) {
 	f := newFixture(t, fixtureOpts{rows: 40_000, workers: 2, batchRows: 500})
 	// The rate limit makes the run last long enough to kill a process in
 	// the middle; max_workers bounds 3 x 2 workers to 4 batches in flight.
-	appendConfig(t, f, "  max_workers: 4\n  throttle:\n    rows_per_second: 12000\n")
+	appendConfig(t, f, "  max_workers: 4\n  throttle:\n    rows_per_second: 8000\n")
 	code, _, errs := cutover(t, "plan", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 
@@ -406,17 +406,21 @@ func TestProbePauses(t *testing.T) {
 	require.NoError(t, err)
 	appendConfig(t, f, "  throttle:\n    every: 1s\n    probes:\n      - {name: knob, on: target, metric: sql, sql: 'SELECT v FROM knob', max: 5}\n")
 	p := start(t, binPath, "run", "--config", f.config, "--create-tables")
-	waitFor(t, 60*time.Second, "the process to join", func() bool { return liveProcesses(t, f) == 1 })
-	waitFor(t, 30*time.Second, "status to show the probe", func() bool {
+	waitFor(t, 60*time.Second, "the first process to join", func() bool { return joined(t, f, p) })
+	q := start(t, binPath, "run", "--config", f.config)
+	waitFor(t, 60*time.Second, "the second process to join", func() bool { return liveProcesses(t, f) == 2 })
+	waitFor(t, 30*time.Second, "status to show the probe on both processes", func() bool {
 		_, out, _ := cutover(t, "status", "--config", f.config)
-		return strings.Contains(out, "probe knob is 7, above 5")
+		return strings.Count(out, "waiting: probe knob is 7, above 5") == 2
 	})
 	time.Sleep(2 * time.Second) // several probe periods: still nothing may start
 	require.Zero(t, ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state <> 0"), "a batch started while the probe was over its limit")
 	_, err = f.tgtDB.Exec("UPDATE knob SET v = 1")
 	require.NoError(t, err)
-	require.Equal(t, 0, p.wait(t, 120*time.Second), p.out.String())
-	require.Contains(t, p.out.String(), "load probe over its limit")
+	for _, r := range []*proc{p, q} {
+		require.Equal(t, 0, r.wait(t, 120*time.Second), r.out.String())
+		require.Contains(t, r.out.String(), "load probe over its limit")
+	}
 	requireEqualCopy(t, f)
 }
 
