@@ -190,6 +190,17 @@ func (l *Ledger) Halt(ctx context.Context, runID int64, reason string) (bool, er
 	return n == 1, nil
 }
 
+// Accept fixes the version and settings fingerprint of a run that has none
+// yet: the binary that plans a run fixes them, so that a stale binary cannot
+// be the first to join a fresh plan.
+func (l *Ledger) Accept(ctx context.Context, runID int64, version, runFP string) error {
+	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET version = ?, run_fp = ? WHERE id = ? AND version IS NULL", version, runFP, runID)
+	if err != nil {
+		return fmt.Errorf("fix the version of run %d: %w", runID, err)
+	}
+	return nil
+}
+
 // Upgrade moves the run to a new binary version and settings fingerprint and
 // lets it run again. The caller drains every process first.
 func (l *Ledger) Upgrade(ctx context.Context, runID int64, version, runFP, reason string) error {

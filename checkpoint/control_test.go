@@ -55,6 +55,13 @@ func TestControl(t *testing.T) {
 		if !errors.As(err, &ge) || fmt.Sprint(ge.Hosts) != "[host-b]" {
 			t.Fatalf("hosts after a stopped: %v", err)
 		}
+		// Accept does not override a version already fixed.
+		if err := lt.l.Accept(ctx, runID, "0.9 (revision old)", "fp0"); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := lt.l.ReadControl(ctx, runID); c.Version != "1.0 (revision aaa)" || c.RunFP != "fp1" {
+			t.Errorf("Accept overrode the version: %+v", c)
+		}
 		// Upgrade moves the run; then the new version joins and the old is refused.
 		if err := lt.l.Upgrade(ctx, runID, "1.1 (revision ccc)", "fp1", "test"); err != nil {
 			t.Fatal(err)
@@ -64,6 +71,22 @@ func TestControl(t *testing.T) {
 		}
 		if err := lt.l.Join(ctx, runID, proc("e", "host-e", "1.0 (revision aaa)"), "fp1", "planfp", time.Minute); !errors.As(err, &ge) {
 			t.Fatalf("old version after upgrade: %v", err)
+		}
+	})
+
+	t.Run("the planning binary fixes the version of a fresh run", func(t *testing.T) {
+		t.Parallel()
+		lt := newLedger(t, srv)
+		runID := lt.run(t, batches(1))
+		if err := lt.l.Accept(ctx, runID, "2.0 (revision planner)", "fp"); err != nil {
+			t.Fatal(err)
+		}
+		var ge *checkpoint.GateError
+		if err := lt.l.Join(ctx, runID, proc("stale", "host-s", "1.0 (revision aaa)"), "fp", "planfp", time.Minute); !errors.As(err, &ge) {
+			t.Fatalf("a stale first joiner: %v", err)
+		}
+		if err := lt.l.Join(ctx, runID, proc("a", "host-a", "2.0 (revision planner)"), "fp", "planfp", time.Minute); err != nil {
+			t.Fatal(err)
 		}
 	})
 

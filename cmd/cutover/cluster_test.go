@@ -134,6 +134,9 @@ func TestVersionGate(t *testing.T) {
 	f := newFixture(t, fixtureOpts{rows: 6_000, workers: 2, batchRows: 500})
 	code, _, errs := cutover(t, "plan", "--config", f.config)
 	require.Equal(t, 0, code, errs)
+	var planned string
+	require.NoError(t, f.tgtDB.QueryRow("SELECT version FROM `"+f.ledger+"`.runs_v1 WHERE active = 1").Scan(&planned))
+	require.Equal(t, binaryVersion(), planned, "the planning binary fixes the run's version")
 	code, _, errs = cutover(t, "pause", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 
