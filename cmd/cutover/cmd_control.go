@@ -34,17 +34,27 @@ func (a *app) joinRun(ctx context.Context, s *session, runRec *checkpoint.Run, p
 	return err
 }
 
-// gateEarly refuses a binary whose version differs from the run's before it
-// writes anything; joinRun repeats the check atomically with registration.
-func (a *app) gateEarly(ctx context.Context, s *session, runRec *checkpoint.Run, cfgPath string) error {
-	ctl, err := s.ledger.ReadControl(ctx, runRec.ID)
+// gateEarly refuses a binary whose version differs from the active run's
+// before it writes anything (the ledger is only read); joinRun repeats the
+// check atomically with registration.
+func (a *app) gateEarly(ctx context.Context, s *session, cfgPath string) error {
+	ok, err := checkpoint.Exists(ctx, s.ep.tgt.SQL(), s.cfg.Target.LedgerSchema)
+	if err != nil || !ok {
+		return err
+	}
+	ledger := checkpoint.OpenExisting(s.ep.tgt.SQL(), s.cfg.Target.LedgerSchema)
+	runRec, err := ledger.ActiveRun(ctx)
+	if err != nil || runRec == nil {
+		return err
+	}
+	ctl, err := ledger.ReadControl(ctx, runRec.ID)
 	if err != nil {
 		return err
 	}
 	if ctl.Version == "" || ctl.Version == binaryVersion() {
 		return nil
 	}
-	members, err := s.ledger.Members(ctx, runRec.ID, s.cfg.Run.Lease.Duration)
+	members, err := ledger.Members(ctx, runRec.ID, s.cfg.Run.Lease.Duration)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,10 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	// A stale binary is refused before it creates, plans or resets anything.
+	if err := a.gateEarly(ctx, s, *cfgPath); err != nil {
+		return err
+	}
 	if len(s.res.Missing) > 0 {
 		if err := a.createTables(ctx, s); err != nil {
 			return err
@@ -73,12 +77,6 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	runRec, err := s.ledger.ActiveRun(ctx)
 	if err != nil {
 		return err
-	}
-	if runRec != nil {
-		// A stale binary is refused before it plans, resets or creates anything.
-		if err := a.gateEarly(ctx, s, runRec, *cfgPath); err != nil {
-			return err
-		}
 	}
 	if runRec != nil && *replan {
 		if err := a.refuseReplanWhileLive(ctx, s, runRec); err != nil {
