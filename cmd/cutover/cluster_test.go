@@ -291,6 +291,28 @@ func TestClusterStop(t *testing.T) {
 		waitFor(t, 120*time.Second, "three live processes and progress", func() bool {
 			return liveProcesses(t, f) == 3 && ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 2") >= before+3
 		})
+		if round == 0 {
+			// pause reaches all three: each says so in status, and no batch
+			// is claimed while paused; resume lets them go on.
+			code, out, errs := cutover(t, "pause", "--config", f.config)
+			require.Equal(t, 0, code, errs)
+			require.Contains(t, out, "3 live processes")
+			waitFor(t, 30*time.Second, "three paused processes", func() bool {
+				_, out, _ := cutover(t, "status", "--config", f.config)
+				return strings.Count(out, "waiting: paused by cutover pause") == 3 && strings.Contains(out, "state: paused")
+			})
+			waitFor(t, 30*time.Second, "in-flight batches to finish", func() bool {
+				return ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 1") == 0
+			})
+			started := ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state <> 0")
+			time.Sleep(2 * time.Second)
+			require.Equal(t, started, ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state <> 0"), "a batch was claimed while paused")
+			code, _, errs = cutover(t, "resume", "--config", f.config)
+			require.Equal(t, 0, code, errs)
+			waitFor(t, 30*time.Second, "claims after resume", func() bool {
+				return ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state <> 0") > started
+			})
+		}
 		issued := time.Now()
 		code, out, errs := cutover(t, append(stop, "--config", f.config)...)
 		require.Equal(t, 0, code, errs)
