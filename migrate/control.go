@@ -173,7 +173,7 @@ func (c *Controller) tick(ctx context.Context) {
 // checkBudget halts the run on every host when more batches failed than the
 // error budget allows.
 func (c *Controller) checkBudget(ctx context.Context) {
-	if c.opt.MaxFailed < 0 {
+	if st, stopped := c.Stopped(); c.opt.MaxFailed < 0 || (stopped && st.Halted) {
 		return
 	}
 	n, err := c.ledger.FailedBatches(ctx, c.opt.RunID)
