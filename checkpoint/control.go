@@ -250,11 +250,12 @@ type Member struct {
 	Batches   []int     `json:"current_batches"`
 }
 
-// Members returns the run's processes, live ones first, with the batches
-// each holds now. lease tells live processes from dead ones.
+// Members returns the run's processes, live ones first, then the latest
+// others (at most 500 in all), with the batches each holds now. lease tells
+// live processes from dead ones.
 func (l *Ledger) Members(ctx context.Context, runID int64, lease time.Duration) ([]Member, error) {
 	rows, err := l.db.QueryContext(ctx, "SELECT owner, host, pid, version, workers, started_at, heartbeat_at, "+liveCond+", stopped_at IS NOT NULL, COALESCE(throttle, '') FROM "+l.t("processes")+
-		" WHERE run_id = ? ORDER BY 8 DESC, started_at", lease.Microseconds(), runID)
+		" WHERE run_id = ? ORDER BY 8 DESC, started_at DESC LIMIT 500", lease.Microseconds(), runID)
 	if err != nil {
 		return nil, fmt.Errorf("read processes: %w", err)
 	}

@@ -44,7 +44,7 @@ func TestControl(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(members) != 2 || members[0].Owner != "a" || members[1].Owner != "b" || !members[0].Live {
+		if len(members) != 2 || members[0].Owner+members[1].Owner != "ba" || !members[0].Live || !members[1].Live { // latest first
 			t.Errorf("members = %+v, want a and b, live", members)
 		}
 		// A stopped process no longer counts as running the accepted version.

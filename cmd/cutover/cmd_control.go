@@ -443,8 +443,15 @@ func printCluster(w io.Writer, doc *statusDoc) {
 	fmt.Fprintln(w, line)
 }
 
+// printMembers prints the live and the dead processes, and how many stopped
+// cleanly (every rerun registers anew, so those add up).
 func printMembers(w io.Writer, members []checkpoint.Member) {
+	stopped := 0
 	for _, m := range members {
+		if m.Stopped && !m.Live {
+			stopped++
+			continue
+		}
 		state := "stopped"
 		switch {
 		case m.Live:
@@ -460,5 +467,8 @@ func printMembers(w io.Writer, members []checkpoint.Member) {
 			fmt.Fprintf(w, "; waiting: %s", m.Throttle)
 		}
 		fmt.Fprintln(w)
+	}
+	if stopped > 0 {
+		fmt.Fprintf(w, "%d processes have stopped (status --json lists them)\n", stopped)
 	}
 }
