@@ -237,13 +237,23 @@ func TestClusterKillOne(t *testing.T) {
 	code, _, errs = cutover(t, "resume", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 	victim := procs[1]
-	waitFor(t, 120*time.Second, "the victim to hold a batch after some are done", func() bool {
-		return ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 2") >= 5 &&
-			ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 1 AND owner LIKE ?", victim.owner()) > 0
-	})
+	// Freeze the victim while it holds a batch (a commit already sent may
+	// still land, so look again after a moment), then kill it.
+	held := 0
+	for held == 0 {
+		waitFor(t, 120*time.Second, "the victim to hold a batch after some are done", func() bool {
+			return ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 2") >= 5 &&
+				ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 1 AND owner LIKE ?", victim.owner()) > 0
+		})
+		require.NoError(t, victim.cmd.Process.Signal(syscall.SIGSTOP))
+		time.Sleep(300 * time.Millisecond)
+		held = ledgerInt(t, f, "SELECT COALESCE(MIN(id), 0) FROM L.batches_v1 WHERE state = 1 AND owner LIKE ?", victim.owner())
+		if held == 0 {
+			require.NoError(t, victim.cmd.Process.Signal(syscall.SIGCONT))
+		}
+	}
 	require.NoError(t, victim.cmd.Process.Signal(syscall.SIGKILL))
 	require.Equal(t, -int(syscall.SIGKILL), victim.wait(t, 30*time.Second))
-	held := ledgerInt(t, f, "SELECT MIN(id) FROM L.batches_v1 WHERE state = 1 AND owner LIKE ?", victim.owner())
 	for _, p := range []*proc{procs[0], procs[2]} {
 		require.Equal(t, 0, p.wait(t, 180*time.Second), p.out.String())
 	}
@@ -371,8 +381,9 @@ func TestErrorBudgetHalts(t *testing.T) {
 		}
 	}))
 	defer hook.Close()
-	events := filepath.Join(t.TempDir(), "events.jsonl")
-	appendConfig(t, f, "  max_failed_batches: 1\n  retries: 1\non_event:\n  command: [sh, -c, 'cat >> \"$0\"; echo >> \"$0\"', "+events+"]\n  webhook: "+hook.URL+"/alert\n  timeout: 5s\n")
+	// One file per event: two processes alert at once.
+	events := t.TempDir()
+	appendConfig(t, f, "  max_failed_batches: 1\n  retries: 1\non_event:\n  command: [sh, -c, 'cat > \"$0/$(date +%s%N)-$$.json\"', "+events+"]\n  webhook: "+hook.URL+"/alert\n  timeout: 5s\n")
 	ctx := context.Background()
 	require.NoError(t, gen.CreateSchema(ctx, f.tgtDB))
 	_, err := f.tgtDB.Exec("RENAME TABLE transactions TO txn_history")
@@ -410,12 +421,14 @@ func TestErrorBudgetHalts(t *testing.T) {
 		}
 		return n
 	}
-	raw, err := os.ReadFile(events)
+	files, err := os.ReadDir(events) // sorted by name: by time
 	require.NoError(t, err)
 	var fromCommand []alert.Event
-	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+	for _, fe := range files {
+		raw, err := os.ReadFile(filepath.Join(events, fe.Name()))
+		require.NoError(t, err)
 		var ev alert.Event
-		require.NoError(t, json.Unmarshal([]byte(line), &ev), line)
+		require.NoError(t, json.Unmarshal(raw, &ev), string(raw))
 		fromCommand = append(fromCommand, ev)
 	}
 	mu.Lock()
