@@ -181,7 +181,12 @@ func (c *Controller) checkBudget(ctx context.Context) {
 		return
 	}
 	reason := fmt.Sprintf("%d batches failed, more than run.max_failed_batches = %d", n, c.opt.MaxFailed)
-	first, err := c.ledger.Halt(ctx, c.opt.RunID, reason)
+	// Not cancelled with the work: another path of this process may cancel
+	// it the moment the halt commits, and the halt and its one alert must
+	// not be lost to a cancelled answer.
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	first, err := c.ledger.Halt(hctx, c.opt.RunID, reason)
 	if err != nil {
 		c.opt.Log.Warn("could not record the halt in the ledger; stopping this process", "err", err)
 	}

@@ -437,7 +437,7 @@ func TestErrorBudgetHalts(t *testing.T) {
 		n := count(evs)
 		require.Equal(t, 3, n[alert.Start], "%s: %v", name, n)
 		require.GreaterOrEqual(t, n[alert.Failure], 2, "%s: %v", name, n)
-		require.Equal(t, 1, n[alert.Halt], "%s: %v", name, n)
+		require.Equal(t, 1, n[alert.Halt], "%s: %v\n%s\n%s", name, n, procs[0].out.String(), procs[1].out.String())
 		require.Equal(t, 1, n[alert.Complete], "%s: %v", name, n)
 		require.Equal(t, 1, n[alert.Verify], "%s: %v", name, n)
 		last := evs[len(evs)-1]
