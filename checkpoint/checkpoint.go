@@ -50,6 +50,9 @@ var ErrLeaseLost = errors.New("lease lost: another process took the batch")
 type Ledger struct {
 	db     *sql.DB
 	schema string
+	// maxWorkers bounds the run's batches in flight across all processes;
+	// 0 means no bound. Set once by BoundWorkers before the workers start.
+	maxWorkers int
 }
 
 // Batch is one ledger row.
@@ -94,7 +97,12 @@ func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
 			total_rows BIGINT NOT NULL,
 			total_batches INT NOT NULL,
 			created_at DATETIME(6) NOT NULL,
-			finished_at DATETIME(6) NULL
+			finished_at DATETIME(6) NULL,
+			version VARCHAR(160) NULL,
+			run_fp VARCHAR(64) NULL,
+			control VARCHAR(16) NOT NULL DEFAULT 'run',
+			control_reason VARCHAR(1000) NULL,
+			control_at DATETIME(6) NULL
 		) ENGINE=InnoDB`,
 		`CREATE TABLE IF NOT EXISTS ` + l.t("batches") + ` (
 			run_id BIGINT NOT NULL,
@@ -134,6 +142,9 @@ func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
 			started_at DATETIME(6) NOT NULL,
 			heartbeat_at DATETIME(6) NOT NULL,
 			stopped_at DATETIME(6) NULL,
+			run_fp VARCHAR(64) NOT NULL DEFAULT '',
+			plan_fp VARCHAR(64) NOT NULL DEFAULT '',
+			throttle VARCHAR(1000) NULL,
 			KEY run (run_id)
 		) ENGINE=InnoDB`,
 		calibrationDDL(l),
@@ -295,9 +306,7 @@ func (l *Ledger) claimOnce(ctx context.Context, runID int64, owner string, worke
 		return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
 	}
 	defer tx.Rollback()
-	row := tx.QueryRowContext(ctx, "SELECT "+batchCols+" FROM "+l.t("batches")+
-		" WHERE run_id = ? AND (state = 0 OR (state = 1 AND lease_until < NOW(6))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", runID)
-	b, err := scanBatch(row)
+	b, err := l.nextClaimable(ctx, tx, runID) // control.go: run-wide bound first
 	if errors.Is(err, sql.ErrNoRows) {
 		var open int
 		// Batches this owner holds are finished or released by its own

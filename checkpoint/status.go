@@ -65,12 +65,17 @@ func (l *Ledger) Status(ctx context.Context, run *Run, rateWindow time.Duration)
 		}
 	}
 	rows.Close()
-	var recent int64
-	if err := l.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(rows_copied), 0) FROM "+l.t("batches")+
-		" WHERE run_id = ? AND state = 2 AND finished_at >= NOW(6) - INTERVAL ? MICROSECOND", run.ID, rateWindow.Microseconds()).Scan(&recent); err != nil {
+	// The rate divides by the window, or by the time since the first of
+	// those batches was claimed when that is shorter: a run that started
+	// ten seconds ago did not copy for a minute.
+	var recent, spanUS int64
+	if err := l.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(rows_copied), 0), COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(claimed_at), NOW(6)), 0) FROM "+l.t("batches")+
+		" WHERE run_id = ? AND state = 2 AND finished_at >= NOW(6) - INTERVAL ? MICROSECOND", run.ID, rateWindow.Microseconds()).Scan(&recent, &spanUS); err != nil {
 		return nil, fmt.Errorf("read run rate: %w", err)
 	}
-	st.RowsPerSecond = float64(recent) / rateWindow.Seconds()
+	if span := min(rateWindow, max(time.Duration(spanUS)*time.Microsecond, time.Second)); span > 0 {
+		st.RowsPerSecond = float64(recent) / span.Seconds()
+	}
 	fl, err := l.db.QueryContext(ctx, "SELECT id, tbl, owner, COALESCE(worker, 0), claimed_at, lease_until < NOW(6) FROM "+l.t("batches")+
 		" WHERE run_id = ? AND state = 1 ORDER BY claimed_at", run.ID)
 	if err != nil {

@@ -73,6 +73,11 @@ type Options struct {
 	// must then be a MemLedger. DryLoad is the loader of DryRead.
 	DryRun  DryRun
 	DryLoad DryLoad
+	// Gate, when set, is called before every claim and blocks while no new
+	// batch may start (pause, load probes, rate limits: see Controller).
+	Gate func(ctx context.Context) error
+	// OnBatch, when set, is told of every batch this process copied (metrics).
+	OnBatch func(b *checkpoint.Batch, rows int64, took time.Duration)
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -196,6 +201,9 @@ func (e *Engine) worker(claimCtx, ctx context.Context, id int) error {
 		if claimCtx.Err() != nil {
 			return nil
 		}
+		if e.opt.Gate != nil && e.opt.Gate(claimCtx) != nil {
+			return nil
+		}
 		b, open, err := e.ledger.Claim(ctx, e.opt.RunID, e.opt.Owner, id, e.opt.Lease, e.opt.Retries+1)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -208,8 +216,9 @@ func (e *Engine) worker(claimCtx, ctx context.Context, id int) error {
 				return nil
 			}
 			// Others hold the remaining batches; one may die and its lease
-			// expire, so look again later.
-			idle.Reset(e.opt.Lease / 4)
+			// expire, or (under run.max_workers) free a slot, so look again
+			// soon; a lease-long wait would leave slots idle.
+			idle.Reset(min(e.opt.Lease/4, 2*time.Second))
 			select {
 			case <-claimCtx.Done():
 				return nil
@@ -241,6 +250,9 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 		if err == nil {
 			e.Counters.RowsDone.Add(rows)
 			e.Counters.BatchesDone.Add(1)
+			if e.opt.OnBatch != nil {
+				e.opt.OnBatch(b, rows, time.Since(start))
+			}
 			log.Debug("batch done", "batch", b.ID, "table", b.Table, "rows", rows, "took", time.Since(start).Round(time.Millisecond))
 			return nil
 		}

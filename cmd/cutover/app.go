@@ -31,7 +31,11 @@ commands:
   run      copy the planned batches; the same command resumes after any stop
   rehearse run a sample of batches (rolled back), fit the cost model, store it
   verify   compare row counts per tenant and table on both sides
-  status   show where the run stands
+  status   show where the run stands (--json, --watch)
+  stop     stop every process of the run: drain (--now: abort in-flight batches)
+  pause    every process starts no new batch until resume
+  resume   lift a pause, stop or halt; stopped hosts then rerun
+  upgrade  drain every process, then move the run to this binary and config
   report   write the end-of-run report as one HTML file
   schema   print MySQL CREATE TABLE statements (Oracle DDL offline with --oracle-ddl)
   version  print the version and revision
@@ -75,6 +79,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.cmdReport(ctx, rest)
 	case "schema":
 		return a.cmdSchema(ctx, rest)
+	case "stop", "pause", "resume":
+		return a.cmdControl(ctx, cmd, rest)
+	case "upgrade":
+		return a.cmdUpgrade(ctx, rest)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "cutover %s (revision %s)\n", version, revision)
 		return nil
@@ -123,6 +131,7 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 		a.secrets.add(dsn)
 		a.secrets.add(dsnPassword(dsn))
 	}
+	a.secrets.add(cfg.OnEvent.Webhook) // its URL may carry a token
 	return cfg, nil
 }
 

@@ -197,6 +197,9 @@ func (s *session) storePlan(ctx context.Context, doc *planDoc) (*checkpoint.Run,
 	if err != nil {
 		return nil, err
 	}
+	if err := s.ledger.Accept(ctx, id, binaryVersion(), s.cfg.RunFingerprint()); err != nil { // the version gate: cmd_control.go
+		return nil, err
+	}
 	doc.RunID = id
 	return s.ledger.ActiveRun(ctx)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/alert"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
 )
@@ -30,6 +31,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	verbose := fs.Bool("v", false, "log every batch")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
 	dryFlag := fs.String("dry-run", "", "read: extract, convert, encode and check every batch, write nothing; rollback: write every batch in a transaction that is rolled back (neither marks a batch done)")
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on this address (e.g. :9187) at /metrics")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -73,6 +75,10 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	// A stale binary is refused before it creates, plans or resets anything.
+	if err := a.gateEarly(ctx, s, *cfgPath); err != nil {
+		return err
+	}
 	if len(s.res.Missing) > 0 {
 		if err := a.createTables(ctx, s); err != nil {
 			return err
@@ -90,6 +96,11 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	runRec, err := s.ledger.ActiveRun(ctx)
 	if err != nil {
 		return err
+	}
+	if runRec != nil && *replan {
+		if err := a.refuseReplanWhileLive(ctx, s, runRec); err != nil {
+			return err
+		}
 	}
 	switch {
 	case runRec == nil || *replan:
@@ -116,13 +127,19 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 			return err
 		}
 		a.log.Info("failed batches get fresh attempts", "batches", n)
+		// The fix that --retry-failed follows also lifts an error-budget halt.
+		if ctl, err := s.ledger.ReadControl(ctx, runRec.ID); err == nil && ctl.State == checkpoint.ControlHalted {
+			if err := s.ledger.SetControl(ctx, runRec.ID, checkpoint.ControlRun, "halt lifted by run --retry-failed on "+hostname()); err != nil {
+				return err
+			}
+		}
 	}
-	return a.runEngine(ctx, s, runRec, *grace, *cfgPath)
+	return a.runEngine(ctx, s, runRec, *grace, *cfgPath, *metricsAddr)
 }
 
 // runEngine registers this process, copies until done or stopped, and maps the
 // outcome to the exit codes.
-func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run, grace time.Duration, cfgPath string) error {
+func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run, grace time.Duration, cfgPath, metricsAddr string) error {
 	host := hostname()
 	var nonce [4]byte
 	_, _ = rand.Read(nonce[:])
@@ -130,15 +147,27 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if len(owner) > 64 {
 		owner = owner[len(owner)-64:]
 	}
+	if err := checkProbes(ctx, s, a); err != nil {
+		return err
+	}
+	ln, err := listenMetrics(metricsAddr)
+	if err != nil {
+		return err
+	}
+	if ln != nil {
+		defer ln.Close()
+	}
+	if err := a.joinRun(ctx, s, runRec, checkpoint.Process{Owner: owner, Host: host, PID: os.Getpid(),
+		Version: binaryVersion(), Workers: s.cfg.Run.Workers}, cfgPath); err != nil {
+		return err
+	}
 	if n, err := s.ledger.ReleaseDead(ctx, runRec.ID, host, pidAlive); err != nil {
 		return err
 	} else if n > 0 {
 		a.log.Info("released batches of a process on this host that died", "batches", n)
 	}
-	if err := s.ledger.Register(ctx, runRec.ID, checkpoint.Process{Owner: owner, Host: host, PID: os.Getpid(),
-		Version: version + " " + revision, Workers: s.cfg.Run.Workers}); err != nil {
-		return err
-	}
+	notifier, event := a.alerts(s.cfg, runRec.ID, host)
+	defer notifier.Close()
 	defer func() {
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -159,17 +188,43 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if err != nil {
 		return err
 	}
-	eng := migrate.New(s.ep.src, s.ep.tgt, s.ledger, migrate.Options{
-		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
-		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
-	})
-
 	// Soft stop on the first signal, hard stop after the grace period or on
 	// a second signal.
 	workCtx, cancelWork := context.WithCancel(ctx)
 	defer cancelWork()
 	claimCtx, cancelClaim := context.WithCancel(workCtx)
 	defer cancelClaim()
+	// The run's controls (stop, stop --now, pause, halt) arrive through the
+	// ledger and the stop file: a drain cancels claims, an abort the work.
+	var eng *migrate.Engine
+	met := newRunMetrics(s.ledger, runRec)
+	ctl, err := a.newController(s, runRec, owner, func() int64 {
+		if eng == nil { // not before the engine exists; only its gate asks
+			return 0
+		}
+		return eng.Counters.RowsDone.Load()
+	}, func(st migrate.Stop) {
+		if st.Now {
+			cancelWork()
+		} else {
+			cancelClaim()
+		}
+	}, event)
+	if err != nil {
+		return err
+	}
+	ctl.Check(ctx)
+	eng = migrate.New(s.ep.src, s.ep.tgt, ctl.Ledger(s.ledger), migrate.Options{
+		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
+		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
+		Gate: ctl.Gate, OnBatch: met.observe,
+	})
+	met.counters, met.ctl = eng.Counters, ctl
+	if ln != nil {
+		defer a.serveMetrics(ln, met)()
+	}
+	ctlCtx, stopCtl := context.WithCancel(ctx)
+	defer stopCtl()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -209,9 +264,16 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 		defer wg.Done()
 		prog.loop(watchDone)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ctl.Run(ctlCtx)
+	}()
+	event(alert.Start, fmt.Sprintf("process %s joined run %d with %d workers", owner, runRec.ID, s.cfg.Run.Workers), nil)
 	start := time.Now()
 	res, runErr := eng.Run(claimCtx, workCtx)
 	close(watchDone)
+	stopCtl()
 	wg.Wait()
 	prog.finish()
 
@@ -227,7 +289,14 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if err != nil {
 		return err
 	}
+	if st, ok := ctl.Stopped(); ok && res.Interrupted && after.Batches[checkpoint.Done.String()] < after.TotalBatches {
+		if !st.Halted {
+			event(alert.Stop, "process stopped: "+st.Reason, nil)
+		}
+		return stopOutcome(st, after.Batches[checkpoint.Done.String()], after.TotalBatches, cfgPath)
+	}
 	if res.Interrupted {
+		event(alert.Stop, "process interrupted by a signal", nil)
 		return interruptedError{fmt.Errorf("stopped with %d of %d batches done; nothing half-written\nresume with: %s",
 			after.Batches[checkpoint.Done.String()], after.TotalBatches, resume)}
 	}
@@ -247,6 +316,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if err := s.ledger.Finish(context.WithoutCancel(ctx), runRec.ID); err != nil {
 		return err
 	}
+	event(alert.Complete, fmt.Sprintf("run %d complete: %d batches, %d rows", runRec.ID, after.TotalBatches, after.RowsDone), nil)
 	fmt.Fprintf(a.stdout, "run %d complete: %d batches, %s rows; next: cutover verify --config %s\n",
 		runRec.ID, after.TotalBatches, commas(after.RowsDone), cfgPath)
 	return nil

@@ -14,6 +14,7 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 	fs := a.flags("status")
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
+	watch := fs.Duration("watch", 0, "print the status again every this long (e.g. 2s) until interrupted")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,17 +42,52 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stdout, "no run in ledger schema %s yet: `cutover plan --config %s` makes one\n", cfg.Target.LedgerSchema, *cfgPath)
 		return nil
 	}
+	if *watch <= 0 {
+		return a.printStatus(ctx, ledger, run, cfg.Run.Lease.Duration, *asJSON, *cfgPath)
+	}
+	t := time.NewTicker(max(*watch, 500*time.Millisecond))
+	defer t.Stop()
+	for {
+		if err := a.printStatus(ctx, ledger, run, cfg.Run.Lease.Duration, *asJSON, *cfgPath); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if !*asJSON {
+			fmt.Fprintln(a.stdout)
+		}
+	}
+}
+
+// statusDoc is the status with the run's controls and processes (--json).
+type statusDoc struct {
+	*checkpoint.Status
+	State      string              `json:"state"`
+	Control    checkpoint.Control  `json:"control"`
+	Members    []checkpoint.Member `json:"members"`
+	ETASeconds float64             `json:"eta_seconds,omitempty"`
+}
+
+func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration, asJSON bool, cfgPath string) error {
 	st, err := ledger.Status(ctx, run, time.Minute)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	doc, err := clusterStatus(ctx, ledger, st, lease)
+	if err != nil {
+		return err
+	}
+	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return enc.Encode(doc)
 	}
 	w := a.stdout
 	fmt.Fprintf(w, "run %d, plan %s, planned %s\n", st.RunID, st.PlanFP, st.CreatedAt.Format(time.RFC3339))
+	printCluster(w, doc)
 	pct := 0.0
 	if st.RowsTotal > 0 {
 		pct = 100 * float64(st.RowsDone) / float64(st.RowsTotal)
@@ -63,13 +99,7 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 		eta := time.Duration(float64(st.RowsTotal-st.RowsDone) / st.RowsPerSecond * float64(time.Second))
 		fmt.Fprintf(w, "rate over the last minute: %s rows/s; ETA %s\n", commas(int64(st.RowsPerSecond)), eta.Round(time.Second))
 	}
-	for _, p := range st.Processes {
-		state := "running, last heartbeat " + p.Heartbeat.Format(time.RFC3339)
-		if p.Stopped {
-			state = "stopped"
-		}
-		fmt.Fprintf(w, "process %s (pid %d on %s, %s, %d workers): %s\n", p.Owner, p.PID, p.Host, p.Version, p.Workers, state)
-	}
+	printMembers(w, doc.Members)
 	for _, f := range st.InFlight {
 		note := ""
 		if f.Expired {
@@ -81,7 +111,7 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "failed: batch %d of %s after %d attempts: %s\n", f.Batch, f.Table, f.Attempts, f.Error)
 	}
 	if st.TotalBatches == st.Batches[checkpoint.Done.String()] {
-		fmt.Fprintln(w, "complete: next, cutover verify --config "+*cfgPath)
+		fmt.Fprintln(w, "complete: next, cutover verify --config "+cfgPath)
 	}
 	return nil
 }

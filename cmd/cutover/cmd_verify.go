@@ -39,6 +39,7 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	} else {
 		printCounts(a, rep, *limit)
 	}
+	a.alertVerify(ctx, s, rep.Equal, len(rep.Differences))
 	if !rep.Equal {
 		return failedError{fmt.Errorf("verify: %d (tenant, table) counts differ", len(rep.Differences))}
 	}

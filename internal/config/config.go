@@ -32,6 +32,9 @@ type Config struct {
 	Tenant Tenant  `yaml:"tenant"`
 	Tables []Table `yaml:"tables"`
 	Run    Run     `yaml:"run"`
+	// OnEvent says whom to tell when the run starts, halts, fails, stops or
+	// completes (cluster.go).
+	OnEvent OnEvent `yaml:"on_event"`
 }
 
 // Source names the database rows are read from.
@@ -138,6 +141,8 @@ type Run struct {
 	RetriesSet *int     `yaml:"retries"`
 	Lease      Duration `yaml:"lease"`
 	Grace      Duration `yaml:"grace"`
+	// Run-wide limits shared by every process of the run (cluster.go).
+	Cluster `yaml:",inline"`
 }
 
 // Duration is a time.Duration written as "30s" or "5m" in YAML. Set tells an
@@ -284,6 +289,7 @@ func (c *Config) defaults() {
 	if !c.Run.Grace.Set {
 		c.Run.Grace.Duration = 30 * time.Second
 	}
+	c.clusterDefaults()
 	for i := range c.Tables {
 		t := &c.Tables[i].Tenant
 		if t.Via != "" && t.Parent == "" {
@@ -332,6 +338,9 @@ func (c *Config) validate() error {
 	}
 	if c.Run.Grace.Duration < 0 || c.Run.Grace.Duration > 24*time.Hour {
 		return fmt.Errorf("run.grace must be between 0s and 24h, not %s", c.Run.Grace.Duration)
+	}
+	if err := c.validateCluster(); err != nil {
+		return err
 	}
 	if len(c.Tables) == 0 {
 		return errors.New("tables: at least one table is needed")

@@ -51,9 +51,16 @@ type writer struct {
 	enc    encoder
 	// insertOnly is set once the server refuses LOAD DATA LOCAL.
 	insertOnly bool
+	// broken marks a connection an error may have broken; it is closed at the
+	// next Begin or Reset, not at once: closing a sql.Conn waits for its open
+	// transaction, which the caller rolls back only after the error returns.
+	broken bool
 }
 
 func (w *writer) Begin(ctx context.Context) (*sql.Tx, error) {
+	if w.broken {
+		w.Reset()
+	}
 	if w.conn == nil {
 		c, err := w.db.db.Conn(ctx)
 		if err != nil {
@@ -72,8 +79,7 @@ func (w *writer) Begin(ctx context.Context) (*sql.Tx, error) {
 // drop forgets the connection after an error that may have broken it.
 func (w *writer) drop(err error) {
 	if w.conn != nil && IsConnectionError(err) {
-		w.conn.Close()
-		w.conn = nil
+		w.broken = true
 	}
 }
 
@@ -83,6 +89,7 @@ func (w *writer) Reset() {
 		w.conn.Close()
 		w.conn = nil
 	}
+	w.broken = false
 }
 
 func (w *writer) Delete(ctx context.Context, tx *sql.Tx, s catalog.Scope) (int64, error) {
