@@ -23,8 +23,12 @@ func TestKilledConnectionRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	var killed atomic.Int64
+	// One worker, the first to get here, kills one load: with two workers
+	// waiting at once, both could find and kill the same load, or one could
+	// kill the other's and then wait for its own forever.
+	var killer atomic.Bool
 	src := &faultSource{Source: e.src, before: func(ctx context.Context, s catalog.Scope) error {
-		if killed.Load() != 0 {
+		if !killer.CompareAndSwap(false, true) {
 			return nil
 		}
 		// The load's statement is on the server while the rows stream in.
