@@ -69,6 +69,8 @@ type Options struct {
 	// CleanStart marks tables whose target was empty when the run started:
 	// their batches skip the delete of old rows, which cannot exist.
 	CleanStart map[string]bool
+	// NoChecksums turns off the per-batch content checksum (run.checksums: false).
+	NoChecksums bool
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -301,8 +303,9 @@ func (e *Engine) tryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 		}
 	}
 	var read int64
+	sum := e.newBatchSum(scope.Table)
 	loaded, err := wr.Load(ctx, tx, scope.Table, func(emit func(row [][]byte) error) error {
-		n, err := rd.Rows(ctx, scope, emit)
+		n, err := rd.Rows(ctx, scope, sum.wrap(emit))
 		read = n
 		return err
 	})
@@ -312,6 +315,7 @@ func (e *Engine) tryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 	if loaded != read {
 		return 0, fmt.Errorf("batch %d: read %d rows but loaded %d", b.ID, read, loaded)
 	}
+	b.Checksum = sum.hex()
 	if err := e.ledger.Done(ctx, tx, b, loaded); err != nil {
 		return 0, err
 	}

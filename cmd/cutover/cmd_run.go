@@ -143,6 +143,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	eng := migrate.New(s.ep.src, s.ep.tgt, s.ledger, migrate.Options{
 		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
 		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
+		NoChecksums: !s.cfg.Run.ChecksumsOn(),
 	})
 
 	// Soft stop on the first signal, hard stop after the grace period or on
