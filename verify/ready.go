@@ -17,14 +17,16 @@ const SharedGroup = "(shared)"
 // its row counts are equal in every table, every batch holding its rows is
 // done, and every checked batch's checksum matches.
 type Readiness struct {
-	Tenant         string   `json:"tenant"`
-	Ready          bool     `json:"ready"`
-	CountDiffs     int      `json:"count_differences"`
-	BatchesChecked int      `json:"batches_checked"`
-	BatchesDiffer  int      `json:"batches_differ"`
-	BatchesOpen    int      `json:"batches_not_done"`
-	RowsChecked    int64    `json:"rows_checked"`
-	Reasons        []string `json:"reasons"`
+	Tenant         string `json:"tenant"`
+	Ready          bool   `json:"ready"`
+	CountDiffs     int    `json:"count_differences"`
+	BatchesChecked int    `json:"batches_checked"`
+	BatchesDiffer  int    `json:"batches_differ"`
+	BatchesOpen    int    `json:"batches_not_done"`
+	// RowsChecked counts the rows of the checked batches holding the tenant
+	// (a packed batch holds other tenants' rows too).
+	RowsChecked int64    `json:"rows_in_checked_batches"`
+	Reasons     []string `json:"reasons"`
 }
 
 // GroupsOf returns the readiness groups a batch's rows belong to.

@@ -298,14 +298,14 @@ func yesNo(b bool) string {
 
 func (a *app) printReadiness(rep *checksumReport, f checksumFlags) {
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TENANT\tREADY\tCOUNT DIFFS\tBATCHES CHECKED\tDIFFER\tNOT DONE\tROWS CHECKED\t")
+	fmt.Fprintln(tw, "TENANT\tREADY\tCOUNT DIFFS\tBATCHES CHECKED\tDIFFER\tNOT DONE\tROWS IN CHECKED BATCHES\t")
 	for _, r := range rep.Readiness {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\t\n", safeText(r.Tenant), yesNo(r.Ready),
 			r.CountDiffs, r.BatchesChecked, r.BatchesDiffer, r.BatchesOpen, commas(r.RowsChecked))
 	}
 	tw.Flush()
 	if rep.Sample != nil {
-		fmt.Fprintf(a.stdout, "sampled %d of %d done batches (%g%%)", rep.Sample.Batches, rep.Sample.Of, rep.Sample.Percent)
+		fmt.Fprintf(a.stdout, "sampled %d of %d done batches (%g%%; a tenant's verdict covers its sampled batches only)", rep.Sample.Batches, rep.Sample.Of, rep.Sample.Percent)
 		if len(rep.Differ) == 0 {
 			fmt.Fprintf(a.stdout, ": none differs, so with 95%% confidence fewer than %.2g%% of all batches differ\n", 100*rep.Sample.Bound95)
 		} else {
@@ -319,11 +319,11 @@ func (a *app) printReadiness(rep *checksumReport, f checksumFlags) {
 		fmt.Fprintln(a.stdout, "\nbatches that differ:")
 		perTable := map[string]int{}
 		tw = tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TABLE\tBATCH\tKEY\tDIFFERENCE\tCOLUMN\tSOURCE\tTARGET\t")
+		fmt.Fprintln(tw, "TABLE\tBATCH\tTENANT\tKEY\tDIFFERENCE\tCOLUMN\tSOURCE\tTARGET\t")
 		more := 0
 		for _, b := range rep.Differ {
 			if len(b.Rows) == 0 {
-				fmt.Fprintf(tw, "%s\t%d\t\t%s\t\t%s\t%s\t\n", b.Table, b.Batch, "batch checksum", firstOf(b.Source, b.Stored), b.Target)
+				fmt.Fprintf(tw, "%s\t%d\t\t\t%s\t\t%s\t%s\t\n", b.Table, b.Batch, "batch checksum", firstOf(b.Source, b.Stored), b.Target)
 			}
 			for _, r := range b.Rows {
 				if perTable[r.Table] >= f.keys {
@@ -333,13 +333,13 @@ func (a *app) printReadiness(rep *checksumReport, f checksumFlags) {
 				perTable[r.Table]++
 				key := strings.Join(r.Key, ",")
 				if len(r.Columns) == 0 {
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t\t\t\t\n", r.Table, r.Batch, key, r.What)
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\t\t\t\n", r.Table, r.Batch, safeText(r.Tenant), key, r.What)
 				}
 				for i, c := range r.Columns {
 					if i > 0 && r.What != verify.Changed {
 						break // a missing or extra row: its key says it all
 					}
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.Table, r.Batch, key, r.What, c.Column, c.Source, c.Target)
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Table, r.Batch, safeText(r.Tenant), key, r.What, c.Column, c.Source, c.Target)
 				}
 			}
 		}
