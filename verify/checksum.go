@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -290,17 +291,22 @@ func (c *checker) split(ctx context.Context, j Job) ([]Job, error) {
 	return parts, nil
 }
 
-// sideRow is one row kept by drill-down: its digest and a copy of its values.
-type sideRow struct {
-	d      canon.Digest
+// maxValueRows bounds the differing rows per batch and side whose values are
+// kept for the side-by-side report; beyond it only keys are reported.
+const maxValueRows = 1000
+
+// kept is one differing row's values; full is false when only the key
+// columns were kept (over maxValueRows).
+type kept struct {
 	values [][]byte
+	full   bool
 }
 
-// drill reads the batch on both sides, row by row, and returns the rows whose
-// canonical content differs, matched by key. A batch is bounded by the plan's
-// batch_rows, so holding it in memory is bounded too; one pass per side finds
-// every differing key, where bisecting the key range would read it again
-// at each level.
+// drill finds the rows of a batch whose canonical content differs, matched by
+// key. A first pass per side keeps only key -> digest (a batch is bounded by
+// the plan's batch_rows, so this is bounded too) and finds every differing
+// key in one read per side, where bisecting the key range would read it again
+// at each level; a second pass keeps the values of the differing rows.
 func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 	h := c.hasher(j.Table)
 	keyAt := keyPositions(j.Table)
@@ -308,66 +314,77 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 	for n, i := range keyAt {
 		keyCols[n] = canon.Columns(j.Table.Columns[i : i+1])[0]
 	}
-	read := func(target bool) (map[string]sideRow, error) {
+	var key []byte
+	keyOf := func(row [][]byte) []byte {
+		key = key[:0]
+		for n, i := range keyAt {
+			key = canon.AppendValue(key, keyCols[n], row[i])
+		}
+		return key
+	}
+	scan := func(target bool, fn func(row [][]byte)) error {
 		r, err := c.reader(ctx, target)
 		if err != nil {
+			return err
+		}
+		if _, err := r.Rows(ctx, scopeOf(j, target), func(row [][]byte) error { fn(row); return nil }); err != nil {
+			return fmt.Errorf("drill into batch %d (%s): %w", j.Batch.ID, side(target), err)
+		}
+		return nil
+	}
+	digests := [2]map[string]canon.Digest{{}, {}}
+	for s, target := range []bool{false, true} {
+		if err := scan(target, func(row [][]byte) { digests[s][string(keyOf(row))] = h.Row(row) }); err != nil {
 			return nil, err
 		}
-		m := map[string]sideRow{}
-		var key []byte
-		_, err = r.Rows(ctx, scopeOf(j, target), func(row [][]byte) error {
-			key = key[:0]
-			for n, i := range keyAt {
-				key = canon.AppendValue(key, keyCols[n], row[i])
+	}
+	differ := map[string]bool{}
+	for k, d := range digests[0] {
+		if t, ok := digests[1][k]; !ok || t != d {
+			differ[k] = true
+		}
+	}
+	for k := range digests[1] {
+		if _, ok := digests[0][k]; !ok {
+			differ[k] = true
+		}
+	}
+	if len(differ) == 0 {
+		return nil, nil
+	}
+	rows := [2]map[string]kept{{}, {}}
+	for s, target := range []bool{false, true} {
+		err := scan(target, func(row [][]byte) {
+			k := keyOf(row)
+			if !differ[string(k)] {
+				return
 			}
+			full := len(rows[s]) < maxValueRows
 			vals := make([][]byte, len(row))
 			for i, v := range row {
-				if v != nil {
+				if v != nil && (full || slices.Contains(keyAt, i)) {
 					vals[i] = append([]byte{}, v...)
 				}
 			}
-			m[string(key)] = sideRow{d: h.Row(row), values: vals}
-			return nil
+			rows[s][string(k)] = kept{values: vals, full: full}
 		})
 		if err != nil {
-			return nil, fmt.Errorf("drill into batch %d (%s): %w", j.Batch.ID, side(target), err)
-		}
-		return m, nil
-	}
-	src, err := read(false)
-	if err != nil {
-		return nil, err
-	}
-	tgt, err := read(true)
-	if err != nil {
-		return nil, err
-	}
-	type found struct {
-		s, t *sideRow
-	}
-	var diffs []found
-	for k, s := range src {
-		if t, ok := tgt[k]; !ok {
-			diffs = append(diffs, found{s: &s})
-		} else if t.d != s.d {
-			diffs = append(diffs, found{s: &s, t: &t})
+			return nil, err
 		}
 	}
-	for k, t := range tgt {
-		if _, ok := src[k]; !ok {
-			diffs = append(diffs, found{t: &t})
+	out := make([]RowDiff, 0, len(differ))
+	for k := range differ {
+		sr, inSrc := rows[0][k]
+		tr, inTgt := rows[1][k]
+		if !inSrc && !inTgt {
+			continue // gone between the passes
 		}
-	}
-	out := make([]RowDiff, 0, len(diffs))
-	for _, f := range diffs {
-		present := f.s
-		what := Changed
+		present, what := sr, Changed
 		switch {
-		case f.t == nil:
+		case !inTgt:
 			what = MissingInTgt
-		case f.s == nil:
-			what = ExtraInTarget
-			present = f.t
+		case !inSrc:
+			what, present = ExtraInTarget, tr
 		}
 		rd := RowDiff{Table: j.Table.Name, Batch: j.Batch.ID, What: what}
 		if len(j.Batch.Tenants) == 1 {
@@ -376,15 +393,19 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 		for _, i := range keyAt {
 			rd.Key = append(rd.Key, Display(j.Table.Columns[i].Kind, present.values[i]))
 		}
+		if (inSrc && !sr.full) || (inTgt && !tr.full) {
+			out = append(out, rd) // over the value budget: the key only
+			continue
+		}
 		for i, col := range j.Table.Columns {
 			sv, tv := notReadNoValue, notReadNoValue
-			if f.s != nil {
-				sv = Display(col.Kind, f.s.values[i])
+			if inSrc {
+				sv = Display(col.Kind, sr.values[i])
 			}
-			if f.t != nil {
-				tv = Display(col.Kind, f.t.values[i])
+			if inTgt {
+				tv = Display(col.Kind, tr.values[i])
 			}
-			if what == Changed && sameValue(h, i, f.s.values[i], f.t.values[i]) {
+			if what == Changed && sameValue(h, i, sr.values[i], tr.values[i]) {
 				continue
 			}
 			rd.Columns = append(rd.Columns, ColDiff{Column: col.Name, Source: sv, Target: tv})

@@ -19,7 +19,7 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cf.asJSON = *asJSON
+	cf.asJSON, cf.cfgPath = *asJSON, *cfgPath
 	if err := cf.check(*counts); err != nil {
 		return err
 	}

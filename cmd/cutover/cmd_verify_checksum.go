@@ -33,6 +33,7 @@ type checksumFlags struct {
 	diffFile string
 	repair   bool
 	asJSON   bool
+	cfgPath  string // for the resume hint
 }
 
 // tenantList is a repeatable --tenant flag.
@@ -167,7 +168,7 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	}
 	a.log.Info("checksums compared", "batches", len(jobs), "workers", f.workers, "took", time.Since(start).Round(time.Millisecond))
 	if f.repair {
-		if results, rep.Repaired, err = a.repair(ctx, s, runRec, jobs, results, opt); err != nil {
+		if results, rep.Repaired, err = a.repair(ctx, s, runRec, jobs, results, opt, f.cfgPath); err != nil {
 			return err
 		}
 		if rep.Counts, err = verify.Counts(ctx, s.ep.src, s.ep.tgt, countTables(s.res.Tables, f.tenants), countIDs, min(f.workers, 4)); err != nil {
@@ -181,6 +182,12 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	}
 	if rep.Differ == nil {
 		rep.Differ = []verify.BatchResult{}
+	}
+	if len(f.tenants) == 0 {
+		// A tenant with rows on one side only is in no batch of the plan
+		// (added to the source since, or written to the target by someone
+		// else): it is not ready either.
+		groups = withCountGroups(groups, tables, rep.Counts)
 	}
 	rep.Readiness = verify.Ready(groups, tables, rep.Counts, results, open)
 	rep.Ready = true
@@ -260,6 +267,23 @@ func readinessGroups(tables []*catalog.Table, batches []*checkpoint.Batch, reque
 		}
 	}
 	return groups, nil
+}
+
+// withCountGroups adds the tenants of count differences missing from groups.
+func withCountGroups(groups []string, tables map[string]*catalog.Table, counts *verify.Report) []string {
+	have := map[string]bool{}
+	for _, g := range groups {
+		have[g] = true
+	}
+	for _, d := range counts.Differences {
+		if t := tables[d.Table]; t == nil || t.Shared || have[d.Tenant] {
+			continue
+		}
+		have[d.Tenant] = true
+		groups = append(groups, d.Tenant)
+	}
+	verify.SortGroups(groups)
+	return groups
 }
 
 // writeDiffFile writes every differing row as one JSON object per line.

@@ -17,7 +17,7 @@ import (
 // its own target transaction (delete the scope, load, done mark with a fresh
 // checksum), and they are checked again, against the source read anew. It
 // returns the results with the repaired batches' new outcome, and their ids.
-func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jobs []verify.Job, results []verify.BatchResult, opt verify.ChecksumOptions) ([]verify.BatchResult, []int, error) {
+func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jobs []verify.Job, results []verify.BatchResult, opt verify.ChecksumOptions, cfgPath string) ([]verify.BatchResult, []int, error) {
 	var ids []int
 	var redo []int // indexes into jobs
 	tableSet := map[string]bool{}
@@ -64,7 +64,7 @@ func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jo
 		return nil, nil, fmt.Errorf("repair: %w", err)
 	}
 	if res.Interrupted {
-		return nil, nil, interruptedError{fmt.Errorf("repair interrupted; the reopened batches are copied by: cutover run --config ...")}
+		return nil, nil, interruptedError{fmt.Errorf("repair interrupted; the reopened batches are copied again by\nresume with: cutover run --config %s", cfgPath)}
 	}
 	for _, fb := range res.FailedBatches {
 		a.log.Error("repair: batch failed", "batch", fb.ID, "table", fb.Table, "err", fb.Err)

@@ -185,6 +185,19 @@ func TestVerifyChecksumTamper(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	require.Contains(t, out, "with 95% confidence")
 	require.True(t, slices.Contains(strings.Fields(out), "ready"), out)
+
+	// A tenant written to the target outside the plan is in no batch: its
+	// count difference alone makes it not ready.
+	_, err = f.tgtDB.Exec("INSERT INTO agents (agent_id, name, region, created_at) VALUES (999999999, 'stray', NULL, NOW(6))")
+	require.NoError(t, err)
+	rep = verifyJSON(t, 1, "--config", f.config, "--checksum")
+	var stray []string
+	for _, r := range rep.Readiness {
+		if !r.Ready {
+			stray = append(stray, r.Tenant)
+		}
+	}
+	require.Equal(t, []string{"999999999"}, stray)
 }
 
 func TestVerifyChecksumBadInput(t *testing.T) {
