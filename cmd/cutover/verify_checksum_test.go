@@ -219,3 +219,25 @@ func TestVerifyChecksumBadInput(t *testing.T) {
 	require.Equal(t, 2, code, errs)
 	require.Contains(t, errs, "no-such-agent")
 }
+
+// TestVerifyChecksumsOff: with run.checksums false the ledger holds none, and
+// verify --checksum compares the target with the source read again.
+func TestVerifyChecksumsOff(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 3_000, workers: 2, batchRows: 1_000})
+	cfg, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(f.config, append(cfg, "  checksums: false\n"...), 0o600))
+	code, _, errs := cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+	var stored int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.batches_v1 WHERE checksum IS NOT NULL").Scan(&stored))
+	require.Zero(t, stored)
+	verifyJSON(t, 0, "--config", f.config, "--checksum")
+	_, err = f.tgtDB.Exec("UPDATE merchants SET balance = balance + 0.0001 ORDER BY merchant_id LIMIT 1")
+	require.NoError(t, err)
+	rep := verifyJSON(t, 1, "--config", f.config, "--checksum")
+	require.Len(t, rep.Differ, 1)
+	require.Len(t, rep.Differ[0].Rows, 1)
+	require.Equal(t, "balance", rep.Differ[0].Rows[0].Columns[0].Column)
+}
