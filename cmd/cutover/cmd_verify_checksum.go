@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -440,6 +441,11 @@ func (f *checksumFlags) check(counts bool) error {
 		return usagef("--workers must be between 1 and %d", config.MaxWorkers)
 	case f.keys < 0:
 		return usagef("--keys must not be negative")
+	}
+	if f.diffFile != "" {
+		if st, err := os.Stat(filepath.Dir(f.diffFile)); err != nil || !st.IsDir() {
+			return usagef("--diff-file %s: its directory does not exist", f.diffFile)
+		}
 	}
 	return nil
 }

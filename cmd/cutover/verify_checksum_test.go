@@ -207,6 +207,7 @@ func TestVerifyChecksumBadInput(t *testing.T) {
 		{"--sample", "0"}, {"--sample", "150%"}, {"--sample", "x"},
 		{"--source"}, {"--counts", "--checksum"}, {"--diff-file", "x"},
 		{"--checksum", "--workers", "-1"},
+		{"--checksum", "--diff-file", "/no/such/dir/diff.jsonl"},
 		{"--checksum"}, // nothing copied yet: no ledger
 	} {
 		code, _, errs := cutover(t, append([]string{"verify", "--config", f.config}, args...)...)
