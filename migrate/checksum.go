@@ -20,11 +20,14 @@ func (e *Engine) newBatchSum(t *catalog.Table) *batchSum {
 	return &batchSum{h: canon.NewHasher(t.Columns)}
 }
 
-// wrap returns emit preceded by hashing the row.
+// wrap returns emit preceded by hashing the row. It starts the sum afresh:
+// a writer may call its producer again (the INSERT fallback after a refused
+// LOAD DATA that had already read rows), and only the last pass is loaded.
 func (s *batchSum) wrap(emit func(row [][]byte) error) func(row [][]byte) error {
 	if s == nil {
 		return emit
 	}
+	s.sum = canon.Sum{}
 	return func(row [][]byte) error {
 		s.sum.Add(s.h.Row(row))
 		return emit(row)
