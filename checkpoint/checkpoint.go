@@ -69,6 +69,9 @@ type Batch struct {
 	Rows     int64
 	Owner    string
 	Error    string
+	// Checksum is the canonical checksum (verify/canon, hex) of the rows the
+	// engine copied, stored by Done; "" when not computed.
+	Checksum string
 }
 
 // Run is the stored run: its fingerprints and plan.
@@ -116,6 +119,7 @@ func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
 			state TINYINT NOT NULL DEFAULT 0,
 			attempts INT NOT NULL DEFAULT 0,
 			rows_copied BIGINT NULL,
+			checksum CHAR(32) NULL,
 			owner VARCHAR(64) NULL,
 			worker INT NULL,
 			lease_until DATETIME(6) NULL,
@@ -352,8 +356,8 @@ func (l *Ledger) claimOnce(ctx context.Context, runID int64, owner string, worke
 // when the batch is no longer this owner's.
 func (l *Ledger) Done(ctx context.Context, tx *sql.Tx, b *Batch, rows int64) error {
 	res, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+
-		" SET state = 2, rows_copied = ?, finished_at = NOW(6), lease_until = NULL, error = NULL WHERE run_id = ? AND id = ? AND owner = ? AND state = 1",
-		rows, b.RunID, b.ID, b.Owner)
+		" SET state = 2, rows_copied = ?, checksum = ?, finished_at = NOW(6), lease_until = NULL, error = NULL WHERE run_id = ? AND id = ? AND owner = ? AND state = 1",
+		rows, nullIfEmpty(b.Checksum), b.RunID, b.ID, b.Owner)
 	if err != nil {
 		return fmt.Errorf("mark batch %d done: %w", b.ID, err)
 	}

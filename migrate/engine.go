@@ -78,6 +78,8 @@ type Options struct {
 	Gate func(ctx context.Context) error
 	// OnBatch, when set, is told of every batch this process copied (metrics).
 	OnBatch func(b *checkpoint.Batch, rows int64, took time.Duration)
+	// NoChecksums turns off the per-batch content checksum (run.checksums: false).
+	NoChecksums bool
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -320,8 +322,9 @@ func (e *Engine) tryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 		}
 	}
 	var read int64
+	sum := e.newBatchSum(scope.Table)
 	loaded, err := wr.Load(ctx, tx, scope.Table, func(emit func(row [][]byte) error) error {
-		n, err := rd.Rows(ctx, scope, emit)
+		n, err := rd.Rows(ctx, scope, sum.wrap(emit))
 		read = n
 		return err
 	})
@@ -331,6 +334,7 @@ func (e *Engine) tryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 	if loaded != read {
 		return 0, fmt.Errorf("batch %d: read %d rows but loaded %d", b.ID, read, loaded)
 	}
+	b.Checksum = sum.hex()
 	if err := e.ledger.Done(ctx, tx, b, loaded); err != nil {
 		return 0, err
 	}

@@ -14,12 +14,27 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	limit := fs.Int("show", 50, "print at most this many differences (all are in --json)")
+	var cf checksumFlags
+	counts := addChecksumFlags(fs, &cf)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cf.asJSON, cf.cfgPath = *asJSON, *cfgPath
+	if err := cf.check(*counts); err != nil {
 		return err
 	}
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {
 		return err
+	}
+	if cf.checksum {
+		if cf.workers == 0 {
+			cf.workers = cfg.Run.Workers
+		}
+		return a.verifyChecksums(ctx, cfg, cf)
+	}
+	if len(cf.tenants) > 0 {
+		cfg.Tenant.IDs = cf.tenants
 	}
 	s, err := a.prepare(ctx, cfg, false, 2*min(cfg.Run.Workers, 4)+2)
 	if err != nil {

@@ -74,7 +74,7 @@ func TestPreflightMySQLFindsEachProblem(t *testing.T) {
 	ledger := "pledger_" + src[len(src)-6:]
 	cfg := preflightConfig(t, srcDSN, tgtDSN, ledger,
 		"  - name: accounts\n  - name: flags\n  - name: nokey\n")
-	tablesBefore := countTables(t, tgtDB, tgt)
+	tablesBefore := schemaTableCount(t, tgtDB, tgt)
 
 	code, out := runBinaryEnv(t, "CUTOVER_UNUSED=1", "preflight", "--config", cfg, "--json")
 	require.Equal(t, 2, code, out)
@@ -124,7 +124,7 @@ func TestPreflightMySQLFindsEachProblem(t *testing.T) {
 	require.Equal(t, 2, code, out)
 	require.Contains(t, out, "SEVERITY")
 	require.Contains(t, out, "invalid-utf8mb4")
-	require.Equal(t, tablesBefore, countTables(t, tgtDB, tgt))
+	require.Equal(t, tablesBefore, schemaTableCount(t, tgtDB, tgt))
 	var n int
 	require.NoError(t, tgtDB.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", ledger).Scan(&n))
 	require.Zero(t, n, "preflight created the ledger")
@@ -147,7 +147,7 @@ func TestPreflightCleanExitsZero(t *testing.T) {
 	require.Contains(t, errs, "--sample is for Oracle sources")
 }
 
-func countTables(t *testing.T, db *sql.DB, schema string) int {
+func schemaTableCount(t *testing.T, db *sql.DB, schema string) int {
 	t.Helper()
 	var n int
 	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", schema).Scan(&n))

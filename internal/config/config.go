@@ -143,7 +143,13 @@ type Run struct {
 	Grace      Duration `yaml:"grace"`
 	// Run-wide limits shared by every process of the run (cluster.go).
 	Cluster `yaml:",inline"`
+	// Checksums (default true) stores each batch's content checksum in the
+	// ledger as it is copied, for verify --checksum.
+	Checksums *bool `yaml:"checksums"`
 }
+
+// ChecksumsOn reports whether run computes batch checksums.
+func (r Run) ChecksumsOn() bool { return r.Checksums == nil || *r.Checksums }
 
 // Duration is a time.Duration written as "30s" or "5m" in YAML. Set tells an
 // explicit 0s from an absent key.
