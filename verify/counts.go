@@ -47,12 +47,17 @@ type Report struct {
 	Equal       bool          `json:"equal"`
 	Tables      []TableCounts `json:"tables"`
 	Differences []Diff        `json:"differences"`
+	// Seen lists every tenant with rows of a tenant table on either side,
+	// in natural order: the readiness groups of tables batched by range,
+	// whose batches name no tenant.
+	Seen []string `json:"-"`
 }
 
 // Counts compares row counts per (tenant, table) on both sides, restricted to
 // tenants when not empty, with at most parallel tables counted at once.
 func Counts(ctx context.Context, src SourceCounter, tgt TargetCounter, tables []*catalog.Table, tenants []string, parallel int) (*Report, error) {
 	rep := &Report{Tables: make([]TableCounts, len(tables))}
+	seen := map[string]bool{}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(parallel, 1))
@@ -85,6 +90,14 @@ func Counts(ctx context.Context, src SourceCounter, tgt TargetCounter, tables []
 			mu.Lock()
 			rep.Tables[i] = tc
 			rep.Differences = append(rep.Differences, diffs...)
+			if !t.Shared {
+				for _, sz := range append(s, d...) {
+					if sz.Tenant != "" && !seen[sz.Tenant] {
+						seen[sz.Tenant] = true
+						rep.Seen = append(rep.Seen, sz.Tenant)
+					}
+				}
+			}
 			mu.Unlock()
 			return nil
 		})
@@ -102,6 +115,7 @@ func Counts(ctx context.Context, src SourceCounter, tgt TargetCounter, tables []
 	if rep.Differences == nil {
 		rep.Differences = []Diff{}
 	}
+	sort.Slice(rep.Seen, func(i, j int) bool { return planner.CompareTenants(rep.Seen[i], rep.Seen[j]) < 0 })
 	rep.Equal = len(rep.Differences) == 0
 	return rep, nil
 }

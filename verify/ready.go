@@ -66,7 +66,11 @@ func Ready(groups []string, tables map[string]*catalog.Table, counts *Report, re
 		for _, g := range res.TenantsDiffer {
 			differ[g] = true
 		}
-		for _, g := range GroupsOf(t, &checkpoint.Batch{Tenants: res.Tenants}) {
+		groupsOf := GroupsOf(t, &checkpoint.Batch{Tenants: res.Tenants})
+		if !res.Equal && len(differ) == 0 {
+			groupsOf = everyTenantIfRanged(t, groupsOf, groups)
+		}
+		for _, g := range groupsOf {
 			r := by[g]
 			if r == nil {
 				continue
@@ -86,7 +90,7 @@ func Ready(groups []string, tables map[string]*catalog.Table, counts *Report, re
 		if t == nil {
 			continue
 		}
-		for _, g := range GroupsOf(t, b) {
+		for _, g := range everyTenantIfRanged(t, GroupsOf(t, b), groups) {
 			if r := by[g]; r != nil {
 				r.BatchesOpen++
 				r.Reasons = append(r.Reasons, fmt.Sprintf("%s: batch %d is %s", b.Table, b.ID, b.State))
@@ -122,4 +126,20 @@ func SampleConfidence(m, n int) float64 {
 		return 0
 	}
 	return 1 - math.Pow(0.05, 1/float64(m))
+}
+
+// everyTenantIfRanged widens the groups of a batch of a ranged table, which
+// holds rows of any tenant and names none, to every tenant: until its rows are
+// placed (or it is done and equal), every tenant is suspect.
+func everyTenantIfRanged(t *catalog.Table, of, groups []string) []string {
+	if t == nil || !t.Ranged || t.Shared || len(of) > 0 {
+		return of
+	}
+	var out []string
+	for _, g := range groups {
+		if g != SharedGroup {
+			out = append(out, g)
+		}
+	}
+	return out
 }

@@ -61,3 +61,28 @@ func TestSampleConfidence(t *testing.T) {
 	require.True(t, SampleConfidence(10, 1000) > SampleConfidence(100, 1000))
 	require.False(t, math.IsNaN(SampleConfidence(0, 0)))
 }
+
+// TestReadyRangedTable: a batch of a ranged table names no tenant, so a
+// difference or an open batch in it makes every tenant not ready, and an
+// equal one makes none.
+func TestReadyRangedTable(t *testing.T) {
+	tables := map[string]*catalog.Table{
+		"txns":       {Name: "txns", Ranged: true},
+		"currencies": {Name: "currencies", Shared: true},
+	}
+	groups := []string{"1", "2", SharedGroup}
+	equal := []BatchResult{{Batch: 1, Table: "txns", Tenants: []string{}, Equal: true}}
+	for _, r := range Ready(groups, tables, nil, equal, nil) {
+		require.True(t, r.Ready, "group %s after an equal ranged batch", r.Tenant)
+	}
+	differ := []BatchResult{{Batch: 1, Table: "txns", Tenants: []string{}, Equal: false}}
+	got := Ready(groups, tables, nil, differ, nil)
+	require.False(t, got[0].Ready)
+	require.False(t, got[1].Ready)
+	require.True(t, got[2].Ready, "shared tables are not in a ranged batch")
+	open := []*checkpoint.Batch{{ID: 2, Table: "txns", State: checkpoint.Pending}}
+	got = Ready(groups, tables, nil, equal, open)
+	require.False(t, got[0].Ready)
+	require.False(t, got[1].Ready)
+	require.True(t, got[2].Ready)
+}

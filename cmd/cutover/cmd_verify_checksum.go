@@ -128,7 +128,10 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		if t == nil {
 			return usagef("batch %d of run %d names table %s, which is not in the config: the config changed since the plan", b.ID, runRec.ID, b.Table)
 		}
-		if !slices.ContainsFunc(verify.GroupsOf(t, b), func(g string) bool { return want[g] }) {
+		// A batch of a ranged table names no tenant: any tenant may have rows
+		// in it, so it is checked whatever tenants are asked for.
+		ranged := t.Ranged && !t.Shared
+		if !ranged && !slices.ContainsFunc(verify.GroupsOf(t, b), func(g string) bool { return want[g] }) {
 			continue
 		}
 		if b.State != checkpoint.Done {
@@ -160,6 +163,9 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	}
 	start := time.Now()
 	if rep.Counts, err = verify.Counts(ctx, s.ep.src, s.ep.tgt, countTables(s.res.Tables, f.tenants), countIDs, min(f.workers, 4)); err != nil {
+		return err
+	}
+	if err := unknownTenant(s.res.Tables, all, f.tenants, rep.Counts); err != nil {
 		return err
 	}
 	opt := verify.ChecksumOptions{Workers: f.workers, Source: f.source, DrillDown: true}
@@ -240,6 +246,7 @@ func countTables(tables []*catalog.Table, requested []string) []*catalog.Table {
 // the requested ones, each of which must be in the plan.
 func readinessGroups(tables []*catalog.Table, batches []*checkpoint.Batch, requested []string) ([]string, error) {
 	byName := migrate.TableMap(tables)
+	anyRanged := slices.ContainsFunc(tables, func(t *catalog.Table) bool { return t.Ranged && !t.Shared })
 	inPlan := map[string]bool{}
 	for _, b := range batches {
 		if t := byName[b.Table]; t != nil {
@@ -259,7 +266,9 @@ func readinessGroups(tables []*catalog.Table, batches []*checkpoint.Batch, reque
 	var groups []string
 	seen := map[string]bool{}
 	for _, id := range requested {
-		if !inPlan[id] || id == verify.SharedGroup {
+		// A tenant of a ranged table is in no batch's tenant list; the
+		// counts say whether it has rows.
+		if (!inPlan[id] && !anyRanged) || id == verify.SharedGroup {
 			return nil, usagef("--tenant %s: no batch of the plan holds this tenant", strconv.Quote(id))
 		}
 		if !seen[id] {
@@ -270,11 +279,19 @@ func readinessGroups(tables []*catalog.Table, batches []*checkpoint.Batch, reque
 	return groups, nil
 }
 
-// withCountGroups adds the tenants of count differences missing from groups.
+// withCountGroups adds the tenants of count differences missing from groups,
+// and every tenant the counts saw: a tenant with rows only in ranged tables is
+// in no batch's tenant list.
 func withCountGroups(groups []string, tables map[string]*catalog.Table, counts *verify.Report) []string {
 	have := map[string]bool{}
 	for _, g := range groups {
 		have[g] = true
+	}
+	for _, id := range counts.Seen {
+		if !have[id] {
+			have[id] = true
+			groups = append(groups, id)
+		}
 	}
 	for _, d := range counts.Differences {
 		if t := tables[d.Table]; t == nil || t.Shared || have[d.Tenant] {
@@ -445,6 +462,26 @@ func (f *checksumFlags) check(counts bool) error {
 	if f.diffFile != "" {
 		if st, err := os.Stat(filepath.Dir(f.diffFile)); err != nil || !st.IsDir() {
 			return usagef("--diff-file %s: its directory does not exist", f.diffFile)
+		}
+	}
+	return nil
+}
+
+// unknownTenant refuses a requested tenant that no batch names and no count
+// saw: with ranged tables readinessGroups cannot tell from the plan alone.
+func unknownTenant(tables []*catalog.Table, batches []*checkpoint.Batch, requested []string, counts *verify.Report) error {
+	known := map[string]bool{}
+	for _, id := range counts.Seen {
+		known[id] = true
+	}
+	for _, b := range batches {
+		for _, id := range b.Tenants {
+			known[id] = true
+		}
+	}
+	for _, id := range requested {
+		if !known[id] {
+			return usagef("--tenant %s: no batch of the plan holds this tenant and no table has rows of it", strconv.Quote(id))
 		}
 	}
 	return nil
