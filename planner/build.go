@@ -189,11 +189,16 @@ func splitBatches(sp Split, bytes int64, bs [][]string) ([]Batch, error) {
 	n := len(inner)
 	rows := make([]int64, n+1)
 	if n >= sp.Pieces-1 {
-		for i := range n {
-			rows[i] = sp.Step
-		}
-		if int64(n) <= sp.Rows/sp.Step { // else Step*n >= Rows: nothing left
-			rows[n] = sp.Rows - sp.Step*int64(n)
+		// Step rows a range until the measured rows run out: boundaries
+		// walked over more rows than the sizing counted (a ranged table's
+		// rows without a parent) never make the estimates add up to more.
+		left := sp.Rows
+		for i := range n + 1 {
+			rows[i] = min(sp.Step, left)
+			if i == n {
+				rows[i] = left
+			}
+			left -= rows[i]
 		}
 	} else {
 		each, rest := sp.Rows/int64(n+1), sp.Rows%int64(n+1)

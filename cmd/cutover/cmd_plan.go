@@ -81,10 +81,18 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 		return nil, err
 	}
 	opt := planner.Options{BatchRows: s.cfg.Run.BatchRows, Workers: s.cfg.Run.Workers, Cost: &model}
-	// Counting the rows that belong to no tenant is a pass over each table of
-	// its own: it runs beside the sizing, not after it.
+	// Every table's row count, to tell how many rows belong to no tenant, is
+	// taken beside the sizing.
 	unowned := make(chan unownedResult, 1)
-	go func() { unowned <- countUnowned(ctx, s) }()
+	go func() {
+		if len(s.cfg.Tenant.IDs) > 0 {
+			// Sizes then cover the listed tenants only; the rest are not
+			// "no tenant" rows.
+			unowned <- unownedResult{}
+			return
+		}
+		unowned <- countRows(ctx, s)
+	}()
 	sized, err := migrate.BuildPlan(ctx, s.ep.src, s.res.Tables, s.cfg.Tenant.IDs, opt, min(s.cfg.Run.Workers, 4))
 	un := <-unowned
 	if err != nil {
@@ -107,7 +115,7 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 	for _, m := range s.res.Missing {
 		doc.Warnings = append(doc.Warnings, fmt.Sprintf("target table %s does not exist yet: `cutover run --create-tables` creates it", m))
 	}
-	doc.Warnings = append(doc.Warnings, un.warnings...)
+	doc.Warnings = append(doc.Warnings, unownedWarnings(s.res.Tables, sized.Sizes, un.rows)...)
 	if len(s.cfg.Tenant.IDs) == 0 {
 		doc.Warnings = append(doc.Warnings, rangeHints(s.res.Tables, sized.Sizes, s.cfg.Run.BatchRows)...)
 	}
@@ -129,29 +137,54 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 	return doc, nil
 }
 
-// unownedResult is what countUnowned found.
+// unownedResult is what countRows found: rows per table, nil when the
+// source cannot count them.
 type unownedResult struct {
-	warnings []string
-	err      error
+	rows map[string]int64
+	err  error
 }
 
-// countUnowned counts, where the source can, the rows of each table that
-// belong to no tenant (NULL tenant or no parent row): they are not copied.
-func countUnowned(ctx context.Context, s *session) unownedResult {
-	u, ok := s.ep.src.(interface {
-		Unowned(context.Context, *catalog.Table) (int64, error)
+// countRows counts, where the source can, every row of each tenant table.
+func countRows(ctx context.Context, s *session) unownedResult {
+	c, ok := s.ep.src.(interface {
+		RowCount(context.Context, *catalog.Table) (int64, error)
 	})
 	if !ok {
 		return unownedResult{}
 	}
-	var out unownedResult
+	out := unownedResult{rows: map[string]int64{}}
 	for _, t := range s.res.Tables {
-		n, err := u.Unowned(ctx, t)
+		if t.Shared {
+			continue
+		}
+		n, err := c.RowCount(ctx, t)
 		if err != nil {
 			return unownedResult{err: err}
 		}
-		if n > 0 {
-			out.warnings = append(out.warnings, fmt.Sprintf("%d rows of %s belong to no tenant (NULL tenant or no parent row) and are not copied", n, t.Name))
+		out.rows[t.Name] = n
+	}
+	return out
+}
+
+// unownedWarnings names the tables with rows that belong to no tenant (a NULL
+// tenant column, or a via reference that finds no parent): all rows minus the
+// rows the sizing found per tenant. They are in no batch and are not copied.
+func unownedWarnings(tables []*catalog.Table, sizes []planner.Size, rows map[string]int64) []string {
+	if rows == nil {
+		return nil
+	}
+	owned := map[string]int64{}
+	for _, sz := range sizes {
+		owned[sz.Table] += sz.Rows
+	}
+	var out []string
+	for _, t := range tables {
+		all, ok := rows[t.Name]
+		if !ok || t.Shared {
+			continue
+		}
+		if n := all - owned[t.Name]; n > 0 {
+			out = append(out, fmt.Sprintf("%d rows of %s belong to no tenant (NULL tenant or no parent row) and are not copied", n, t.Name))
 		}
 	}
 	return out

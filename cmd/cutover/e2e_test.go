@@ -493,3 +493,30 @@ func TestRangeBatching(t *testing.T) {
 	require.Len(t, rep.Repaired, 1)
 	requireEqualCopy(t, f)
 }
+
+// TestPlanCountsRowsOfNoTenant: rows whose via reference finds no parent are
+// in no batch; plan says how many, for each table, tenant or range batched.
+func TestPlanCountsRowsOfNoTenant(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 3_000, workers: 2, batchRows: 500})
+	_, err := f.srcDB.Exec(`INSERT INTO transactions (txn_id, merchant_id, amount, currency, status, created_at)
+		VALUES (1, -1, 1.00, 'EUR', 'orphan', '2020-01-01'), (2, -2, 2.00, 'EUR', 'orphan', '2020-01-01')`)
+	require.NoError(t, err)
+	for _, cfgText := range []string{"", "batching: range"} {
+		if cfgText != "" {
+			cfg, err := os.ReadFile(f.config)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(f.config, []byte(strings.Replace(string(cfg), "key: [txn_id]\n", "key: [txn_id]\n    "+cfgText+"\n", 1)), 0o600))
+		}
+		code, out, errs := cutover(t, "plan", "--config", f.config, "--json", "--replan")
+		require.Equal(t, 0, code, errs)
+		var doc planDoc
+		require.NoError(t, json.Unmarshal([]byte(out), &doc))
+		require.Contains(t, doc.Warnings, "2 rows of transactions belong to no tenant (NULL tenant or no parent row) and are not copied", "%q", cfgText)
+		var planned int64
+		for _, b := range doc.Batches {
+			planned += b.Rows
+		}
+		require.Equal(t, f.stats.TotalRows, planned, "the orphans are in no batch (%q)", cfgText)
+	}
+}
