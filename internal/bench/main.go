@@ -140,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		methods = append(methods, func(ctx context.Context) ([]result, error) { return b.cutover(ctx, w, "tenant") })
 	}
 	methods = append(methods, b.estimateAccuracy) // estimate.go
-	methods = append(methods, b.checksums) // run with checksums off vs on, verify --checksum (verify.go)
+	methods = append(methods, b.checksums)        // run with checksums off vs on, verify --checksum (verify.go)
 	for _, m := range methods {
 		rs, err := m(ctx)
 		rep.Results = append(rep.Results, rs...)
