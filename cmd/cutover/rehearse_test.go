@@ -3,8 +3,12 @@ package main
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
 )
 
 // createTargetTables creates empty target tables like the source ones (both
@@ -88,4 +92,28 @@ func targetTablesState(t *testing.T, f *fixture) map[string][2]int64 {
 		out[tb] = [2]int64{checksumTable(t, f.tgtDB, tb), n}
 	}
 	return out
+}
+
+func TestSteadySampleAndState(t *testing.T) {
+	sample := []planner.Batch{{ID: 3, Table: "a", Rows: 10}, {ID: 7, Table: "b", Rows: 20}}
+	runs := steadySample(sample, 4)
+	require.Len(t, runs, 12, "three batches per worker at least")
+	ids := map[int]bool{}
+	for _, b := range runs {
+		require.False(t, ids[b.ID], "id %d used twice", b.ID)
+		ids[b.ID] = true
+	}
+	require.Len(t, steadySample(sample, 0), 2)
+
+	t0 := time.Unix(1000, 0)
+	at := func(start, dur int) migrate.BatchResult {
+		return migrate.BatchResult{Start: t0.Add(time.Duration(start) * time.Second), Duration: time.Duration(dur) * time.Second, Done: true}
+	}
+	// Two workers; the last claim is at 6 s: the batches that ended by then
+	// ran with both workers busy, the two after it are the tail.
+	rs := []migrate.BatchResult{at(0, 3), at(0, 2), at(2, 2), at(3, 3), at(4, 2), at(6, 1), at(6, 1)}
+	got := steadyState(rs, 2)
+	require.Len(t, got, 5)
+	// Too little left: everything counts.
+	require.Len(t, steadyState(rs[4:], 2), 3)
 }
