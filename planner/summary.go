@@ -83,11 +83,11 @@ func Summarize(p *Plan, sizes []Size, workers int) Summary {
 func (s Summary) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "tenants %s, tables %s, batches %s, rows %s (%s)\n",
-		thousands(int64(s.Tenants)), thousands(int64(s.Tables)), thousands(int64(s.Batches)),
-		thousands(s.Rows), humanBytes(s.Bytes))
+		Thousands(int64(s.Tenants)), Thousands(int64(s.Tables)), Thousands(int64(s.Batches)),
+		Thousands(s.Rows), humanBytes(s.Bytes))
 	if s.LargestTenant != "" {
 		fmt.Fprintf(&b, "largest tenant %s: %s rows (%.1f%% of all rows)\n",
-			s.LargestTenant, thousands(s.LargestTenantRows), 100*s.LargestTenantShare)
+			s.LargestTenant, Thousands(s.LargestTenantRows), 100*s.LargestTenantShare)
 	} else {
 		b.WriteString("no tenant rows\n")
 	}
@@ -96,12 +96,12 @@ func (s Summary) Text() string {
 		noun = "worker"
 	}
 	fmt.Fprintf(&b, "makespan lower bound with %d %s: %s rows per worker (largest batch %s rows)",
-		s.Workers, noun, thousands(s.LowerBoundRows), thousands(s.LargestBatchRows))
+		s.Workers, noun, Thousands(s.LowerBoundRows), Thousands(s.LargestBatchRows))
 	return b.String()
 }
 
-// thousands formats n with a comma every three digits: 1234567 -> "1,234,567".
-func thousands(n int64) string {
+// Thousands formats n with a comma every three digits: 1234567 -> "1,234,567".
+func Thousands(n int64) string {
 	digits := strconv.FormatInt(n, 10)
 	sign := ""
 	if digits[0] == '-' {

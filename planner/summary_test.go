@@ -121,7 +121,7 @@ func TestThousands(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {
-			require.Equal(t, tc.want, thousands(tc.n))
+			require.Equal(t, tc.want, Thousands(tc.n))
 		})
 	}
 }

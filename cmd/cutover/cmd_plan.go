@@ -331,6 +331,9 @@ func printPlan(a *app, doc *planDoc) {
 	}
 }
 
+// commas formats n with thousands separators.
+func commas(n int64) string { return planner.Thousands(n) }
+
 func describeTenants(b planner.Batch) string {
 	switch {
 	case len(b.Tenants) == 0 && (b.Lo != nil || b.Hi != nil):
@@ -343,22 +346,4 @@ func describeTenants(b planner.Batch) string {
 		return "tenant " + b.Tenants[0]
 	}
 	return fmt.Sprintf("%d tenants packed", len(b.Tenants))
-}
-
-// commas formats n with thousands separators.
-func commas(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

@@ -117,7 +117,7 @@ func build(d Data) (*view, error) {
 			v.States = append(v.States, stateCount{st.String(), n})
 		}
 	}
-	v.Rows = thousands(rows)
+	v.Rows = planner.Thousands(rows)
 	actual := 0.0
 	if !first.IsZero() && last.After(first) {
 		actual = last.Sub(first).Seconds()
@@ -269,10 +269,10 @@ func throughputSVG(spans []checkpoint.Span, first, last time.Time) template.HTML
 			bh = h * v / peak
 		}
 		fmt.Fprintf(&b, `<rect class="bucket" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#2ca02c"><title>%s to %s: %s rows/s</title></rect>`,
-			left+barW*float64(i), top+h-bh, math.Max(barW-1, 0.5), bh, seconds(width*float64(i)), seconds(width*float64(i+1)), thousands(int64(v)))
+			left+barW*float64(i), top+h-bh, math.Max(barW-1, 0.5), bh, seconds(width*float64(i)), seconds(width*float64(i+1)), planner.Thousands(int64(v)))
 	}
 	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="#333"/>`, left, top+h, left+w, top+h)
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f">peak %s rows/s</text>`, left, top-6, thousands(int64(peak)))
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f">peak %s rows/s</text>`, left, top-6, planner.Thousands(int64(peak)))
 	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="end">0</text>`, left-6, top+h)
 	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f">0s</text><text x="%.0f" y="%.0f" text-anchor="end">%s</text></svg>`,
 		left, top+h+bottom-8, left+w, top+h+bottom-8, seconds(total))
@@ -333,7 +333,7 @@ func perTable(spans []checkpoint.Span, m planner.Model, estimated bool) ([]table
 		}
 	}
 	finish := func(r *tableRow) {
-		r.Rows = thousands(r.rowsN)
+		r.Rows = planner.Thousands(r.rowsN)
 		r.Actual = seconds(r.actSec)
 		r.Estimated, r.Error = "-", "-"
 		if estimated {
@@ -396,23 +396,6 @@ func seconds(s float64) string {
 		return d.Round(10 * time.Millisecond).String()
 	}
 	return d.Round(time.Millisecond).String()
-}
-
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }
 
 var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
