@@ -99,11 +99,14 @@ func (a *app) dryEngine(ctx context.Context, s *session, mode migrate.DryRun, ba
 	claimCtx, cancelClaim := context.WithCancel(workCtx)
 	defer cancelClaim()
 	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		a.watchSignals(stop, cancelClaim, cancelWork, grace)
+		a.watchSignals(stop, sigs, cancelClaim, cancelWork, grace)
 	}()
 	var rows int64
 	for _, b := range batches {
@@ -132,12 +135,11 @@ func (a *app) dryEngine(ctx context.Context, s *session, mode migrate.DryRun, ba
 	return &dryOutcome{res: res, mem: mem, elapsed: elapsed}, nil
 }
 
-// watchSignals turns SIGINT/SIGTERM into a soft stop, then a hard stop on a
-// second signal or when grace runs out; it returns when stop is closed.
-func (a *app) watchSignals(stop <-chan struct{}, soft, hard context.CancelFunc, grace time.Duration) {
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
+// watchSignals turns a first SIGINT/SIGTERM on sigs into a soft stop (claim
+// nothing new), then a hard stop (in-flight batches roll back) on a second
+// signal or when grace runs out; it returns when stop is closed. The caller
+// registers sigs before the work starts, so no signal is missed.
+func (a *app) watchSignals(stop <-chan struct{}, sigs <-chan os.Signal, soft, hard context.CancelFunc, grace time.Duration) {
 	var graceC <-chan time.Time
 	stopping := false
 	for {
@@ -146,18 +148,18 @@ func (a *app) watchSignals(stop <-chan struct{}, soft, hard context.CancelFunc, 
 			return
 		case sig := <-sigs:
 			if stopping {
-				a.log.Warn("second signal: cancelling in-flight batches now", "signal", sig.String())
+				a.log.Warn("second signal: cancelling in-flight batches now (they roll back)", "signal", sig.String())
 				hard()
 				return
 			}
 			stopping = true
-			a.log.Warn("stopping: claiming no new batch", "signal", sig.String(), "grace", grace)
+			a.log.Warn("stopping: claiming no new batch; in-flight batches may finish", "signal", sig.String(), "grace", grace, "hint", "send the signal again to cancel them now")
 			soft()
 			t := time.NewTimer(grace)
 			defer t.Stop()
 			graceC = t.C
 		case <-graceC:
-			a.log.Warn("grace period over: cancelling in-flight batches")
+			a.log.Warn("grace period over: cancelling in-flight batches (they roll back)")
 			hard()
 			return
 		}

@@ -233,30 +233,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		var graceC <-chan time.Time
-		stopping := false
-		for {
-			select {
-			case <-watchDone:
-				return
-			case sig := <-sigs:
-				if stopping {
-					a.log.Warn("second signal: cancelling in-flight batches now (they roll back)", "signal", sig.String())
-					cancelWork()
-					return
-				}
-				stopping = true
-				a.log.Warn("stopping: claiming no new batch; in-flight batches may finish", "signal", sig.String(), "grace", grace, "hint", "send the signal again to cancel them now")
-				cancelClaim()
-				t := time.NewTimer(grace)
-				defer t.Stop()
-				graceC = t.C
-			case <-graceC:
-				a.log.Warn("grace period over: cancelling in-flight batches (they roll back)")
-				cancelWork()
-				return
-			}
-		}
+		a.watchSignals(watchDone, sigs, cancelClaim, cancelWork, grace)
 	}()
 	prog := newProgress(a, before.RowsDone, before.RowsTotal, eng.Counters)
 	wg.Add(1)
