@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -106,14 +107,16 @@ func TestSteadySampleAndState(t *testing.T) {
 	require.Len(t, steadySample(sample, 0), 2)
 
 	t0 := time.Unix(1000, 0)
-	at := func(start, dur int) migrate.BatchResult {
-		return migrate.BatchResult{Start: t0.Add(time.Duration(start) * time.Second), Duration: time.Duration(dur) * time.Second, Done: true}
+	at := func(table string, start, dur int) migrate.BatchResult {
+		return migrate.BatchResult{Batch: &checkpoint.Batch{Table: table}, Start: t0.Add(time.Duration(start) * time.Second), Duration: time.Duration(dur) * time.Second, Done: true}
 	}
 	// Two workers; the last claim is at 6 s: the batches that ended by then
 	// ran with both workers busy, the two after it are the tail.
-	rs := []migrate.BatchResult{at(0, 3), at(0, 2), at(2, 2), at(3, 3), at(4, 2), at(6, 1), at(6, 1)}
-	got := steadyState(rs, 2)
-	require.Len(t, got, 5)
+	rs := []migrate.BatchResult{at("a", 0, 3), at("a", 0, 2), at("a", 2, 2), at("a", 3, 3), at("a", 4, 2), at("a", 6, 1), at("a", 6, 1)}
+	require.Len(t, steadyState(rs, 2), 5)
+	// A table timed only in the tail keeps its measurement.
+	rs[6].Batch = &checkpoint.Batch{Table: "b"}
+	require.Len(t, steadyState(rs, 2), 6)
 	// Too little left: everything counts.
 	require.Len(t, steadyState(rs[4:], 2), 3)
 }
