@@ -341,11 +341,26 @@ func yesNo(b bool) string {
 func (a *app) printReadiness(rep *checksumReport, f checksumFlags) {
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENANT\tREADY\tCOUNT DIFFS\tBATCHES CHECKED\tDIFFER\tNOT DONE\tROWS IN CHECKED BATCHES\t")
+	// Every tenant that is not ready is listed; of the ready ones, only the
+	// first few unless they were asked for by name: thousands of "yes" lines
+	// would bury the ones that matter.
+	const readyLines = 20
+	shown, hidden := 0, 0
 	for _, r := range rep.Readiness {
+		if r.Ready && len(f.tenants) == 0 && shown >= readyLines {
+			hidden++
+			continue
+		}
+		if r.Ready {
+			shown++
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\t\n", safeText(r.Tenant), yesNo(r.Ready),
 			r.CountDiffs, r.BatchesChecked, r.BatchesDiffer, r.BatchesOpen, commas(r.RowsChecked))
 	}
 	tw.Flush()
+	if hidden > 0 {
+		fmt.Fprintf(a.stdout, "... and %d more ready tenants (--json lists every tenant)\n", hidden)
+	}
 	if rep.Sample != nil {
 		fmt.Fprintf(a.stdout, "sampled %d of %d done batches (%g%%; a tenant's verdict covers its sampled batches only)", rep.Sample.Batches, rep.Sample.Of, rep.Sample.Percent)
 		if len(rep.Differ) == 0 {

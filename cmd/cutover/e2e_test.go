@@ -475,6 +475,9 @@ func TestRangeBatching(t *testing.T) {
 	rep := verifyJSON(t, 0, "--config", f.config, "--checksum")
 	require.True(t, rep.Ready)
 	require.Greater(t, len(rep.Readiness), 100, "every tenant is a readiness group, though ranged batches name none")
+	code, out, errs = cutover(t, "verify", "--config", f.config, "--checksum")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, fmt.Sprintf("... and %d more ready tenants", len(rep.Readiness)-20), "the text lists a few ready tenants, not all")
 	var mid uint64
 	require.NoError(t, f.tgtDB.QueryRow("SELECT txn_id FROM txn_history ORDER BY txn_id LIMIT 1 OFFSET 7000").Scan(&mid))
 	_, err = f.tgtDB.Exec("UPDATE txn_history SET amount = amount + 0.01 WHERE txn_id = ?", mid)
