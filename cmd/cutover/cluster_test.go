@@ -327,6 +327,13 @@ func TestClusterStop(t *testing.T) {
 			waitFor(t, 30*time.Second, "in-flight batches to finish", func() bool {
 				return ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 1") == 0
 			})
+			// A new plan would pull the run from under live processes:
+			// both ways to replan are refused while they live.
+			for _, cmd := range []string{"plan", "run"} {
+				code, _, errs := cutover(t, cmd, "--config", f.config, "--replan")
+				require.Equal(t, 2, code, "%s --replan with live processes: %s", cmd, errs)
+				require.Contains(t, errs, "3 live processes", cmd)
+			}
 			started := ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state <> 0")
 			time.Sleep(2 * time.Second)
 			require.Equal(t, started, ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state <> 0"), "a batch was claimed while paused")

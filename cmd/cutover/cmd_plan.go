@@ -293,6 +293,13 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if active != nil && *replan {
+		// Replacing a run that processes are copying would stop them mid-way:
+		// stop them first, as run --replan requires.
+		if err := a.refuseReplanWhileLive(ctx, s, active); err != nil {
+			return err
+		}
+	}
 	if active != nil && !*replan {
 		st, err := s.ledger.Status(ctx, active, 0)
 		if err != nil {
