@@ -457,6 +457,9 @@ func TestRangeBatching(t *testing.T) {
 	code, _, errs = cutover(t, "run", "--config", f.config, "--create-tables")
 	require.Equal(t, 0, code, errs)
 	requireEqualCopy(t, f)
+	var most int64
+	require.NoError(t, f.tgtDB.QueryRow("SELECT MAX(rows_copied) FROM `"+f.ledger+"`.batches_v1").Scan(&most))
+	require.LessOrEqual(t, most, int64(2_000), "a key range holds at most batch_rows rows")
 
 	var lo, hi uint64
 	require.NoError(t, f.tgtDB.QueryRow("SELECT MIN(txn_id), MAX(txn_id) FROM txn_history").Scan(&lo, &hi))
