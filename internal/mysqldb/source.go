@@ -299,14 +299,13 @@ func (d *DB) RowCount(ctx context.Context, t *catalog.Table) (int64, error) {
 // table when it is shared or ranged), in key order, excluding the first row:
 // exact quantiles, so sparse keys still split evenly.
 //
-// Where the rows come from one table, the keys are found by walking the key
+// For a whole table (shared or ranged) the keys are found by walking the key
 // index: each query skips step rows from the last boundary (LIMIT 1 OFFSET
-// step), an index-only scan for a tenant (its index ends with the primary key)
-// and one ordered pass for the whole table, with no sort. A ranged table
-// reached through a parent is walked on its own keys: its rows without a
-// parent are few and only make some batches a little smaller. A tenant of
-// such a table is only found through the join; its keys come from a
-// ROW_NUMBER window.
+// step), one ordered pass in all, with no sort. A ranged table reached through
+// a parent is walked on its own keys: its rows without a parent are few and
+// only make some batches a little smaller. A tenant's keys come from one
+// ROW_NUMBER window over its rows: a walk would rescan the table once per
+// boundary where the tenant column has no index.
 func (d *DB) Boundaries(ctx context.Context, t *catalog.Table, tenant string, step int64) ([][]string, error) {
 	if step < 1 {
 		return nil, fmt.Errorf("boundaries of %s: step %d", t.Name, step)
@@ -315,7 +314,7 @@ func (d *DB) Boundaries(ctx context.Context, t *catalog.Table, tenant string, st
 	if !t.Shared && !(t.Ranged && tenant == "") {
 		ids = []string{tenant}
 	}
-	if t.Via != nil && len(ids) > 0 {
+	if len(ids) > 0 {
 		return d.windowBoundaries(ctx, t, ids, step)
 	}
 	scope := catalog.Scope{Table: t, Tenants: ids}
@@ -354,8 +353,8 @@ func (d *DB) Boundaries(ctx context.Context, t *catalog.Table, tenant string, st
 	}
 }
 
-// windowBoundaries finds the boundaries of tenants of a table reached through
-// a parent with one ROW_NUMBER window over the join.
+// windowBoundaries finds the boundaries of tenants with one ROW_NUMBER window
+// over their rows (through the join for a table reached through a parent).
 func (d *DB) windowBoundaries(ctx context.Context, t *catalog.Table, ids []string, step int64) ([][]string, error) {
 	from, args, err := scopeSQL(d.Schema, catalog.Scope{Table: t, Tenants: ids}, false)
 	if err != nil {
