@@ -3,10 +3,13 @@ package migrate_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/cutover/cutover/internal/catalog"
 )
@@ -32,15 +35,25 @@ func TestKilledConnectionRetried(t *testing.T) {
 			return nil
 		}
 		// The load's statement is on the server while the rows stream in.
-		id, err := waitForLoad(ctx, e.tgtDB, schema)
-		if err != nil {
-			return err
+		// The one found may be another worker's, which can end before the
+		// KILL arrives (unknown thread): then look for a load again.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			id, err := waitForLoad(ctx, e.tgtDB, schema)
+			if err != nil {
+				return err
+			}
+			_, err = e.tgtDB.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", id))
+			var me *mysql.MySQLError
+			if errors.As(err, &me) && me.Number == 1094 && time.Now().Before(deadline) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			killed.Store(id)
+			return nil
 		}
-		if _, err := e.tgtDB.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", id)); err != nil {
-			return err
-		}
-		killed.Store(id)
-		return nil
 	}}
 	eng := e.engine(src, runID, 2)
 	res, err := eng.Run(ctx, ctx)
