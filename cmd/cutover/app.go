@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/migrate"
@@ -210,4 +211,20 @@ func hostname() string {
 		return "unknown-host"
 	}
 	return h
+}
+
+// existingLedger opens the target and the ledger in it without creating
+// anything (for commands that only read or steer a run); found reports whether
+// the ledger exists. The caller closes tgt.
+func existingLedger(ctx context.Context, cfg *config.Config) (tgt *mysqldb.DB, l *checkpoint.Ledger, found bool, err error) {
+	tgt, err = mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, 2)
+	if err != nil {
+		return nil, nil, false, usagef("target: %v", err)
+	}
+	found, err = checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema)
+	if err != nil {
+		tgt.Close()
+		return nil, nil, false, err
+	}
+	return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), found, nil
 }

@@ -231,20 +231,14 @@ func (a *app) openControl(ctx context.Context, cfgPath string) (*controlSession,
 	if err != nil {
 		return nil, err
 	}
-	tgt, err := mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, 2)
+	tgt, ledger, ok, err := existingLedger(ctx, cfg)
 	if err != nil {
-		return nil, usagef("target: %v", err)
-	}
-	ok, err := checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema)
-	if err != nil {
-		tgt.Close()
 		return nil, err
 	}
 	if !ok {
 		tgt.Close()
 		return nil, usagef("no ledger in schema %s: nothing runs yet", cfg.Target.LedgerSchema)
 	}
-	ledger := checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema)
 	run, err := ledger.ActiveRun(ctx)
 	if err != nil {
 		tgt.Close()

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
-	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -198,17 +197,14 @@ func (a *app) calibrateFromRun(ctx context.Context, cfgPath string, runID int64,
 	if err != nil {
 		return err
 	}
-	tgt, err := mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, 2)
+	tgt, l, ok, err := existingLedger(ctx, cfg)
 	if err != nil {
-		return usagef("target: %v", err)
+		return err
 	}
 	defer tgt.Close()
-	if ok, err := checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
-		return err
-	} else if !ok {
+	if !ok {
 		return usagef("--from-run %d: no ledger in %s", runID, cfg.Target.LedgerSchema)
 	}
-	l := checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema)
 	spans, err := l.Timeline(ctx, runID)
 	if err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
-	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/internal/report"
 )
 
@@ -38,18 +37,15 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	tgt, err := mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, 2)
+	tgt, l, ok, err := existingLedger(ctx, cfg)
 	if err != nil {
-		return usagef("target: %v", err)
+		return err
 	}
 	defer tgt.Close()
 	schema := cfg.Target.LedgerSchema
-	if ok, err := checkpoint.Exists(ctx, tgt.SQL(), schema); err != nil {
-		return err
-	} else if !ok {
+	if !ok {
 		return usagef("no ledger in %s: nothing was planned or run yet", schema)
 	}
-	l := checkpoint.OpenExisting(tgt.SQL(), schema)
 	var run *checkpoint.Run
 	if *runID > 0 {
 		run, err = l.RunByID(ctx, *runID)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
-	"github.com/cutover/cutover/internal/mysqldb"
 )
 
 func (a *app) cmdStatus(ctx context.Context, args []string) error {
@@ -22,17 +21,12 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	tgt, err := mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, 2)
-	if err != nil {
-		return usagef("target: %v", err)
-	}
-	defer tgt.Close()
-	ok, err := checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema)
+	tgt, ledger, ok, err := existingLedger(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	defer tgt.Close()
 	var run *checkpoint.Run
-	ledger := checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema)
 	if ok {
 		if run, err = ledger.ActiveRun(ctx); err != nil {
 			return err
