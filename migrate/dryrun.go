@@ -79,13 +79,16 @@ func (e *Engine) dryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 	})
 }
 
-// loadAndNote streams the scope's rows through load, checks that every row
-// read was taken, and tells the ledger (a MemLedger) the batch is done.
+// loadAndNote streams the scope's rows through load, hashing them for the
+// batch's checksum, checks that every row read was taken, and marks the batch
+// done in tx (a real run's ledger, or a dry run's MemLedger). A real run and
+// a dry run do the same work per row, so a rehearsal times what the night does.
 func (e *Engine) loadAndNote(ctx context.Context, tx *sql.Tx, rd Reader, b *checkpoint.Batch, scope catalog.Scope,
 	load func(produce func(emit func(row [][]byte) error) error) (int64, error)) (int64, error) {
 	var read int64
+	sum := e.newBatchSum(scope.Table)
 	loaded, err := load(func(emit func(row [][]byte) error) error {
-		n, err := rd.Rows(ctx, scope, emit)
+		n, err := rd.Rows(ctx, scope, sum.wrap(emit))
 		read = n
 		return err
 	})
@@ -95,6 +98,7 @@ func (e *Engine) loadAndNote(ctx context.Context, tx *sql.Tx, rd Reader, b *chec
 	if loaded != read {
 		return 0, fmt.Errorf("batch %d: read %d rows but loaded %d", b.ID, read, loaded)
 	}
+	b.Checksum = sum.hex()
 	if err := e.ledger.Done(ctx, tx, b, loaded); err != nil {
 		return 0, err
 	}

@@ -321,21 +321,10 @@ func (e *Engine) tryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 			return 0, fmt.Errorf("batch %d: %w", b.ID, err)
 		}
 	}
-	var read int64
-	sum := e.newBatchSum(scope.Table)
-	loaded, err := wr.Load(ctx, tx, scope.Table, func(emit func(row [][]byte) error) error {
-		n, err := rd.Rows(ctx, scope, sum.wrap(emit))
-		read = n
-		return err
+	loaded, err := e.loadAndNote(ctx, tx, rd, b, scope, func(produce func(emit func(row [][]byte) error) error) (int64, error) {
+		return wr.Load(ctx, tx, scope.Table, produce)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("batch %d: %w", b.ID, err)
-	}
-	if loaded != read {
-		return 0, fmt.Errorf("batch %d: read %d rows but loaded %d", b.ID, read, loaded)
-	}
-	b.Checksum = sum.hex()
-	if err := e.ledger.Done(ctx, tx, b, loaded); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
