@@ -481,10 +481,7 @@ func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString
 	if fsp < 6 && (sc.DataType == "datetime" || sc.DataType == "timestamp" || sc.DataType == "time") {
 		mod := "1" + strings.Repeat("0", 6-fsp)
 		p.checks = append(p.checks, scanCheck{
-			exprs: []string{
-				fmt.Sprintf("COUNT(CASE WHEN MICROSECOND(%s) %% %s <> 0 THEN 1 END)", c, mod),
-				fmt.Sprintf("MIN(CASE WHEN MICROSECOND(%s) %% %s <> 0 THEN %s END)", c, mod, c),
-			},
+			exprs: countAndFirst(fmt.Sprintf("MICROSECOND(%s) %% %s <> 0", c, mod), c),
 			judge: func(v []sql.NullString) {
 				if n := num(v, 0); n > 0 {
 					p.add(preflight.Blocking, sc.Name, "time-fraction", n, v[1].String, "%d values have more fraction digits than target type %s keeps", n, tc.ColumnType)
@@ -494,10 +491,7 @@ func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString
 	}
 	if tc.DataType == "timestamp" && sc.DataType != "timestamp" && sc.DataType != "time" {
 		p.checks = append(p.checks, scanCheck{
-			exprs: []string{
-				fmt.Sprintf("COUNT(CASE WHEN %s < '1970-01-01 00:00:01' OR %s >= '2038-01-19 03:14:08' THEN 1 END)", c, c),
-				fmt.Sprintf("MIN(CASE WHEN %s < '1970-01-01 00:00:01' OR %s >= '2038-01-19 03:14:08' THEN %s END)", c, c, c),
-			},
+			exprs: countAndFirst(fmt.Sprintf("%s < '1970-01-01 00:00:01' OR %s >= '2038-01-19 03:14:08'", c, c), c),
 			judge: func(v []sql.NullString) {
 				if n := num(v, 0); n > 0 {
 					p.add(preflight.Blocking, sc.Name, "timestamp-range", n, v[1].String, "%d values are outside TIMESTAMP's range (1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC)", n)
@@ -532,10 +526,7 @@ func (p *tablePreflight) planUTF8(sc, tc ColumnDef, srcKind catalog.Kind) {
 		bad = fmt.Sprintf("CAST(CONVERT(CONVERT(%s USING utf8mb4) USING %s) AS BINARY) <> %s", c, sc.Charset, raw)
 	}
 	p.checks = append(p.checks, scanCheck{
-		exprs: []string{
-			fmt.Sprintf("COUNT(CASE WHEN %s THEN 1 END)", bad),
-			fmt.Sprintf("MIN(CASE WHEN %s THEN LEFT(HEX(%s), 48) END)", bad, c),
-		},
+		exprs: countAndFirst(bad, fmt.Sprintf("LEFT(HEX(%s), 48)", c)),
 		judge: func(v []sql.NullString) {
 			n, _ := strconv.ParseInt(v[0].String, 10, 64)
 			if n > 0 {
@@ -566,4 +557,14 @@ func (p *tablePreflight) scan(ctx context.Context, src *DB) error {
 		i += len(ck.exprs)
 	}
 	return nil
+}
+
+// countAndFirst is the pair of aggregates most value checks read: how many
+// rows meet cond, and the smallest shown value among them (an example for the
+// finding).
+func countAndFirst(cond, shown string) []string {
+	return []string{
+		"COUNT(CASE WHEN " + cond + " THEN 1 END)",
+		"MIN(CASE WHEN " + cond + " THEN " + shown + " END)",
+	}
 }
