@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cutover/cutover/internal/gen"
 )
 
 func TestCopyEndToEnd(t *testing.T) {
@@ -429,10 +431,7 @@ func TestRangeBatching(t *testing.T) {
 	f := newFixture(t, fixtureOpts{rows: 30_000, workers: 3, batchRows: 2_000})
 	cfg, err := os.ReadFile(f.config)
 	require.NoError(t, err)
-	ranged := strings.NewReplacer(
-		"key: [merchant_id]\n", "key: [merchant_id]\n    batching: range\n",
-		"key: [txn_id]\n", "key: [txn_id]\n    batching: range\n",
-	).Replace(string(cfg))
+	ranged := gen.WithBatching(string(cfg), "range", "merchants", "transactions")
 	require.NotEqual(t, string(cfg), ranged)
 	require.NoError(t, os.WriteFile(f.config, []byte(ranged), 0o600))
 
@@ -508,21 +507,23 @@ func TestPlanCountsRowsOfNoTenant(t *testing.T) {
 	_, err := f.srcDB.Exec(`INSERT INTO transactions (txn_id, merchant_id, amount, currency, status, created_at)
 		VALUES (1, -1, 1.00, 'EUR', 'orphan', '2020-01-01'), (2, -2, 2.00, 'EUR', 'orphan', '2020-01-01')`)
 	require.NoError(t, err)
-	for _, cfgText := range []string{"", "batching: range"} {
-		if cfgText != "" {
+	for _, batching := range []string{"tenant", "range"} {
+		if batching == "range" {
 			cfg, err := os.ReadFile(f.config)
 			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(f.config, []byte(strings.Replace(string(cfg), "key: [txn_id]\n", "key: [txn_id]\n    "+cfgText+"\n", 1)), 0o600))
+			ranged := gen.WithBatching(string(cfg), "range", "transactions")
+			require.Contains(t, ranged, "batching: range")
+			require.NoError(t, os.WriteFile(f.config, []byte(ranged), 0o600))
 		}
 		code, out, errs := cutover(t, "plan", "--config", f.config, "--json", "--replan")
 		require.Equal(t, 0, code, errs)
 		var doc planDoc
 		require.NoError(t, json.Unmarshal([]byte(out), &doc))
-		require.Contains(t, doc.Warnings, "2 rows of transactions belong to no tenant (NULL tenant or no parent row) and are not copied", "%q", cfgText)
+		require.Contains(t, doc.Warnings, "2 rows of transactions belong to no tenant (NULL tenant or no parent row) and are not copied", batching)
 		var planned int64
 		for _, b := range doc.Batches {
 			planned += b.Rows
 		}
-		require.Equal(t, f.stats.TotalRows, planned, "the orphans are in no batch (%q)", cfgText)
+		require.Equal(t, f.stats.TotalRows, planned, "the orphans are in no batch (batching: %s)", batching)
 	}
 }

@@ -284,10 +284,7 @@ func (b *bench) cutoverSetup(ctx context.Context, workers int, batching string) 
 // tablesYAML is the generated schema's tables, with the tenant tables that
 // have children (merchants, transactions) batched as given: "range" or "tenant".
 func tablesYAML(batching string) string {
-	return strings.NewReplacer(
-		"key: [merchant_id]\n", "key: [merchant_id]\n    batching: "+batching+"\n",
-		"key: [txn_id]\n", "key: [txn_id]\n    batching: "+batching+"\n",
-	).Replace(gen.TablesYAML(""))
+	return gen.WithBatching(gen.TablesYAML(""), batching, "merchants", "transactions")
 }
 
 // cutover measures `cutover run` with the ledger on, from planning to the end.

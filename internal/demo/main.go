@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -172,7 +171,7 @@ func demo(ctx context.Context, bin string, rows int64, workers int, batchRows in
 // range), as a whole-platform cutover should; merchants stay batched by
 // tenant, so the plan shows small tenants packed and the largest split.
 func rangedTransactions(tables string) string {
-	return strings.Replace(tables, "key: [txn_id]\n", "key: [txn_id]\n    batching: range\n", 1)
+	return gen.WithBatching(tables, "range", "transactions")
 }
 
 // waitForProgress waits until the demo run's ledger shows at least frac of its

@@ -140,3 +140,14 @@ func TablesYAML(txnTarget string) string {
 ` + target + `    tenant: {via: merchants, on: merchant_id}
 `
 }
+
+// WithBatching returns tables (TablesYAML's output, or a config holding it)
+// with `batching: b` set on each named table of the generated schema.
+func WithBatching(tables, b string, names ...string) string {
+	keys := map[string]string{"currencies": "code", "agents": "agent_id", "merchants": "merchant_id", "transactions": "txn_id"}
+	for _, n := range names {
+		line := "key: [" + keys[n] + "]\n"
+		tables = strings.Replace(tables, line, line+"    batching: "+b+"\n", 1)
+	}
+	return tables
+}
