@@ -115,6 +115,11 @@ type MemLedger struct {
 	batches []*checkpoint.Batch
 	next    int
 	results map[int]*BatchResult
+	// A sample (NewSampleLedger) serves its first must batches, then more
+	// while less than minTime has passed since the first claim.
+	must    int
+	minTime time.Duration
+	first   time.Time
 }
 
 // BatchResult is what a dry run measured of one batch.
@@ -130,14 +135,37 @@ type BatchResult struct {
 
 // NewMemLedger serves batches in the order given.
 func NewMemLedger(batches []*checkpoint.Batch) *MemLedger {
-	return &MemLedger{batches: batches, results: make(map[int]*BatchResult, len(batches))}
+	return &MemLedger{batches: batches, must: len(batches), results: make(map[int]*BatchResult, len(batches))}
+}
+
+// NewSampleLedger serves the first must batches, then the others in order
+// for as long as less than minTime has passed since the first claim: a
+// measurement that lasts long enough not to be one burst of a noisy server's
+// seconds, bounded by the batches given.
+func NewSampleLedger(batches []*checkpoint.Batch, must int, minTime time.Duration) *MemLedger {
+	m := NewMemLedger(batches)
+	m.must, m.minTime = min(must, len(batches)), minTime
+	return m
+}
+
+// MustRows is the estimated rows of the batches that are served whatever the
+// time (all of them but for a sample).
+func (m *MemLedger) MustRows() int64 {
+	var n int64
+	for _, b := range m.batches[:m.must] {
+		n += b.EstRows
+	}
+	return n
 }
 
 // Claim hands out the next batch; nil and 0 when none is left.
 func (m *MemLedger) Claim(_ context.Context, _ int64, owner string, worker int, _ time.Duration, _ int) (*checkpoint.Batch, int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.next >= len(m.batches) {
+	if m.first.IsZero() {
+		m.first = time.Now()
+	}
+	if m.next >= len(m.batches) || m.next >= m.must && time.Since(m.first) >= m.minTime {
 		return nil, 0, nil
 	}
 	b := m.batches[m.next]

@@ -192,8 +192,12 @@ func solve(xs []Measured, col func(Measured) [3]float64, idx []int) ([]float64, 
 // batch), and always the largest and smallest batch of every table and the
 // largest batch of each of the top tenants (by estimated cost of their
 // single-tenant batches), since a model measured on small batches only is
-// what made the night last days. The result is in plan order.
-func Sample(p *Plan, m Model, fraction float64, topTenants int) []Batch {
+// what made the night last days. When that leaves fewer than minBatches,
+// more distinct batches are added, evenly spread over the plan: a rehearsal
+// times its batches while every worker is busy, and running the same batch
+// twice at once would time a lock wait (both copies insert the same keys).
+// The result is in plan order.
+func Sample(p *Plan, m Model, fraction float64, topTenants, minBatches int) []Batch {
 	if p == nil || len(p.Batches) == 0 {
 		return nil
 	}
@@ -260,6 +264,7 @@ func Sample(p *Plan, m Model, fraction float64, topTenants int) []Batch {
 			}
 		}
 	}
+	fill(p.Batches, picked, minBatches)
 	var out []Batch
 	for _, b := range p.Batches {
 		if picked[b.ID] {
@@ -267,4 +272,20 @@ func Sample(p *Plan, m Model, fraction float64, topTenants int) []Batch {
 		}
 	}
 	return out
+}
+
+// fill adds batches not yet picked, evenly spaced over bs, until want are
+// picked or none is left.
+func fill(bs []Batch, picked map[int]bool, want int) {
+	var rest []int
+	for i, b := range bs {
+		if !picked[b.ID] {
+			rest = append(rest, i)
+		}
+	}
+	need := min(want-len(picked), len(rest))
+	for k := range max(need, 0) {
+		// The k-th of need evenly spaced positions among the rest.
+		picked[bs[rest[k*len(rest)/need]].ID] = true
+	}
 }

@@ -69,7 +69,7 @@ func TestSampleIsStratified(t *testing.T) {
 	tables, sizes := population(t)
 	m := DefaultModel()
 	p := planFor(t, tables, sizes, m, 8)
-	s := Sample(p, m, 0.02, 3)
+	s := Sample(p, m, 0.02, 3, 0)
 	var all, got float64
 	seen := map[string]bool{}
 	for _, b := range p.Batches {
@@ -93,5 +93,24 @@ func TestSampleIsStratified(t *testing.T) {
 		giant = giant || len(b.Tenants) == 1 && b.Tenants[0] == "1"
 	}
 	require.True(t, giant)
-	require.Empty(t, Sample(nil, m, 0.02, 3))
+	require.Empty(t, Sample(nil, m, 0.02, 3, 0))
+}
+
+func TestSampleTakesDistinctBatchesForEveryWorker(t *testing.T) {
+	tables, sizes := population(t)
+	m := DefaultModel()
+	p := planFor(t, tables, sizes, m, 8)
+	small := Sample(p, m, 0.001, 0, 0)
+	s := Sample(p, m, 0.001, 0, len(small)+24)
+	require.Len(t, s, len(small)+24, "topped up to the minimum")
+	ids := map[int]bool{}
+	for _, b := range s {
+		require.False(t, ids[b.ID], "batch %d twice", b.ID)
+		ids[b.ID] = true
+	}
+	for _, b := range small {
+		require.True(t, ids[b.ID], "the stratified picks stay")
+	}
+	// Never more than the plan has.
+	require.Len(t, Sample(p, m, 0.001, 0, len(p.Batches)+5), len(p.Batches))
 }

@@ -278,8 +278,10 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	if w := poolWarning(ctx, s, doc); w != "" && doc.model.Calibrated && doc.calib != nil && doc.calib.Seconds > 0 {
-		doc.Warnings = append(doc.Warnings, w) // a sampled calibration; --from-run stores no sample time
+	if doc.model.Calibrated && doc.calib != nil && doc.calib.Seconds > 0 {
+		// A sampled calibration (--from-run stores no sample time) did not
+		// see what these settings cost the night.
+		doc.Warnings = append(doc.Warnings, targetWarnings(ctx, s, doc)...)
 	}
 	if *svgPath != "" {
 		if err := writePlanSVG(*svgPath, doc); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"regexp"
 	"testing"
 	"time"
 
@@ -28,7 +29,9 @@ func TestRehearseCalibratesThePlan(t *testing.T) {
 	createTargetTables(t, f)
 	empty := targetTablesState(t, f)
 
-	code, out, errs := cutover(t, "rehearse", "--config", f.config, "--sample", "10%", "--json")
+	// --min-time 0: the sample alone, which a plan this small would
+	// otherwise outgrow (the default measures for at least 10 s).
+	code, out, errs := cutover(t, "rehearse", "--config", f.config, "--sample", "10%", "--min-time", "0", "--json")
 	require.Equal(t, 0, code, errs)
 	var rep rehearsal
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
@@ -55,7 +58,10 @@ func TestRehearseCalibratesThePlan(t *testing.T) {
 
 	code, out, errs = cutover(t, "rehearse", "--config", f.config, "--sample", "3%")
 	require.Equal(t, 0, code, errs)
-	require.Regexp(t, `rehearsed \d+ of \d+ batches with 2 workers`, out)
+	// The default minimum time covers this small plan whole.
+	m := regexp.MustCompile(`rehearsed (\d+) of (\d+) batches with 2 workers`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	require.Equal(t, m[2], m[1], "a plan shorter than --min-time is rehearsed whole")
 	require.Contains(t, out, "stored in the ledger")
 	require.NotContains(t, out, "are not empty")
 	require.Equal(t, empty, targetTablesState(t, f))
@@ -83,6 +89,9 @@ func TestRehearseCalibratesThePlan(t *testing.T) {
 		code, _, errs = cutover(t, "rehearse", "--config", f.config, "--sample", bad)
 		require.Equal(t, exitUsage, code, "%s: %s", bad, errs)
 	}
+	code, _, errs = cutover(t, "rehearse", "--config", f.config, "--min-time", "-1s")
+	require.Equal(t, exitUsage, code, errs)
+	require.Contains(t, errs, "--min-time")
 }
 
 // targetTablesState is CHECKSUM TABLE and a row count of each target table.
@@ -121,4 +130,28 @@ func TestSteadySampleAndState(t *testing.T) {
 	require.Len(t, steadyState(rs, 2), 6)
 	// Too little left: everything counts.
 	require.Len(t, steadyState(rs[4:], 2), 3)
+}
+
+func TestSpreadOutCoversThePlanEvenly(t *testing.T) {
+	var plan []planner.Batch
+	for i := range 100 {
+		plan = append(plan, planner.Batch{ID: i, Table: "t", Rows: int64(1000 - i)})
+	}
+	sample := []planner.Batch{plan[0], plan[50]}
+	out := spreadOut(plan, sample)
+	require.Len(t, out, 98, "every batch but the sample's, once")
+	seen := map[int]bool{}
+	for _, b := range out {
+		require.False(t, seen[b.ID])
+		require.NotEqual(t, 0, b.ID)
+		require.NotEqual(t, 50, b.ID)
+		seen[b.ID] = true
+	}
+	// Any prefix of 8 reaches from the first quarter of the plan to the last.
+	lo, hi := 100, 0
+	for _, b := range out[:8] {
+		lo, hi = min(lo, b.ID), max(hi, b.ID)
+	}
+	require.Less(t, lo, 25)
+	require.Greater(t, hi, 75)
 }

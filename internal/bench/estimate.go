@@ -16,12 +16,36 @@ import (
 // compare the plan's estimated makespan with the copy's actual time. It uses
 // the largest worker count of -workers. The row's wall is the real run's; the
 // note holds the estimate and the error (target: within 15%).
+//
+// It is measured twice: on the server as the harness starts it (a 96 MB redo
+// log, which this copy wraps several times: plan and rehearse warn about it),
+// then with the redo log raised above the data's size, as that warning tells
+// a DBA to do for the night.
 func (b *bench) estimateAccuracy(ctx context.Context) ([]result, error) {
 	workers := 1
 	for _, w := range b.o.workers {
 		workers = max(workers, w)
 	}
-	method := fmt.Sprintf("estimate vs actual, %d workers", workers)
+	first, err := b.estimateOnce(ctx, workers, "")
+	if err != nil {
+		return first, err
+	}
+	var redo int64
+	if err := b.admin.QueryRowContext(ctx, "SELECT @@innodb_log_file_size").Scan(&redo); err != nil {
+		return first, err
+	}
+	want := max(redo, (2*b.dataBytes+(1<<20)-1)&^((1<<20)-1))
+	if _, err := b.admin.ExecContext(ctx, fmt.Sprintf("SET GLOBAL innodb_log_file_size = %d", want)); err != nil {
+		b.logf("estimate: cannot raise the redo log (%v); measured as configured only", err)
+		return first, nil
+	}
+	defer b.admin.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("SET GLOBAL innodb_log_file_size = %d", redo))
+	second, err := b.estimateOnce(ctx, workers, fmt.Sprintf(", redo log %d MB", want>>20))
+	return append(first, second...), err
+}
+
+func (b *bench) estimateOnce(ctx context.Context, workers int, label string) ([]result, error) {
+	method := fmt.Sprintf("estimate vs actual, %d workers%s", workers, label)
 	ctx, cancel := context.WithTimeout(ctx, b.o.step)
 	defer cancel()
 	cfgPath, db, cleanup, err := b.cutoverSetup(ctx, workers, "range")
@@ -78,8 +102,11 @@ func (b *bench) estimateAccuracy(ctx context.Context) ([]result, error) {
 	if invalid != "" {
 		r.Note = invalid + "; " + r.Note
 	}
+	if strings.Contains(string(rehearseOut), "larger than the target's redo log") {
+		r.Note += "; rehearse warned that the copy wraps the redo log"
+	}
 	if strings.Contains(string(rehearseOut), "larger than the target's buffer pool") {
-		r.Note += "; the data outgrows the buffer pool, which a rolled-back sample cannot see (README: Estimates)"
+		r.Note += "; rehearse warned that the data outgrows the buffer pool"
 	}
 	b.logf("%s: %s", method, r.Note)
 	return []result{r}, nil
