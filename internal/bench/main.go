@@ -53,6 +53,9 @@ type options struct {
 	timeout time.Duration
 	step    time.Duration
 	workers []int
+	// only measures one part, repeat times.
+	only   string
+	repeat int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -69,11 +72,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 90*time.Minute, "limit for the whole benchmark")
 	fs.DurationVar(&o.step, "step-timeout", 20*time.Minute, "limit for each command and statement")
 	ws := fs.String("workers", "1,2,4", "comma-separated worker counts for the cutover runs")
+	fs.StringVar(&o.only, "only", "", "measure only this part: estimate (rehearse, plan, run; twice) or checksums")
+	fs.IntVar(&o.repeat, "repeat", 1, "with -only: measure that part this many times (the spread of a noisy machine)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if o.only != "" && o.only != "estimate" && o.only != "checksums" {
+		return o, fmt.Errorf("-only %q: want estimate or checksums", o.only)
+	}
+	if o.repeat < 1 || o.repeat > 20 {
+		return o, fmt.Errorf("-repeat %d: want 1 to 20", o.repeat)
 	}
 	if o.rows < 1000 {
 		return o, errors.New("-rows must be at least 1000")
@@ -126,10 +137,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	var methods []func(context.Context) ([]result, error)
+	switch o.only {
+	case "estimate":
+		o.peers, o.tenantBatches, o.workers = false, false, o.workers[len(o.workers)-1:]
+	case "checksums":
+		o.peers, o.tenantBatches = false, false
+	}
+	if o.only != "" {
+		b.o = o
+		part := map[string]func(context.Context) ([]result, error){"estimate": b.estimateAccuracy, "checksums": b.checksums}[o.only]
+		for range o.repeat {
+			methods = append(methods, part)
+		}
+	}
 	if o.peers {
 		methods = append(methods, b.ceiling, b.mydumper, b.dumpPipe)
 	}
 	for _, w := range o.workers {
+		if o.only != "" {
+			break
+		}
 		w := w
 		methods = append(methods, func(ctx context.Context) ([]result, error) { return b.cutover(ctx, w, "range") })
 	}
@@ -139,8 +166,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		w := o.workers[len(o.workers)-1]
 		methods = append(methods, func(ctx context.Context) ([]result, error) { return b.cutover(ctx, w, "tenant") })
 	}
-	methods = append(methods, b.estimateAccuracy) // estimate.go
-	methods = append(methods, b.checksums)        // run with checksums off vs on, verify --checksum (verify.go)
+	if o.only == "" {
+		methods = append(methods, b.estimateAccuracy) // estimate.go
+		methods = append(methods, b.checksums)        // run with checksums off vs on, verify --checksum (verify.go)
+	}
 	for _, m := range methods {
 		rs, err := m(ctx)
 		rep.Results = append(rep.Results, rs...)
