@@ -34,6 +34,40 @@ type Model struct {
 	Default    Cost            `json:"default"`
 	Tables     map[string]Cost `json:"tables,omitempty"`
 	Calibrated bool            `json:"calibrated"`
+	// Workers is how many workers the costs were measured with, and
+	// Contention how much each added worker slows every batch down (Amdahl's
+	// serial share: a batch takes 1+Contention*(n-1) times its time alone).
+	// 0 for both: costs do not change with the worker count.
+	Workers    int     `json:"workers,omitempty"`
+	Contention float64 `json:"contention,omitempty"`
+}
+
+// Scale is how much longer each batch takes with n workers than with the
+// workers the costs were measured at: 1 without a measured contention. On a
+// saturated server (Contention 1) twice the workers make every batch twice
+// as slow, and the makespan does not move.
+func (m Model) Scale(n int) float64 {
+	if m.Workers < 1 || n < 1 || m.Contention <= 0 {
+		return 1
+	}
+	return (1 + m.Contention*float64(n-1)) / (1 + m.Contention*float64(m.Workers-1))
+}
+
+// Contention fits Amdahl's serial share from batches that took ratio times
+// their time at workers when run with fewer workers (ratio < 1 when fewer
+// workers made them faster), clamped to [0, 1]: 0 means the workers do not
+// slow each other down, 1 that the server does one batch's work at a time.
+func Contention(workers, fewer int, ratio float64) float64 {
+	if workers <= fewer || fewer < 1 || ratio <= 0 || math.IsNaN(ratio) {
+		return 0
+	}
+	// t(n) is proportional to 1+s*(n-1), and q = t(workers)/t(fewer).
+	q := 1 / ratio
+	den := float64(workers-1) - q*float64(fewer-1)
+	if q <= 1 || den <= 0 {
+		return 0
+	}
+	return math.Min((q-1)/den, 1)
 }
 
 // DefaultModel is the documented model an uncalibrated plan uses. It comes from
@@ -71,6 +105,9 @@ func (m Model) Validate() error {
 			return fmt.Errorf("cost model of %s: rows and bytes cost nothing", name)
 		}
 		return nil
+	}
+	if m.Workers < 0 || m.Contention < 0 || m.Contention > 1 || math.IsNaN(m.Contention) {
+		return fmt.Errorf("cost model: measured with %d workers at contention %v; want workers >= 0 and contention in [0, 1]", m.Workers, m.Contention)
 	}
 	if err := check("the default", m.Default); err != nil {
 		return err

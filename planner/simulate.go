@@ -38,15 +38,17 @@ func (s Schedule) Ratio() float64 {
 // Simulate runs p's batches through workers the way the engine claims them:
 // in ID order, each batch to the first worker to become free (list
 // scheduling; since Build orders batches largest first, this is LPT). Costs
-// come from m. workers < 1 counts as 1.
+// come from m, scaled to the worker count by its measured contention.
+// workers < 1 counts as 1.
 func Simulate(p *Plan, m Model, workers int) Schedule {
 	var costs []float64
 	var ids []int
 	if p != nil {
+		scale := m.Scale(max(workers, 1))
 		costs = make([]float64, len(p.Batches))
 		ids = make([]int, len(p.Batches))
 		for i, b := range p.Batches {
-			costs[i], ids[i] = m.BatchSeconds(b), b.ID
+			costs[i], ids[i] = m.BatchSeconds(b)*scale, b.ID
 		}
 	}
 	s := simulate(costs, workers)
@@ -185,8 +187,10 @@ type Fit struct {
 // FitWindow finds the fewest workers, up to maxWorkers, whose simulated
 // schedule of p finishes within window seconds. Fewer than total/window
 // workers cannot fit, so the search starts there; a window shorter than the
-// largest batch cannot be met by any count. Each count is simulated (list
-// scheduling can, rarely, get slower with one worker more, so no bisection).
+// largest batch cannot be met by any count (the slowest a batch runs alone
+// is no more than with company, so both bounds hold under contention too).
+// Each count is simulated (list scheduling can, rarely, get slower with one
+// worker more, and contention can make more workers slower, so no bisection).
 func FitWindow(p *Plan, m Model, window float64, maxWorkers int) Fit {
 	maxWorkers = max(maxWorkers, 1)
 	one := Simulate(p, m, 1)

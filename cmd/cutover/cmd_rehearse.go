@@ -41,6 +41,15 @@ type rehearsal struct {
 	Model         planner.Model       `json:"model"`
 	Estimate      *planEstimate       `json:"estimate"` // the plan under the new model
 	Tables        map[string]fitError `json:"fit"`
+	Scaling       *scalingDoc         `json:"scaling,omitempty"` // the second pass, with fewer workers
+}
+
+// scalingDoc is what the pass with fewer workers measured.
+type scalingDoc struct {
+	Fewer      int     `json:"workers"`
+	Batches    int     `json:"batches"`
+	Ratio      float64 `json:"time_ratio"` // measured / the model fitted at run.workers
+	Contention float64 `json:"contention"`
 }
 
 // fitError compares the fitted model with the measured batches of a table.
@@ -87,35 +96,35 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	}
 	plan := &planner.Plan{Batches: doc.Batches}
 	sample := planner.Sample(plan, doc.model, frac, rehearseTopTenants, rehearseBatchesPerWorker*cfg.Run.Workers)
-	a.log.Info("rehearsing", "batches", len(sample), "of", len(doc.Batches), "workers", cfg.Run.Workers, "min_time", *minTime)
-	must := steadySample(sample, cfg.Run.Workers)
-	mem := migrate.NewSampleLedger(append(must, ledgerBatches(spreadOut(doc.Batches, sample))...), len(must), *minTime)
-	out, err := a.dryEngine(ctx, s, mem, migrate.DryRollback, cfg.Run.Grace.Duration, !*asJSON)
+	again := "cutover rehearse --config " + *cfgPath
+	workers := cfg.Run.Workers
+	ms, ran, elapsed, err := a.rehearsePhase(ctx, s, doc, sample, workers, *minTime, !*asJSON, again)
 	if err != nil {
 		return err
-	}
-	again := "cutover rehearse --config " + *cfgPath
-	if out.res.Interrupted {
-		return interruptedError{fmt.Errorf("rehearsal stopped; nothing was written or stored\nrerun with: %s", again)}
-	}
-	if out.res.Failed > 0 {
-		var lines []string
-		for _, f := range out.res.FailedBatches[:min(len(out.res.FailedBatches), 5)] {
-			lines = append(lines, fmt.Sprintf("  batch %d (%s): %v", f.ID, f.Table, f.Err))
-		}
-		return failedError{fmt.Errorf("%d of %d rehearsed batches failed (a real run would fail the same way); no calibration stored:\n%s\nafter fixing the cause: %s",
-			out.res.Failed, len(sample), strings.Join(lines, "\n"), again)}
-	}
-	var ms []planner.Measured
-	for _, r := range steadyState(out.mem.Results(), cfg.Run.Workers) {
-		if r.Done {
-			ms = append(ms, planner.Measured{Table: r.Batch.Table, Rows: r.Rows, Bytes: r.Batch.EstBytes, Seconds: r.Duration.Seconds()})
-		}
 	}
 	if len(ms) == 0 {
 		return failedError{fmt.Errorf("the rehearsal measured no batch; no calibration stored")}
 	}
 	model := planner.Calibrate(ms)
+	// The same batches again with half the workers: how much the workers
+	// slow each other down, so that plans for other worker counts (--deadline
+	// tries many) do not assume that twice the workers take half the time.
+	var scaling *scalingDoc
+	if fewer := workers / 2; fewer >= 1 {
+		ms2, _, _, err := a.rehearsePhase(ctx, s, doc, sample, fewer, *minTime/2, !*asJSON, again)
+		if err != nil {
+			return err
+		}
+		var took, predicted float64
+		for _, x := range ms2 {
+			took += x.Seconds
+			predicted += model.For(x.Table).Seconds(x.Rows, x.Bytes)
+		}
+		if took > 0 && predicted > 0 {
+			model.Workers, model.Contention = workers, planner.Contention(workers, fewer, took/predicted)
+			scaling = &scalingDoc{Fewer: fewer, Batches: len(ms2), Ratio: took / predicted, Contention: model.Contention}
+		}
+	}
 	raw, err := json.Marshal(model)
 	if err != nil {
 		return err
@@ -124,15 +133,15 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 		return err
 	}
 	id, err := s.ledger.SaveCalibration(ctx, checkpoint.Calibration{
-		ConfigFP: cfg.PlanFingerprint(), Workers: cfg.Run.Workers, Batches: len(ms), Seconds: out.elapsed.Seconds(), Model: raw,
+		ConfigFP: cfg.PlanFingerprint(), Workers: cfg.Run.Workers, Batches: len(ms), Seconds: elapsed.Seconds(), Model: raw,
 	})
 	if err != nil {
 		return err
 	}
 	doc.calib = &checkpoint.Calibration{ID: id, Workers: cfg.Run.Workers, CreatedAt: time.Now()}
 	rep := &rehearsal{
-		CalibrationID: id, Workers: cfg.Run.Workers, Sampled: len(out.mem.Results()), PlanBatches: len(doc.Batches),
-		Seconds: out.elapsed.Seconds(), Measured: ms, Model: model,
+		CalibrationID: id, Workers: cfg.Run.Workers, Sampled: ran, PlanBatches: len(doc.Batches),
+		Seconds: elapsed.Seconds(), Measured: ms, Model: model, Scaling: scaling,
 		Estimate: estimate(doc, model, cfg.Run.Workers), Tables: map[string]fitError{},
 	}
 	for _, x := range ms {
@@ -181,9 +190,30 @@ func (a *app) printRehearsal(r *rehearsal, cfgPath string) {
 		fmt.Fprintf(a.stdout, "  %-16s %3d batches: %s per batch + %s per 1k rows + %s per MB (fit %+.1f%% on the sample)\n",
 			t, fe.Batches, dur(c.Fixed), dur(c.PerRow*1e3), dur(c.PerByte*1e6), errPct)
 	}
+	if sc := r.Scaling; sc != nil {
+		fmt.Fprintf(a.stdout, "scaling: with %s the same batches took %.0f%% of their time with %d (%d batches): contention %.2f, so %s\n",
+			workerCount(sc.Fewer), 100*sc.Ratio, r.Workers, sc.Batches, sc.Contention, scalingWords(r.Model, r.Workers))
+	}
 	fmt.Fprintf(a.stdout, "calibration %d stored in the ledger; `cutover plan` now uses it\n", r.CalibrationID)
 	fmt.Fprintln(a.stdout, r.Estimate.Text(r.Workers))
 	fmt.Fprintf(a.stdout, "next: cutover plan --config %s --deadline HH:MM\n", cfgPath)
+}
+
+func workerCount(n int) string {
+	if n == 1 {
+		return "1 worker"
+	}
+	return fmt.Sprintf("%d workers", n)
+}
+
+// scalingWords says what the measured contention means for more workers.
+func scalingWords(m planner.Model, workers int) string {
+	twice := 2 * workers
+	speedup := 2 / m.Scale(twice) // the time with workers over the time with twice as many
+	if speedup < 1.1 {
+		return fmt.Sprintf("more workers than %d would not make the copy faster", workers)
+	}
+	return fmt.Sprintf("%d workers would copy about %.1fx as fast as %d", twice, speedup, workers)
 }
 
 // parseShare reads 2% or 0.02 as a fraction in (0, 1].
@@ -288,6 +318,37 @@ func steadySample(sample []planner.Batch, workers int) []*checkpoint.Batch {
 		}
 	}
 	return out
+}
+
+// rehearsePhase runs the sample, then more of the plan until minTime has
+// passed, with workers, every transaction rolled back, and returns the
+// batches timed while every worker was busy and how long it all took. A
+// failed batch fails the rehearsal (a real run would fail the same way).
+func (a *app) rehearsePhase(ctx context.Context, s *session, doc *planDoc, sample []planner.Batch, workers int, minTime time.Duration, bar bool, again string) (ms []planner.Measured, ran int, elapsed time.Duration, err error) {
+	a.log.Info("rehearsing", "batches", len(sample), "of", len(doc.Batches), "workers", workers, "min_time", minTime)
+	must := steadySample(sample, workers)
+	mem := migrate.NewSampleLedger(append(must, ledgerBatches(spreadOut(doc.Batches, sample))...), len(must), minTime)
+	out, err := a.dryEngine(ctx, s, mem, migrate.DryRollback, workers, s.cfg.Run.Grace.Duration, bar)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if out.res.Interrupted {
+		return nil, 0, 0, interruptedError{fmt.Errorf("rehearsal stopped; nothing was written or stored\nrerun with: %s", again)}
+	}
+	if out.res.Failed > 0 {
+		var lines []string
+		for _, f := range out.res.FailedBatches[:min(len(out.res.FailedBatches), 5)] {
+			lines = append(lines, fmt.Sprintf("  batch %d (%s): %v", f.ID, f.Table, f.Err))
+		}
+		return nil, 0, 0, failedError{fmt.Errorf("%d of %d rehearsed batches failed (a real run would fail the same way); no calibration stored:\n%s\nafter fixing the cause: %s",
+			out.res.Failed, len(out.mem.Results()), strings.Join(lines, "\n"), again)}
+	}
+	for _, r := range steadyState(out.mem.Results(), workers) {
+		if r.Done {
+			ms = append(ms, planner.Measured{Table: r.Batch.Table, Rows: r.Rows, Bytes: r.Batch.EstBytes, Seconds: r.Duration.Seconds()})
+		}
+	}
+	return ms, len(out.mem.Results()), out.elapsed, nil
 }
 
 // spreadOut returns the plan's batches that are not in the sample, in an

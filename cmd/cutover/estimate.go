@@ -136,7 +136,11 @@ func (e *planEstimate) Text(perProcess int) string {
 		fmt.Fprintf(&b, "estimate with %d workers (UNCALIBRATED: default cost model; `cutover rehearse` measures this source and target): makespan %s, lower bound %s (ratio %.3f)\n",
 			s.Workers, dur(s.Makespan), dur(s.LowerBound), s.Ratio())
 	}
-	if e.CalibratedWorkers > 0 && e.CalibratedWorkers != s.Workers {
+	switch m := e.Model; {
+	case m.Workers > 0 && m.Workers != s.Workers:
+		fmt.Fprintf(&b, "note: batch times were measured with %d and %d workers (contention %.2f): with %d workers each batch takes %.2fx its time with %d; the further from %d, the rougher the figure\n",
+			m.Workers, max(m.Workers/2, 1), m.Contention, s.Workers, m.Scale(s.Workers), m.Workers, m.Workers)
+	case e.CalibratedWorkers > 0 && e.CalibratedWorkers != s.Workers:
 		fmt.Fprintf(&b, "note: batch times were measured with %d workers; with %d, a saturated source or target makes each batch slower than estimated: rehearse with run.workers = %d to measure it\n",
 			e.CalibratedWorkers, s.Workers, s.Workers)
 	}

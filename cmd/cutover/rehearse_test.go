@@ -39,6 +39,12 @@ func TestRehearseCalibratesThePlan(t *testing.T) {
 	require.True(t, rep.Model.Calibrated)
 	require.NoError(t, rep.Model.Validate())
 	require.Less(t, rep.Sampled, rep.PlanBatches, "a sample, not the whole plan")
+	// The second pass, with half the workers, measured how they scale.
+	require.NotNil(t, rep.Scaling)
+	require.Equal(t, 1, rep.Scaling.Fewer)
+	require.Positive(t, rep.Scaling.Batches)
+	require.Equal(t, 2, rep.Model.Workers)
+	require.InDelta(t, 0.5, rep.Model.Contention, 0.5, "in [0, 1]")
 	tables := map[string]bool{}
 	for _, m := range rep.Measured {
 		tables[m.Table] = true
@@ -62,6 +68,7 @@ func TestRehearseCalibratesThePlan(t *testing.T) {
 	m := regexp.MustCompile(`rehearsed (\d+) of (\d+) batches with 2 workers`).FindStringSubmatch(out)
 	require.NotNil(t, m, out)
 	require.Equal(t, m[2], m[1], "a plan shorter than --min-time is rehearsed whole")
+	require.Regexp(t, `scaling: with 1 worker the same batches took \d+% of their time with 2`, out)
 	require.Contains(t, out, "stored in the ledger")
 	require.NotContains(t, out, "are not empty")
 	require.Equal(t, empty, targetTablesState(t, f))
