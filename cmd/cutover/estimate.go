@@ -173,8 +173,11 @@ func (e *planEstimate) Text(perProcess int) string {
 		} else {
 			fmt.Fprintf(&b, "%s: DOES NOT FIT: the best estimate, with %d workers, is %s, %s over",
 				until, f.Fit.Workers, dur(f.Fit.Schedule.Makespan), dur(f.Fit.Over))
-			if f.Fit.Schedule.Largest > f.Fit.Window {
+			switch m := e.Model; {
+			case f.Fit.Schedule.Largest > f.Fit.Window:
 				fmt.Fprintf(&b, " (one batch alone takes %s: lower run.batch_rows)", dur(f.Fit.Schedule.Largest))
+			case m.Workers > 0 && m.Contention >= 0.5:
+				fmt.Fprintf(&b, " (rehearse measured contention %.2f: the workers wait for a saturated source or target, so more of them barely help; a faster server or a longer window does)", m.Contention)
 			}
 			b.WriteByte('\n')
 		}

@@ -129,3 +129,22 @@ func TestPlanEstimates(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errs, "alternatives")
 }
+
+func TestEstimateTextNamesTheMeasuredContention(t *testing.T) {
+	m := planner.DefaultModel()
+	m.Calibrated, m.Workers, m.Contention = true, 4, 1
+	sched := planner.Schedule{Workers: 8, Makespan: 100, LowerBound: 99, Total: 800, Largest: 2}
+	e := &planEstimate{Calibrated: true, Model: m, Schedule: sched,
+		Fit: &fitDoc{Asked: "50s", Fit: planner.Fit{Window: 50, Workers: 8, Schedule: sched, Over: 50}}}
+	out := e.Text(4)
+	require.Contains(t, out, "measured with 4 and 2 workers (contention 1.00): with 8 workers each batch takes 2.00x its time with 4")
+	require.Contains(t, out, "DOES NOT FIT")
+	require.Contains(t, out, "rehearse measured contention 1.00")
+
+	// Without a measured contention, the old caveat.
+	m.Workers, m.Contention = 0, 0
+	e.Model, e.CalibratedWorkers = m, 4
+	out = e.Text(4)
+	require.Contains(t, out, "batch times were measured with 4 workers; with 8")
+	require.NotContains(t, out, "contention")
+}
