@@ -37,7 +37,7 @@ type Options struct {
 	// PrefetchCount and FetchArraySize tune each extraction (default 4096).
 	PrefetchCount, FetchArraySize int
 	// MaxLOBBytes bounds one LOB value read into memory (default 256 MiB);
-	// a larger value fails its batch with a clear error.
+	// a larger value is streamed in pieces (lobstream.go).
 	MaxLOBBytes int64
 	// Zone is where TIMESTAMP WITH [LOCAL] TIME ZONE values are written
 	// (default UTC).
