@@ -194,8 +194,11 @@ func (c *checker) sum(ctx context.Context, j Job, target bool) (canon.Sum, error
 	var s canon.Sum
 	if _, err := migrate.StreamRows(ctx, r, scope, func(row [][]byte, big []migrate.LOB) error {
 		d, err := rowDigest(ctx, h, row, big)
+		if err != nil {
+			return err
+		}
 		s.Add(d)
-		return err
+		return nil
 	}); err != nil {
 		return canon.Sum{}, fmt.Errorf("checksum batch %d (%s): %w", j.Batch.ID, side(target), err)
 	}

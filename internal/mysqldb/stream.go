@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/migrate"
@@ -164,7 +165,7 @@ func (r *reader) StreamRows(ctx context.Context, s catalog.Scope, fn migrate.Emi
 		r.conn = c
 	}
 	n, err := r.streamRows(ctx, s, fn)
-	if err != nil && IsConnectionError(err) {
+	if err != nil && IsConnectionError(err) && r.conn != nil {
 		r.conn.Close()
 		r.conn = nil
 	}
@@ -185,8 +186,10 @@ func (r *reader) streamRows(ctx context.Context, s catalog.Scope, fn migrate.Emi
 	}
 	n, err := r.boundedRows(ctx, s, b, fn)
 	if err != nil {
-		// The connection may be mid-result: a failed rollback drops it.
-		if _, rerr := r.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+		// ctx may be cancelled already; a failed rollback drops the connection.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, rerr := r.conn.ExecContext(rctx, "ROLLBACK"); rerr != nil {
 			r.conn.Close()
 			r.conn = nil
 		}

@@ -142,10 +142,11 @@ func (r *Reader) StreamRows(ctx context.Context, scope catalog.Scope, fn migrate
 		cv.empty[i] = s.nullAsEmpty(m.info.Name, c.Name)
 	}
 	out := make([][]byte, len(sp.Columns))
+	lobs := sp.lobCols()
 	var deferred [][]string
 	var n int64
 	err = r.query(ctx, q, s.opts.PrefetchCount, s.opts.FetchArraySize, func(vals []any) error {
-		key, over, err := r.overBound(&sp, vals)
+		key, over, err := overBound(&sp, lobs, vals)
 		if err != nil {
 			return err
 		}
@@ -191,8 +192,7 @@ func (r *Reader) query(ctx context.Context, q Query, prefetch, fetch int, fn fun
 
 // overBound reads a row's appended LOB lengths and key: over reports a LOB
 // over its held limit, key is the row's key text.
-func (r *Reader) overBound(sp *Spec, vals []any) (key []string, over bool, err error) {
-	lobs := sp.lobCols()
+func overBound(sp *Spec, lobs []int, vals []any) (key []string, over bool, err error) {
 	if sp.LOBBound <= 0 || len(lobs) == 0 {
 		return nil, false, nil
 	}
@@ -263,9 +263,8 @@ func (r *Reader) streamRow(ctx context.Context, sp *Spec, cv converters, key []s
 			return err
 		}
 		for i, v := range out {
-			out[i] = append([]byte(nil), v...) // owned: the next query reuses the buffers
-			if v == nil {
-				out[i] = nil
+			if v != nil {
+				out[i] = append(make([]byte, 0, len(v)), v...) // owned, '' kept apart from NULL
 			}
 		}
 		return nil

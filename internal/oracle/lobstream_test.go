@@ -157,3 +157,38 @@ func TestTextJoinerSurrogatePair(t *testing.T) {
 		t.Fatal("a lone high surrogate at a piece's end was accepted")
 	}
 }
+
+// TestOverBound: a row is deferred when one of its LOBs is over its held
+// limit (a quarter of the bound in characters for a CLOB, the bound in bytes
+// for a BLOB), and its key is read from the columns extraction appends.
+func TestOverBound(t *testing.T) {
+	s := fixtureSpec()
+	s.Columns = append(s.Columns, Col{Name: "LOGO", Type: Type{Name: "BLOB"}}, Col{Name: "NOTES", Type: Type{Name: "CLOB"}})
+	s.LOBBound = 1000
+	lobs := s.lobCols() // PROFILE (XMLTYPE), LOGO, NOTES
+	row := func(profile, logo, notes any) []any {
+		return []any{"42", "7", "name", nil, nil, nil, profile, logo, notes, "42"}
+	}
+	for _, c := range []struct {
+		name string
+		vals []any
+		over bool
+	}{
+		{"all NULL", row(nil, nil, nil), false},
+		{"at the limits", row("250", "1000", "250"), false},
+		{"BLOB over the bound", row("1", "1001", nil), true},
+		{"CLOB over a quarter of the bound", row(nil, "1", "251"), true},
+		{"XMLTYPE over", row("251", nil, nil), true},
+	} {
+		key, over, err := overBound(&s, lobs, c.vals)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if over != c.over {
+			t.Errorf("%s: over = %v", c.name, over)
+		}
+		if over && (len(key) != 1 || key[0] != "42") {
+			t.Errorf("%s: key %q", c.name, key)
+		}
+	}
+}
