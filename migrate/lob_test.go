@@ -280,12 +280,19 @@ func TestLOBsOverBoundStreamed(t *testing.T) {
 	}
 	e.insert(t, rows)
 	runID := e.plan(t, "1", "2")
-	res := e.run(t, e.src, runID, 2)
+	src := &observedStreams{Source: e.src}
+	res := e.run(t, src, runID, 2)
 	if res.Rows != int64(len(rows)) {
 		t.Fatalf("copied %d rows, want %d", res.Rows, len(rows))
 	}
 	e.checkSame(t, rows)
 	e.verifyAll(t, runID)
+	// Text pieces are cut in bytes: some began inside a UTF-8 character.
+	pieces, cut, largest := src.pieces.Load(), src.cutInside.Load(), src.largest.Load()
+	t.Logf("%d pieces, %d of them starting inside a character, the largest %d bytes", pieces, cut, largest)
+	if cut == 0 || largest > bound {
+		t.Errorf("%d of %d pieces start inside a character (want some), the largest has %d bytes (bound %d)", cut, pieces, largest, bound)
+	}
 
 	// A reader asked for held rows only names the first value it cannot hold.
 	rd, err := e.src.Open(context.Background())
@@ -298,6 +305,50 @@ func TestLOBsOverBoundStreamed(t *testing.T) {
 	if !errors.As(err, &tl) || tl.Column != "body" || tl.Key != "(id=1)" || tl.Size != 3<<20+5 {
 		t.Fatalf("held read of streamed rows: %v", err)
 	}
+}
+
+// observedStreams counts the pieces its reader streams, those whose first
+// byte continues a UTF-8 character, and the largest.
+type observedStreams struct {
+	migrate.Source
+	pieces, cutInside, largest atomic.Int64
+}
+
+func (o *observedStreams) Open(ctx context.Context) (migrate.Reader, error) {
+	r, err := o.Source.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &observedReader{Reader: r, o: o}, nil
+}
+
+type observedReader struct {
+	migrate.Reader
+	o *observedStreams
+}
+
+func (r *observedReader) StreamRows(ctx context.Context, s catalog.Scope, fn migrate.Emit) (int64, error) {
+	return r.Reader.(migrate.Streamer).StreamRows(ctx, s, func(row [][]byte, big []migrate.LOB) error {
+		for k := range big {
+			l := big[k]
+			big[k].Copy = func(ctx context.Context, piece func([]byte) error) error {
+				return l.Copy(ctx, func(p []byte) error {
+					r.o.pieces.Add(1)
+					if len(p) > 0 && p[0]&0xC0 == 0x80 && s.Table.Columns[l.Column].Kind == catalog.KindString {
+						r.o.cutInside.Add(1)
+					}
+					for {
+						m := r.o.largest.Load()
+						if int64(len(p)) <= m || r.o.largest.CompareAndSwap(m, int64(len(p))) {
+							break
+						}
+					}
+					return piece(p)
+				})
+			}
+		}
+		return fn(row, big)
+	})
 }
 
 // flakyStreams fails its first batch in the middle of a streamed value with

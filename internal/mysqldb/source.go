@@ -413,6 +413,9 @@ type reader struct {
 	raw  []sql.RawBytes
 	dest []any
 	row  [][]byte
+	// charsetsOf caches the character set of each column of the tables
+	// with values to stream (stream.go), by table and column name.
+	charsetsOf map[string]map[string]string
 }
 
 // Rows reads scope with every value held; a value over the bound

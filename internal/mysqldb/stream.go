@@ -51,6 +51,9 @@ type bounded struct {
 	bound int64
 	cols  []int
 	keyAt []int // positions of the key columns in the row
+	// utf8 marks the text columns stored in a UTF-8 character set, whose
+	// bytes reach the client unconverted (see lob).
+	utf8 map[int]bool
 }
 
 func (d *DB) boundedCols(t *catalog.Table) (*bounded, error) {
@@ -181,6 +184,9 @@ func (r *reader) streamRows(ctx context.Context, s catalog.Scope, fn migrate.Emi
 		n, _, err := r.rows(ctx, s, nil, func(row [][]byte) error { return fn(row, nil) })
 		return n, err
 	}
+	if err := r.charsets(ctx, s.Table, b); err != nil {
+		return 0, fmt.Errorf("read %s: %w", s, err)
+	}
 	if err := r.snapshot(ctx); err != nil {
 		return 0, fmt.Errorf("read %s: %w", s, err)
 	}
@@ -199,6 +205,42 @@ func (r *reader) streamRows(ctx context.Context, s catalog.Scope, fn migrate.Emi
 		return n, fmt.Errorf("read %s: end snapshot: %w", s, err)
 	}
 	return n, nil
+}
+
+// charsets marks b's text columns stored in UTF-8, from information_schema
+// once per table and reader.
+func (r *reader) charsets(ctx context.Context, t *catalog.Table, b *bounded) error {
+	cs, ok := r.charsetsOf[t.Name]
+	if !ok {
+		rows, err := r.conn.QueryContext(ctx, "SELECT COLUMN_NAME, COALESCE(CHARACTER_SET_NAME, '') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", r.db.Schema, t.Name)
+		if err != nil {
+			return fmt.Errorf("character sets of %s: %w", t.Name, err)
+		}
+		defer rows.Close()
+		cs = map[string]string{}
+		for rows.Next() {
+			var name, set string
+			if err := rows.Scan(&name, &set); err != nil {
+				return fmt.Errorf("character sets of %s: %w", t.Name, err)
+			}
+			cs[name] = set
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("character sets of %s: %w", t.Name, err)
+		}
+		if r.charsetsOf == nil {
+			r.charsetsOf = map[string]map[string]string{}
+		}
+		r.charsetsOf[t.Name] = cs
+	}
+	b.utf8 = map[int]bool{}
+	for _, i := range b.cols {
+		switch cs[t.Columns[i].Name] {
+		case "utf8mb4", "utf8mb3", "utf8", "ascii":
+			b.utf8[i] = true
+		}
+	}
+	return nil
 }
 
 // snapshot starts the read-only transaction a batch with deferred values is
@@ -307,16 +349,24 @@ func parseLengths(raw []sql.RawBytes) ([]int64, error) {
 }
 
 // lob describes column i's value of the deferred row k, of size bytes and
-// chars characters. Text is fetched in pieces of bound/4 characters (at most
-// 4 bytes each in utf8mb4), binary in pieces of bound bytes, so no piece is
-// larger than the bound.
+// chars characters. Binary, and text whose bytes are already UTF-8 (the
+// server sends them unconverted), is fetched in pieces of bound bytes, which
+// may cut a character: the pieces are only ever joined again, by the load,
+// the checksum and the dry read, each of which works on bytes. Other text is
+// converted by the server, so it is fetched in pieces of bound/4 characters
+// (at most 4 bytes each in utf8mb4). No piece is larger than the bound.
 func (r *reader) lob(t *catalog.Table, b *bounded, k deferredKey, i int, size, chars int64) migrate.LOB {
 	c := t.Columns[i]
+	col := "c." + Quote(c.Name)
 	step, total := b.bound, size
-	if isText(c) {
+	switch {
+	case !isText(c):
+	case b.utf8[i]:
+		col = "CAST(" + col + " AS BINARY)"
+	default:
 		step, total = max(b.bound/4, 1), chars
 	}
-	q := "SELECT SUBSTRING(c." + Quote(c.Name) + ", ?, ?) FROM " + qualified(r.db.Schema, t.Name) + " AS c" + b.keyWhere(t)
+	q := "SELECT SUBSTRING(" + col + ", ?, ?) FROM " + qualified(r.db.Schema, t.Name) + " AS c" + b.keyWhere(t)
 	used := false
 	return migrate.LOB{Column: i, Size: size, Key: k.text, Copy: func(ctx context.Context, fn func(p []byte) error) error {
 		if used {
