@@ -29,20 +29,15 @@ import (
 // costs about S/bound statements reading S bytes each: the bound trades
 // memory for source work.
 
-// lobCap is the largest value of a TEXT/BLOB type in bytes; 0 when the type
-// is not a LOB (its values are bounded by the row size limit).
+// lobCap is the largest value of a column type (catalog.Column.Type) in
+// bytes when it is a TEXT, BLOB or JSON type; 0 for the others, whose values
+// the row size limit bounds.
 func lobCap(columnType string) int64 {
-	switch strings.ToLower(strings.TrimSpace(columnType)) {
-	case "tinytext", "tinyblob":
-		return 255
-	case "text", "blob":
-		return 65535
-	case "mediumtext", "mediumblob":
-		return 16777215
-	case "longtext", "longblob", "json":
-		return 4294967295
+	t := strings.ToLower(strings.TrimSpace(columnType))
+	if t == "json" {
+		return byteCap("longtext") // MySQL's JSON holds what LONGTEXT holds
 	}
-	return 0
+	return byteCap(t)
 }
 
 // bounded is the plan of one batch read: the LOB columns whose values may
@@ -87,7 +82,7 @@ func (d *DB) boundedCols(t *catalog.Table) (*bounded, error) {
 	return b, nil
 }
 
-// text reports whether column i's pieces are counted in characters.
+// isText reports whether c holds text, which the server may convert.
 func isText(c catalog.Column) bool { return c.Kind != catalog.KindBinary }
 
 // selectList is the main read's select list: the bounded columns replaced by
@@ -113,9 +108,9 @@ func (b *bounded) over(lengths []sql.RawBytes) (bool, error) {
 		if l == nil {
 			continue
 		}
-		n, err := strconv.ParseInt(string(l), 10, 64)
-		if err != nil {
-			return false, fmt.Errorf("LOB length %q: %w", l, err)
+		n, ok := parseLength(l)
+		if !ok {
+			return false, fmt.Errorf("LOB length %q is not a number", l)
 		}
 		if n > b.bound {
 			return true, nil
@@ -330,6 +325,18 @@ func (r *reader) streamRow(ctx context.Context, t *catalog.Table, b *bounded, k 
 		row[i] = []byte{}
 	}
 	return fn(row, big)
+}
+
+// parseLength reads a LENGTH() result without allocating (once per row).
+func parseLength(b []byte) (int64, bool) {
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, len(b) > 0
 }
 
 func parseLengths(raw []sql.RawBytes) ([]int64, error) {
