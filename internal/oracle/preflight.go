@@ -378,7 +378,11 @@ func Interpret(table string, checks []Check, row []string, sampled bool) ([]Find
 			// vals[1] counts the values over the held limit (heldLimit: a
 			// character takes up to 4 bytes), the ones extraction streams.
 			if c := n(vals[1]); c > 0 {
-				f(Info, c, vals[2], "%d values are too large to hold under source.lob_max_bytes (%d bytes; the largest has %s %s): they are streamed in pieces after the rest of their batch, which is slower than holding them; a larger bound holds more of them (memory per worker grows with it)", c, ck.Limit, vals[2], ck.Column.lobUnit())
+				utf8Note := ""
+				if ck.Column.lobUnit() == "characters" {
+					utf8Note = "; the invalid-utf8 check does not read them, the copy checks them as it streams"
+				}
+				f(Info, c, vals[2], "%d values are too large to hold under source.lob_max_bytes (%d bytes; the largest has %s %s): they are streamed in pieces after the rest of their batch, which is slower than holding them; a larger bound holds more of them (memory per worker grows with it)%s", c, ck.Limit, vals[2], ck.Column.lobUnit(), utf8Note)
 			}
 		case CheckLOBSize:
 			if c := n(vals[0]); c > 0 {
