@@ -3,6 +3,7 @@ package mysqldb
 import (
 	"bufio"
 	"context"
+	"fmt"
 
 	"github.com/cutover/cutover/migrate"
 )
@@ -88,6 +89,9 @@ func (e encoder) writeStreamedRow(ctx context.Context, w *bufio.Writer, row [][]
 			continue
 		}
 		writeEscaped(w, v)
+	}
+	if k < len(big) {
+		return fmt.Errorf("streamed value of column %d is out of column order or range (%d columns)", big[k].Column, len(row))
 	}
 	return w.WriteByte('\n')
 }
