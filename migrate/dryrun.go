@@ -52,7 +52,7 @@ func (d DryRun) String() string {
 
 // DryLoad consumes what produce emits for table t as a real load would, but
 // writes nothing, and returns the rows it took.
-type DryLoad func(ctx context.Context, t *catalog.Table, produce func(emit func(row [][]byte) error) error) (int64, error)
+type DryLoad func(ctx context.Context, t *catalog.Table, produce func(emit Emit) error) (int64, error)
 
 // dryBatch is a DryRun attempt: the rows go through DryLoad instead of the
 // target, or through the target in a transaction that is never committed.
@@ -67,14 +67,14 @@ func (e *Engine) dryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 		if _, err := wr.Delete(ctx, tx, scope); err != nil {
 			return 0, fmt.Errorf("batch %d: %w", b.ID, err)
 		}
-		return e.loadAndNote(ctx, tx, rd, b, scope, func(produce func(emit func(row [][]byte) error) error) (int64, error) {
+		return e.loadAndNote(ctx, tx, rd, b, scope, func(produce func(emit Emit) error) (int64, error) {
 			return wr.Load(ctx, tx, scope.Table, produce)
 		})
 	}
 	if e.opt.DryLoad == nil {
 		return 0, fmt.Errorf("batch %d: dry run %s has no loader", b.ID, e.opt.DryRun)
 	}
-	return e.loadAndNote(ctx, nil, rd, b, scope, func(produce func(emit func(row [][]byte) error) error) (int64, error) {
+	return e.loadAndNote(ctx, nil, rd, b, scope, func(produce func(emit Emit) error) (int64, error) {
 		return e.opt.DryLoad(ctx, scope.Table, produce)
 	})
 }
@@ -84,11 +84,11 @@ func (e *Engine) dryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 // done in tx (a real run's ledger, or a dry run's MemLedger). A real run and
 // a dry run do the same work per row, so a rehearsal times what the night does.
 func (e *Engine) loadAndNote(ctx context.Context, tx *sql.Tx, rd Reader, b *checkpoint.Batch, scope catalog.Scope,
-	load func(produce func(emit func(row [][]byte) error) error) (int64, error)) (int64, error) {
+	load func(produce func(emit Emit) error) (int64, error)) (int64, error) {
 	var read int64
 	sum := e.newBatchSum(scope.Table)
-	loaded, err := load(func(emit func(row [][]byte) error) error {
-		n, err := rd.Rows(ctx, scope, sum.wrap(emit))
+	loaded, err := load(func(emit Emit) error {
+		n, err := StreamRows(ctx, rd, scope, sum.wrap(emit))
 		read = n
 		return err
 	})

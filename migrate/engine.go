@@ -33,8 +33,9 @@ type Writer interface {
 	// Delete removes whatever rows of the scope exist in the target.
 	Delete(ctx context.Context, tx *sql.Tx, s catalog.Scope) (int64, error)
 	// Load streams the rows that produce emits into t's target table and
-	// returns how many the target took; any changed value is an error.
-	Load(ctx context.Context, tx *sql.Tx, t *catalog.Table, produce func(emit func(row [][]byte) error) error) (int64, error)
+	// returns how many the target took; any changed value is an error. It
+	// consumes every streamed value (LOB) of a row while emit runs.
+	Load(ctx context.Context, tx *sql.Tx, t *catalog.Table, produce func(emit Emit) error) (int64, error)
 	// Reset drops the connection after an error, so the next Begin reconnects.
 	Reset()
 	Close() error
@@ -321,7 +322,7 @@ func (e *Engine) tryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 			return 0, fmt.Errorf("batch %d: %w", b.ID, err)
 		}
 	}
-	loaded, err := e.loadAndNote(ctx, tx, rd, b, scope, func(produce func(emit func(row [][]byte) error) error) (int64, error) {
+	loaded, err := e.loadAndNote(ctx, tx, rd, b, scope, func(produce func(emit Emit) error) (int64, error) {
 		return wr.Load(ctx, tx, scope.Table, produce)
 	})
 	if err != nil {

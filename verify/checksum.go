@@ -192,8 +192,12 @@ func (c *checker) sum(ctx context.Context, j Job, target bool) (canon.Sum, error
 	scope := scopeOf(j, target)
 	h := c.hasher(j.Table)
 	var s canon.Sum
-	if _, err := r.Rows(ctx, scope, func(row [][]byte) error {
-		s.Add(h.Row(row))
+	if _, err := migrate.StreamRows(ctx, r, scope, func(row [][]byte, big []migrate.LOB) error {
+		d, err := rowDigest(ctx, h, row, big)
+		if err != nil {
+			return err
+		}
+		s.Add(d)
 		return nil
 	}); err != nil {
 		return canon.Sum{}, fmt.Errorf("checksum batch %d (%s): %w", j.Batch.ID, side(target), err)
@@ -296,10 +300,12 @@ func (c *checker) split(ctx context.Context, j Job) ([]Job, error) {
 const maxValueRows = 1000
 
 // kept is one differing row's values; full is false when only the key
-// columns were kept (over maxValueRows).
+// columns were kept (over maxValueRows). streamed describes the values that
+// were streamed (over source.lob_max_bytes) instead of holding them.
 type kept struct {
-	values [][]byte
-	full   bool
+	values   [][]byte
+	full     bool
+	streamed map[int]string
 }
 
 // drill finds the rows of a batch whose canonical content differs, matched by
@@ -322,19 +328,23 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 		}
 		return key
 	}
-	scan := func(target bool, fn func(row [][]byte)) error {
+	scan := func(target bool, fn func(row [][]byte, big []migrate.LOB) error) error {
 		r, err := c.reader(ctx, target)
 		if err != nil {
 			return err
 		}
-		if _, err := r.Rows(ctx, scopeOf(j, target), func(row [][]byte) error { fn(row); return nil }); err != nil {
+		if _, err := migrate.StreamRows(ctx, r, scopeOf(j, target), fn); err != nil {
 			return fmt.Errorf("drill into batch %d (%s): %w", j.Batch.ID, side(target), err)
 		}
 		return nil
 	}
 	digests := [2]map[string]canon.Digest{{}, {}}
 	for s, target := range []bool{false, true} {
-		if err := scan(target, func(row [][]byte) { digests[s][string(keyOf(row))] = h.Row(row) }); err != nil {
+		if err := scan(target, func(row [][]byte, big []migrate.LOB) error {
+			d, err := rowDigest(ctx, h, row, big)
+			digests[s][string(keyOf(row))] = d
+			return err
+		}); err != nil {
 			return nil, err
 		}
 	}
@@ -354,10 +364,10 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 	}
 	rows := [2]map[string]kept{{}, {}}
 	for s, target := range []bool{false, true} {
-		err := scan(target, func(row [][]byte) {
+		err := scan(target, func(row [][]byte, big []migrate.LOB) error {
 			k := keyOf(row)
 			if !differ[string(k)] {
-				return
+				return nil
 			}
 			full := len(rows[s]) < maxValueRows
 			vals := make([][]byte, len(row))
@@ -366,7 +376,19 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 					vals[i] = append([]byte{}, v...)
 				}
 			}
-			rows[s][string(k)] = kept{values: vals, full: full}
+			kr := kept{values: vals, full: full}
+			if full && len(big) > 0 {
+				kr.streamed = map[int]string{}
+				for _, l := range big {
+					desc, err := describeStreamed(ctx, l)
+					if err != nil {
+						return err
+					}
+					kr.streamed[l.Column] = desc
+				}
+			}
+			rows[s][string(k)] = kr
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -400,12 +422,12 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 		for i, col := range j.Table.Columns {
 			sv, tv := notReadNoValue, notReadNoValue
 			if inSrc {
-				sv = Display(col.Kind, sr.values[i])
+				sv = sr.display(col.Kind, i)
 			}
 			if inTgt {
-				tv = Display(col.Kind, tr.values[i])
+				tv = tr.display(col.Kind, i)
 			}
-			if what == Changed && sameValue(h, i, sr.values[i], tr.values[i]) {
+			if what == Changed && sr.same(h, i, tr) {
 				continue
 			}
 			rd.Columns = append(rd.Columns, ColDiff{Column: col.Name, Source: sv, Target: tv})
@@ -475,6 +497,30 @@ func plain(v []byte) bool {
 		}
 	}
 	return len(v) > 0
+}
+
+// display renders value i, or its description when it was streamed.
+func (k kept) display(kind catalog.Kind, i int) string {
+	if d, ok := k.streamed[i]; ok {
+		return d
+	}
+	return Display(kind, k.values[i])
+}
+
+// same reports whether value i is the same in k and o; a streamed value is
+// compared by its description (size and hash).
+func (k kept) same(h *canon.Hasher, i int, o kept) bool {
+	d, ok := k.streamed[i]
+	e, ok2 := o.streamed[i]
+	switch {
+	case ok && ok2:
+		return d == e
+	case ok:
+		return o.values[i] != nil && d == describeHeld(o.values[i])
+	case ok2:
+		return k.values[i] != nil && e == describeHeld(k.values[i])
+	}
+	return sameValue(h, i, k.values[i], o.values[i])
 }
 
 // sameValue reports whether two values of column i are canonically equal.

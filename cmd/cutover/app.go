@@ -183,6 +183,7 @@ func (a *app) open(ctx context.Context, cfg *config.Config, conns int) (*endpoin
 		if err != nil {
 			return nil, usagef("source: %v", err)
 		}
+		src.MaxLOBBytes = cfg.Source.LOBBound()
 		e.src, e.mysqlSrc = src, src
 	case "oracle":
 		src, err := openOracle(ctx, cfg, conns, 0)
@@ -196,6 +197,9 @@ func (a *app) open(ctx context.Context, cfg *config.Config, conns int) (*endpoin
 		e.Close()
 		return nil, usagef("target: %v", err)
 	}
+	// verify reads the target through the same reader as the source: it
+	// streams large values too.
+	tgt.MaxLOBBytes = cfg.Source.LOBBound()
 	e.tgt = tgt
 	return e, nil
 }

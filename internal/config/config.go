@@ -52,9 +52,20 @@ type Source struct {
 	// NullAsEmpty (Oracle) lists TABLE.COLUMN whose NULLs are written as ''
 	// (Oracle stores '' as NULL; a NOT NULL target column may want '').
 	NullAsEmpty []string `yaml:"null_as_empty"`
-	// LOBMaxBytes (Oracle) bounds one LOB value held in memory (default
-	// 256 MiB); a larger value fails its batch, and preflight reports it.
+	// LOBMaxBytes bounds one LOB value held in memory (default 256 MiB); a
+	// larger value is streamed in pieces of at most this size.
 	LOBMaxBytes int64 `yaml:"lob_max_bytes"`
+}
+
+// DefaultLOBMaxBytes is source.lob_max_bytes when the config leaves it out.
+const DefaultLOBMaxBytes = 256 << 20
+
+// LOBBound is the largest LOB value a worker holds; larger ones are streamed.
+func (s Source) LOBBound() int64 {
+	if s.LOBMaxBytes <= 0 {
+		return DefaultLOBMaxBytes
+	}
+	return s.LOBMaxBytes
 }
 
 // SnapshotOn reports whether the Oracle source reads from one SCN.

@@ -19,7 +19,14 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { src.Close() })
+	bounded, err := Open(ctx, dsn, "", RoleSource, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bounded.Close() })
+	bounded.MaxLOBBytes = 16
 	sourcetest.Exercise(t, src, sourcetest.Fixture{
+		Bounded: bounded, BoundBytes: 16,
 		Table: "fixture",
 		Load: func(t *testing.T, rows []sourcetest.Row) {
 			db, err := srv.Open(name)

@@ -38,7 +38,7 @@ func (d *DB) DryLoader(ctx context.Context, tables []*catalog.Table) (migrate.Dr
 		}
 		cols[t.Name] = tc
 	}
-	return func(ctx context.Context, t *catalog.Table, produce func(emit func(row [][]byte) error) error) (int64, error) {
+	return func(ctx context.Context, t *catalog.Table, produce func(emit migrate.Emit) error) (int64, error) {
 		tc, ok := cols[t.Name]
 		if !ok {
 			return 0, fmt.Errorf("dry read of %s: table not described", t.Name)
@@ -46,17 +46,23 @@ func (d *DB) DryLoader(ctx context.Context, tables []*catalog.Table) (migrate.Dr
 		bw := bufio.NewWriterSize(io.Discard, 64<<10)
 		var enc encoder
 		var rows int64
-		err := produce(func(row [][]byte) error {
+		err := produce(func(row [][]byte, big []migrate.LOB) error {
 			rows++
 			if len(row) != len(tc) {
 				return &DataError{Table: t.Target, Msg: fmt.Sprintf("row %d has %d values for %d columns", rows, len(row), len(tc))}
 			}
 			for i, v := range row {
+				if isStreamed(big, i) {
+					continue
+				}
 				if msg := tc[i].check(v); msg != "" {
 					return &DataError{Table: t.Target, Msg: fmt.Sprintf("row %d of the batch, column %s (%s): %s", rows, tc[i].name, tc[i].columnType, msg)}
 				}
 			}
-			return enc.writeRow(bw, row)
+			if len(big) > 0 {
+				big = checkedStreams(t, tc, big)
+			}
+			return enc.writeStreamedRow(ctx, bw, row, big)
 		})
 		if err == nil {
 			err = bw.Flush()

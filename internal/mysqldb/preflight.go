@@ -129,9 +129,11 @@ type PreflightTable struct {
 //     from the largest source value and the target's next value;
 //   - lob-size: values larger than the target's max_allowed_packet (a
 //     warning: LOAD DATA LOCAL took a 3 MiB value with a 2 MiB packet on
-//     MariaDB 10.11; the INSERT fallback cannot send it).
+//     MariaDB 10.11; the INSERT fallback cannot send it);
+//   - lob-bound: values larger than source.lob_max_bytes (src.MaxLOBBytes),
+//     which are streamed in pieces (information: slower, not a failure).
 func Preflight(ctx context.Context, src, tgt *DB, t PreflightTable) ([]preflight.Finding, error) {
-	p := &tablePreflight{t: t}
+	p := &tablePreflight{t: t, lobBound: src.MaxLOBBytes}
 	srcCols, err := src.Columns(ctx, t.Source)
 	if errors.Is(err, catalog.ErrNotFound) {
 		return []preflight.Finding{{Severity: preflight.Blocking, Table: t.Source, Check: "missing-table",
@@ -195,6 +197,8 @@ type tablePreflight struct {
 	t      PreflightTable
 	checks []scanCheck
 	out    []preflight.Finding
+	// lobBound is the source's source.lob_max_bytes: larger values are streamed.
+	lobBound int64
 }
 
 // scanCheck is some aggregates of the scan and how to judge their values.
@@ -375,6 +379,16 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 			judge: func(v []sql.NullString) {
 				if n := num(v, 0); n > 0 {
 					p.add(preflight.Warning, sc.Name, "lob-size", n, v[1].String, "%d values are larger than the target's max_allowed_packet (%d bytes); the largest has %s bytes: LOAD DATA LOCAL takes them, the INSERT fallback (local_infile off) cannot", n, packet, v[1].String)
+				}
+			},
+		})
+	}
+	if bound := p.lobBound; bound > 0 && byteCap(sc.DataType) > bound {
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN LENGTH(%s) > %d THEN 1 END)", c, bound), fmt.Sprintf("MAX(LENGTH(%s))", c)},
+			judge: func(v []sql.NullString) {
+				if n := num(v, 0); n > 0 {
+					p.add(preflight.Info, sc.Name, "lob-bound", n, v[1].String, "%d values are larger than source.lob_max_bytes (%d bytes; the largest has %s bytes): they are streamed in pieces after the rest of their batch, each piece a SUBSTRING that reads the whole value on the source, so a larger bound copies them faster (memory per worker grows with it)", n, bound, v[1].String)
 				}
 			},
 		})

@@ -54,6 +54,21 @@ func TestPreflightLOBOverTargetPacket(t *testing.T) {
 	if f.Check != "lob-size" || f.Column != "body" || f.Severity != preflight.Warning || f.Rows != 1 || f.Example != "3145728" {
 		t.Fatalf("finding %+v", f)
 	}
+	// With source.lob_max_bytes under the value, preflight says it is streamed.
+	src.MaxLOBBytes = 1 << 20
+	fs, err = Preflight(ctx, src, tgt, PreflightTable{Source: "docs", Target: "docs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bound *preflight.Finding
+	for i := range fs {
+		if fs[i].Check == "lob-bound" {
+			bound = &fs[i]
+		}
+	}
+	if len(fs) != 2 || bound == nil || bound.Severity != preflight.Info || bound.Column != "body" || bound.Rows != 1 || bound.Example != "3145728" {
+		t.Fatalf("with a 1 MiB bound: %+v", fs)
+	}
 }
 
 func TestSameType(t *testing.T) {

@@ -21,6 +21,10 @@ import (
 type DB struct {
 	db     *sql.DB
 	Schema string
+	// MaxLOBBytes bounds a value a reader holds (source.lob_max_bytes): a
+	// TEXT or BLOB value over it is streamed in pieces (stream.go). Zero
+	// holds every value whole.
+	MaxLOBBytes int64
 }
 
 // Role says which side a connection serves; the session settings differ.
@@ -409,30 +413,32 @@ type reader struct {
 	raw  []sql.RawBytes
 	dest []any
 	row  [][]byte
+	// charsetsOf caches the character set of each column of the tables
+	// with values to stream (stream.go), by table and column name.
+	charsetsOf map[string]map[string]string
 }
 
+// Rows reads scope with every value held; a value over the bound
+// (MaxLOBBytes) is an error naming it. The engine and verification read
+// through StreamRows (stream.go), which streams such values.
 func (r *reader) Rows(ctx context.Context, s catalog.Scope, fn func(row [][]byte) error) (int64, error) {
-	if r.conn == nil {
-		c, err := r.db.db.Conn(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("source connection: %w", err)
-		}
-		r.conn = c
-	}
-	n, err := r.rows(ctx, s, fn)
-	if err != nil && IsConnectionError(err) {
-		r.conn.Close()
-		r.conn = nil
-	}
-	return n, err
+	return r.StreamRows(ctx, s, migrate.HeldOnly(s.Table.Name, s.Table.Columns, fn))
 }
 
-func (r *reader) rows(ctx context.Context, s catalog.Scope, fn func(row [][]byte) error) (int64, error) {
+// rows is a batch's main read. With b, the LOB columns that may exceed the
+// bound are selected bounded (see stream.go) and the rows with a value over
+// it are not passed to fn but returned as deferred keys.
+func (r *reader) rows(ctx context.Context, s catalog.Scope, b *bounded, fn func(row [][]byte) error) (int64, []deferredKey, error) {
 	from, args, err := scopeSQL(r.db.Schema, s, false)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	q := "SELECT " + selectList("c.", s.Table.Columns) + from
+	sel := selectList("c.", s.Table.Columns)
+	extra := 0
+	if b != nil {
+		sel, extra = b.selectList(s.Table.Columns), len(b.cols)
+	}
+	q := "SELECT " + sel + from
 	// Key order makes the target's inserts append to its clustered index. A
 	// ranged via batch reads the child's key range first and looks up each
 	// row's parent (STRAIGHT_JOIN keeps that order; the parent key is
@@ -444,39 +450,50 @@ func (r *reader) rows(ctx context.Context, s catalog.Scope, fn func(row [][]byte
 	case s.Table.Via == nil:
 		q += " ORDER BY " + selectList("c.", s.Table.Key)
 	case s.Table.Ranged && len(s.Tenants) == 0:
-		q = "SELECT STRAIGHT_JOIN " + selectList("c.", s.Table.Columns) + from + " ORDER BY " + selectList("c.", s.Table.Key)
+		q = "SELECT STRAIGHT_JOIN " + sel + from + " ORDER BY " + selectList("c.", s.Table.Key)
 	}
 	rows, err := r.conn.QueryContext(ctx, q, args...)
 	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", s, err)
+		return 0, nil, fmt.Errorf("read %s: %w", s, err)
 	}
 	defer rows.Close()
 	n := len(s.Table.Columns)
-	if len(r.raw) != n {
-		r.raw = make([]sql.RawBytes, n)
-		r.dest = make([]any, n)
+	if len(r.raw) != n+extra {
+		r.raw = make([]sql.RawBytes, n+extra)
+		r.dest = make([]any, n+extra)
 		r.row = make([][]byte, n)
 		for i := range r.raw {
 			r.dest[i] = &r.raw[i]
 		}
 	}
 	var count int64
+	var deferred []deferredKey
 	for rows.Next() {
 		if err := rows.Scan(r.dest...); err != nil {
-			return count, fmt.Errorf("read %s: %w", s, err)
+			return count, nil, fmt.Errorf("read %s: %w", s, err)
 		}
-		for i, v := range r.raw {
+		if b != nil {
+			over, err := b.over(r.raw[n:])
+			if err != nil {
+				return count, nil, fmt.Errorf("read %s: %w", s, err)
+			}
+			if over {
+				deferred = append(deferred, b.keyOf(s.Table, r.raw))
+				continue
+			}
+		}
+		for i, v := range r.raw[:n] {
 			r.row[i] = v
 		}
 		if err := fn(r.row); err != nil {
-			return count, err
+			return count, nil, err
 		}
 		count++
 	}
 	if err := rows.Err(); err != nil {
-		return count, fmt.Errorf("read %s: %w", s, err)
+		return count, nil, fmt.Errorf("read %s: %w", s, err)
 	}
-	return count, nil
+	return count, deferred, nil
 }
 
 func (r *reader) Close() error {

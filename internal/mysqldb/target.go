@@ -51,6 +51,9 @@ type writer struct {
 	enc    encoder
 	// insertOnly is set once the server refuses LOAD DATA LOCAL.
 	insertOnly bool
+	// maxPacket is the target's max_allowed_packet, read when the INSERT
+	// fallback first meets a streamed value.
+	maxPacket int64
 	// broken marks a connection an error may have broken; it is closed at the
 	// next Begin or Reset, not at once: closing a sql.Conn waits for its open
 	// transaction, which the caller rolls back only after the error returns.
@@ -124,7 +127,7 @@ func (w *writer) Delete(ctx context.Context, tx *sql.Tx, s catalog.Scope) (int64
 // LOAD DATA LOCAL through a reader handler (no temporary file), or with
 // multi-row INSERTs when the server refuses local infile. Any warning the
 // server raises fails the load: LOAD DATA LOCAL turns data errors into warnings.
-func (w *writer) Load(ctx context.Context, tx *sql.Tx, t *catalog.Table, produce func(emit func(row [][]byte) error) error) (int64, error) {
+func (w *writer) Load(ctx context.Context, tx *sql.Tx, t *catalog.Table, produce func(emit migrate.Emit) error) (int64, error) {
 	if !w.insertOnly {
 		n, err := w.loadData(ctx, tx, t, produce)
 		if err == nil || !isLocalInfileRefused(err) {
@@ -139,7 +142,7 @@ func (w *writer) Load(ctx context.Context, tx *sql.Tx, t *catalog.Table, produce
 	return n, err
 }
 
-func (w *writer) loadData(ctx context.Context, tx *sql.Tx, t *catalog.Table, produce func(emit func(row [][]byte) error) error) (int64, error) {
+func (w *writer) loadData(ctx context.Context, tx *sql.Tx, t *catalog.Table, produce func(emit migrate.Emit) error) (int64, error) {
 	pr, pw := io.Pipe()
 	mysql.RegisterReaderHandler(w.handle, func() io.Reader { return pr })
 	defer mysql.DeregisterReaderHandler(w.handle)
@@ -152,9 +155,9 @@ func (w *writer) loadData(ctx context.Context, tx *sql.Tx, t *catalog.Table, pro
 	go func() {
 		bw := bufio.NewWriterSize(pw, 256<<10)
 		var rows int64
-		err := produce(func(row [][]byte) error {
+		err := produce(func(row [][]byte, big []migrate.LOB) error {
 			rows++
-			return w.enc.writeRow(bw, row)
+			return w.enc.writeStreamedRow(ctx, bw, row, big)
 		})
 		if err == nil {
 			err = bw.Flush()
@@ -188,7 +191,7 @@ func (w *writer) loadData(ctx context.Context, tx *sql.Tx, t *catalog.Table, pro
 var errLoadEnded = errors.New("load statement ended")
 
 // insertRows is the fallback path: prepared multi-row INSERTs of up to 500 rows.
-func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, produce func(emit func(row [][]byte) error) error) (int64, error) {
+func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, produce func(emit migrate.Emit) error) (int64, error) {
 	const perStmt = 500
 	ncol := len(t.Columns)
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", ncol), ",") + ")"
@@ -225,7 +228,19 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 		args = args[:0]
 		return nil
 	}
-	err := produce(func(row [][]byte) error {
+	err := produce(func(row [][]byte, big []migrate.LOB) error {
+		if len(big) > 0 {
+			// A row with streamed values goes alone: INSERT cannot stream,
+			// the values are held (see holdStreamed).
+			if err := flush(); err != nil {
+				return err
+			}
+			held, err := w.holdStreamed(ctx, tx, t, row, big)
+			if err != nil {
+				return err
+			}
+			row = held
+		}
 		for i, v := range row {
 			switch {
 			case v == nil:
@@ -236,7 +251,7 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 				args = append(args, string(v))
 			}
 		}
-		if len(args) == perStmt*ncol {
+		if len(args) == perStmt*ncol || len(big) > 0 {
 			return flush()
 		}
 		return nil

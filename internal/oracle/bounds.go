@@ -39,18 +39,6 @@ func checkUTF8(b []byte) error {
 	return nil
 }
 
-// LOBTooLargeError says a LOB is larger than source.lob_max_bytes, the bound
-// on one value held in memory: the batch fails rather than exhaust memory.
-type LOBTooLargeError struct {
-	Length int64  // characters for CLOB/NCLOB/XMLTYPE/JSON, bytes for BLOB
-	Unit   string // "characters" or "bytes"
-	Bound  int64
-}
-
-func (e *LOBTooLargeError) Error() string {
-	return fmt.Sprintf("a LOB of %d %s exceeds source.lob_max_bytes (%d bytes); raise the bound (memory per worker grows with it) or leave the column out", e.Length, e.Unit, e.Bound)
-}
-
 // isLOB reports whether extraction reads c as a LOB DBMS_LOB.GETLENGTH can
 // measure before it is fetched (LONG and LONG RAW cannot be measured).
 func (c Col) isLOB() bool {
@@ -79,25 +67,37 @@ func (s *Spec) lobCols() []int {
 	return out
 }
 
-// boundLOBs rewrites the select list so that no LOB longer than bound is
+// heldLimit is the longest value of LOB column c that is held whole, in
+// the unit DBMS_LOB.GETLENGTH counts: bytes for BLOB, characters for the
+// others, of which each takes up to 4 bytes in UTF-8, so the held value
+// stays within the bound in bytes.
+func (c Col) heldLimit(bound int64) int64 {
+	if c.lobUnit() == "bytes" {
+		return bound
+	}
+	return max(bound/4, 1)
+}
+
+// boundLOBs rewrites the select list so that no LOB over its held limit is
 // fetched: such a value is selected as NULL, and one length column per LOB
-// is appended, so the reader can tell it from a real NULL and fail the batch
-// naming the row. DBMS_LOB.GETLENGTH counts characters for character LOBs,
-// so a CLOB under the bound in characters may still be up to 4 times larger
-// in UTF-8 bytes; the reader checks the bytes it received as well.
+// is appended, so the reader can tell it from a real NULL and stream it
+// (lobstream.go) by the row's key, which is appended last.
 func (s *Spec) boundLOBs(sel []string) []string {
-	if s.LOBBound <= 0 {
+	if s.LOBBound <= 0 || len(s.lobCols()) == 0 {
 		return sel
 	}
-	bound := strconv.FormatInt(s.LOBBound, 10)
 	var lengths []string
 	for _, i := range s.lobCols() {
 		e := sel[i]
 		l := "DBMS_LOB.GETLENGTH(" + e + ")"
-		sel[i] = "CASE WHEN " + l + " > " + bound + " THEN NULL ELSE " + e + " END"
+		sel[i] = "CASE WHEN " + l + " > " + strconv.FormatInt(s.Columns[i].heldLimit(s.LOBBound), 10) + " THEN NULL ELSE " + e + " END"
 		lengths = append(lengths, l)
 	}
-	return append(sel, lengths...)
+	sel = append(sel, lengths...)
+	for _, k := range s.key() {
+		sel = append(sel, k.selectExpr("t"))
+	}
+	return sel
 }
 
 // rowKey renders the key of a row for an error message: the key columns'

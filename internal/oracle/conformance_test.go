@@ -41,7 +41,13 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	bounded, err := Open(ctx, dsn, Options{MaxLOBBytes: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bounded.Close()
 	sourcetest.Exercise(t, src, sourcetest.Fixture{
+		Bounded: bounded, BoundBytes: 16,
 		Table:             conformanceTable,
 		Load:              func(t *testing.T, rows []sourcetest.Row) { loadConformance(t, src.DB(), rows) },
 		EmptyStringIsNull: true,

@@ -94,7 +94,7 @@ const (
 	CheckNotNull      CheckKind = "null-for-not-null"
 	CheckLength       CheckKind = "string-length"
 	CheckLOBSize      CheckKind = "lob-size"
-	CheckLOBBound     CheckKind = "lob-bound" // LOBs over source.lob_max_bytes, which fail their batch
+	CheckLOBBound     CheckKind = "lob-bound" // LOBs over source.lob_max_bytes, which are streamed
 )
 
 // Check is one measurement of one column against its target.
@@ -169,7 +169,7 @@ func PlanChecks(cols []Col, targets map[string]Target, maxPacket int64) []Check 
 }
 
 // PlanBoundChecks adds, for every LOB column, the check against the bound on
-// one value in memory (source.lob_max_bytes): such a value fails its batch.
+// one value in memory (source.lob_max_bytes): such a value is streamed.
 func PlanBoundChecks(cols []Col, lobBound int64) []Check {
 	var out []Check
 	if lobBound <= 0 {
@@ -375,11 +375,14 @@ func Interpret(table string, checks []Check, row []string, sampled bool) ([]Find
 				f(Blocking, c, vals[1], "%d values are longer than %s (%d characters); the longest has %s characters", c, ck.Target.Type, ck.Limit, vals[1])
 			}
 		case CheckLOBBound:
-			unit := ck.Column.lobUnit()
-			if c := n(vals[0]); c > 0 {
-				f(Blocking, c, vals[2], "%d values are larger than source.lob_max_bytes (%d bytes); the largest has %s %s; their batches would fail: raise source.lob_max_bytes (memory per worker grows with it)", c, ck.Limit, vals[2], unit)
-			} else if c := n(vals[1]); c > 0 {
-				f(Warning, c, vals[2], "%d values may exceed source.lob_max_bytes (%d bytes) once encoded as UTF-8 (the largest has %s %s)", c, ck.Limit, vals[2], unit)
+			// vals[1] counts the values over the held limit (heldLimit: a
+			// character takes up to 4 bytes), the ones extraction streams.
+			if c := n(vals[1]); c > 0 {
+				utf8Note := ""
+				if ck.Column.lobUnit() == "characters" {
+					utf8Note = "; the invalid-utf8 check does not read them, the copy checks them as it streams"
+				}
+				f(Info, c, vals[2], "%d values are too large to hold under source.lob_max_bytes (%d bytes; the largest has %s %s): they are streamed in pieces after the rest of their batch, which is slower than holding them; a larger bound holds more of them (memory per worker grows with it)%s", c, ck.Limit, vals[2], ck.Column.lobUnit(), utf8Note)
 			}
 		case CheckLOBSize:
 			if c := n(vals[0]); c > 0 {

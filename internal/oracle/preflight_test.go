@@ -104,8 +104,8 @@ func TestInterpret(t *testing.T) {
 		{"too long", Check{Kind: CheckLength, Column: col("S", Type{Name: "VARCHAR2", Length: 320}), Target: Target{Type: "varchar(255)"}, Limit: 255}, []string{"2", "300"}, Blocking, 2, false},
 		{"lob too large", Check{Kind: CheckLOBSize, Column: col("B", Type{Name: "BLOB"}), Limit: 1024}, []string{"1", "1", "5000"}, Warning, 1, false},
 		{"clob may exceed", Check{Kind: CheckLOBSize, Column: col("C", Type{Name: "CLOB"}), Limit: 1024}, []string{"0", "3", "900"}, Info, 3, false},
-		{"lob over the memory bound", Check{Kind: CheckLOBBound, Column: col("B", Type{Name: "BLOB"}), Limit: 1024}, []string{"2", "2", "9000"}, Blocking, 2, false},
-		{"clob may pass the memory bound", Check{Kind: CheckLOBBound, Column: col("C", Type{Name: "CLOB"}), Limit: 1024}, []string{"0", "4", "1000"}, Warning, 4, false},
+		{"lob over the memory bound is streamed", Check{Kind: CheckLOBBound, Column: col("B", Type{Name: "BLOB"}), Limit: 1024}, []string{"2", "2", "9000"}, Info, 2, false},
+		{"clob over a quarter of the bound is streamed", Check{Kind: CheckLOBBound, Column: col("C", Type{Name: "CLOB"}), Limit: 1024}, []string{"0", "4", "1000"}, Info, 4, false},
 		{"lob under the memory bound", Check{Kind: CheckLOBBound, Column: col("C", Type{Name: "CLOB"}), Limit: 1024}, []string{"0", "0", "100"}, 0, 0, true},
 		{"clean", Check{Kind: CheckNotNull, Column: col("S", Type{Name: "VARCHAR2", Length: 10})}, []string{"0"}, 0, 0, true},
 	}

@@ -37,7 +37,7 @@ type Options struct {
 	// PrefetchCount and FetchArraySize tune each extraction (default 4096).
 	PrefetchCount, FetchArraySize int
 	// MaxLOBBytes bounds one LOB value read into memory (default 256 MiB);
-	// a larger value fails its batch with a clear error.
+	// a larger value is streamed in pieces (lobstream.go).
 	MaxLOBBytes int64
 	// Zone is where TIMESTAMP WITH [LOCAL] TIME ZONE values are written
 	// (default UTC).
@@ -662,70 +662,11 @@ type Reader struct {
 	conn *sql.Conn
 }
 
-// Rows reads scope in key order and hands fn the LOAD DATA text of each value.
+// Rows reads scope in key order and hands fn the LOAD DATA text of each
+// value, every value held; a LOB over the bound is an error naming it. The
+// engine and verification read through StreamRows (lobstream.go).
 func (r *Reader) Rows(ctx context.Context, scope catalog.Scope, fn func(row [][]byte) error) (int64, error) {
-	s := r.src
-	sp, m, err := s.spec(ctx, scope.Table)
-	if err != nil {
-		return 0, err
-	}
-	q, err := ExtractQuery(sp, scope.Tenants, scope.Lo, scope.Hi)
-	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", scope, err)
-	}
-	maps := make([]Mapping, len(sp.Columns))
-	empty := make([]bool, len(sp.Columns))
-	for i, c := range sp.Columns {
-		maps[i] = Map(c.Type, s.opts.Zone.String())
-		if maps[i].Unsupported() {
-			return 0, fmt.Errorf("read %s: column %s: %s", scope, c.Name, maps[i].Comment)
-		}
-		empty[i] = s.nullAsEmpty(m.info.Name, c.Name)
-	}
-	args := append(append([]any{}, q.Args...), godror.NumberAsString(),
-		godror.PrefetchCount(s.opts.PrefetchCount), godror.FetchArraySize(s.opts.FetchArraySize))
-	rows, err := r.conn.QueryContext(ctx, q.SQL, args...)
-	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", scope, classify(err, s.scn))
-	}
-	defer rows.Close()
-	out := make([][]byte, len(sp.Columns))
-	lobs := sp.lobCols()
-	var n int64
-	err = scanAll(rows, s.scn, func(vals []any) error {
-		// Errors name the column and the row's key: the batch fails, and the
-		// DBA needs to find the value.
-		for j, i := range lobs {
-			l, err := lobLength(vals[len(sp.Columns)+j])
-			if err != nil {
-				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals), err)
-			}
-			if l > s.opts.MaxLOBBytes {
-				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals),
-					&LOBTooLargeError{Length: l, Unit: sp.Columns[i].lobUnit(), Bound: s.opts.MaxLOBBytes})
-			}
-		}
-		for i, v := range vals[:len(sp.Columns)] {
-			b, err := Convert(maps[i], v, s.opts.Zone)
-			if err != nil {
-				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals), err)
-			}
-			if b == nil && empty[i] {
-				b = []byte{}
-			}
-			if int64(len(b)) > s.opts.MaxLOBBytes {
-				return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(&sp, vals),
-					&LOBTooLargeError{Length: int64(len(b)), Unit: "bytes", Bound: s.opts.MaxLOBBytes})
-			}
-			out[i] = b
-		}
-		n++
-		return fn(out)
-	})
-	if err != nil {
-		return n, fmt.Errorf("read %s: %w", scope, err)
-	}
-	return n, nil
+	return r.StreamRows(ctx, scope, migrate.HeldOnly(scope.Table.Name, scope.Table.Columns, fn))
 }
 
 // Close returns the reader's connection to the pool.

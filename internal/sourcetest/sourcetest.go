@@ -50,6 +50,11 @@ type Fixture struct {
 	// EmptyStringIsNull is set for databases (Oracle) that store an empty
 	// string or an empty blob as NULL.
 	EmptyStringIsNull bool
+	// Bounded, when set, reads the same database holding no LOB value over
+	// BoundBytes (source.lob_max_bytes): the suite checks that larger values
+	// are streamed in pieces of at most the bound and arrive whole.
+	Bounded    migrate.Source
+	BoundBytes int64
 }
 
 // Tenants of the fixture: one big tenant and two tiny ones.
@@ -182,6 +187,7 @@ func Exercise(t *testing.T, src migrate.Source, f Fixture) {
 	t.Run("Sizes", s.testSizes)
 	t.Run("Boundaries", s.testBoundaries)
 	t.Run("Rows", s.testRows)
+	t.Run("StreamRows", s.testStreamRows)
 	t.Run("Via", func(t *testing.T) {
 		t.Skip("sourcetest: tables reaching their tenant through a parent (via) are not part of the fixture")
 	})

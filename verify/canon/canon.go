@@ -20,8 +20,8 @@
 //   - CHAR: without trailing spaces, which MySQL strips when it reads CHAR;
 //   - everything else (VARCHAR, TEXT, binary, LOBs): the bytes, by content.
 //
-// A row encodes as, per column, a tag byte (NULL or value), the length and
-// the canonical bytes; its hash is the first 128 bits of its SHA-256. A batch
+// A row encodes as, per column, the canonical bytes, their length and a tag
+// byte (NULL or value; see AppendValue); its hash is the first 128 bits of its SHA-256. A batch
 // combines row hashes by addition modulo 2^64 of each half, which does not
 // depend on row order (via tables are read in any order) and, unlike XOR,
 // does not cancel duplicated rows; the row count travels with it.
@@ -32,6 +32,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"math"
 	"strconv"
 	"strings"
@@ -124,6 +125,14 @@ func ParseHex(rows int64, h string) (Sum, error) {
 type Hasher struct {
 	cols []Col
 	buf  []byte
+
+	// The state of a row with streamed values (stream.go).
+	sha  hash.Hash
+	sum  [sha256.Size]byte
+	row  [][]byte
+	next int    // first column not hashed yet
+	open int    // the column being streamed, -1 when none
+	n    uint64 // bytes of the open value so far
 }
 
 // NewHasher returns a hasher for rows with the given columns, in copy order.
@@ -164,18 +173,20 @@ const (
 	tagValue = 1
 )
 
-// AppendValue appends the tagged, length-prefixed canonical form of v.
+// AppendValue appends the framed canonical form of v: NULL is the tag byte
+// alone; a value is its canonical bytes, then their length (8 bytes, little
+// endian), then the tag. The frame is a suffix, not a prefix, so a value
+// streamed in pieces (a LOB over the source's bound, whose byte length is
+// known only once it is read) frames to the same bytes as the value held
+// whole; read from the end, the encoding still parses one way only.
 func AppendValue(dst []byte, c Col, v []byte) []byte {
 	if v == nil {
 		return append(dst, tagNull)
 	}
-	dst = append(dst, tagValue)
-	// Reserve room for the length, written once the canonical form is known.
-	lenAt := len(dst)
-	dst = append(dst, 0, 0, 0, 0)
+	start := len(dst)
 	dst = canonical(dst, c, v)
-	binary.LittleEndian.PutUint32(dst[lenAt:], uint32(len(dst)-lenAt-4))
-	return dst
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(len(dst)-start))
+	return append(dst, tagValue)
 }
 
 func canonical(dst []byte, c Col, v []byte) []byte {
