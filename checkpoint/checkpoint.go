@@ -119,7 +119,7 @@ func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
 			state TINYINT NOT NULL DEFAULT 0,
 			attempts INT NOT NULL DEFAULT 0,
 			rows_copied BIGINT NULL,
-			checksum CHAR(32) NULL,
+			checksum VARCHAR(40) NULL,
 			owner VARCHAR(64) NULL,
 			worker INT NULL,
 			lease_until DATETIME(6) NULL,

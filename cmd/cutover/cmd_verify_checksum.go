@@ -123,6 +123,7 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	}
 	var jobs []verify.Job
 	var open []*checkpoint.Batch
+	otherFormat := 0
 	for _, b := range all {
 		t := tables[b.Table]
 		if t == nil {
@@ -141,12 +142,19 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		j := verify.Job{Batch: b, Table: t}
 		if h, ok := sums[b.ID]; ok {
 			sum, err := canon.ParseHex(b.Rows, h)
-			if err != nil {
+			switch {
+			case errors.Is(err, canon.ErrOtherFormat):
+				otherFormat++ // no stored sum: the source is read instead
+			case err != nil:
 				return fmt.Errorf("batch %d: %w", b.ID, err)
+			default:
+				j.Stored = &sum
 			}
-			j.Stored = &sum
 		}
 		jobs = append(jobs, j)
+	}
+	if otherFormat > 0 {
+		a.log.Warn("stored checksums of another format (an older binary copied those batches): their source rows are read instead", "batches", otherFormat)
 	}
 	rep := &checksumReport{RunID: runRec.ID, SourceReread: f.source, BatchesTotal: len(jobs)}
 	if f.sample > 0 {

@@ -81,7 +81,7 @@ func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jo
 		if h, ok := sums[b.ID]; ok {
 			sum, err := canon.ParseHex(0, h)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, err // the repair's own copy wrote it: always this format
 			}
 			j.Stored = &sum
 		}

@@ -242,3 +242,23 @@ func TestVerifyChecksumsOff(t *testing.T) {
 	require.Len(t, rep.Differ[0].Rows, 1)
 	require.Equal(t, "balance", rep.Differ[0].Rows[0].Columns[0].Column)
 }
+
+// A checksum stored in another format (the ledger's bare 32 hex digits
+// before the suffix framing) is not a difference: the batch's source rows
+// are read instead, and a real difference is still found.
+func TestVerifyChecksumOfAnotherFormat(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 3_000, workers: 2, batchRows: 1_000})
+	code, _, errs := cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+	res, err := f.tgtDB.Exec("UPDATE `" + f.ledger + "`.batches_v1 SET checksum = SUBSTRING(checksum, 4) WHERE checksum LIKE 'c2:%'")
+	require.NoError(t, err)
+	n, err := res.RowsAffected()
+	require.NoError(t, err)
+	require.Positive(t, n)
+	verifyJSON(t, 0, "--config", f.config, "--checksum")
+	_, err = f.tgtDB.Exec("UPDATE merchants SET balance = balance + 0.0001 ORDER BY merchant_id LIMIT 1")
+	require.NoError(t, err)
+	rep := verifyJSON(t, 1, "--config", f.config, "--checksum")
+	require.Len(t, rep.Differ, 1)
+}

@@ -101,14 +101,29 @@ func (s *Sum) Merge(o Sum) {
 	s.B += o.B
 }
 
-// Hex is the 32 hex digits of the hash part, as the ledger stores it.
-func (s Sum) Hex() string { return fmt.Sprintf("%016x%016x", s.A, s.B) }
+// Format names the canonical form and framing of this package. It prefixes
+// every checksum the ledger stores, so that one stored by a binary whose
+// framing differs (before the suffix framing that streamed values need, the
+// ledger held 32 bare hex digits) is recognised, not reported as a difference.
+const Format = "c2:"
+
+// ErrOtherFormat says a stored checksum was computed in another format:
+// verify reads the batch's source rows instead.
+var ErrOtherFormat = errors.New("stored checksum is of another format")
+
+// Hex is the format and the 32 hex digits of the hash part, as the ledger
+// stores it.
+func (s Sum) Hex() string { return fmt.Sprintf("%s%016x%016x", Format, s.A, s.B) }
 
 // String is the count and the hash, for messages.
 func (s Sum) String() string { return fmt.Sprintf("%d rows/%s", s.Rows, s.Hex()) }
 
 // ParseHex reads Hex's output back into a sum of rows rows.
 func ParseHex(rows int64, h string) (Sum, error) {
+	h, ok := strings.CutPrefix(h, Format)
+	if !ok {
+		return Sum{}, fmt.Errorf("checksum %q: %w", h, ErrOtherFormat)
+	}
 	if len(h) != 32 {
 		return Sum{}, errors.New("checksum " + strconv.Quote(h) + " is not 32 hex digits")
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/stretchr/testify/require"
 )
 
 func col(kind catalog.Kind, typ string) catalog.Column {
@@ -164,4 +165,20 @@ func TestColumnsRules(t *testing.T) {
 			t.Errorf("column %d: got %+v, want %+v", i, got[i], want[i])
 		}
 	}
+}
+
+func TestStoredChecksumsNameTheirFormat(t *testing.T) {
+	s := Sum{Rows: 3, A: 0x0123456789abcdef, B: 42}
+	h := s.Hex()
+	require.Equal(t, Format+"0123456789abcdef000000000000002a", h)
+	back, err := ParseHex(3, h)
+	require.NoError(t, err)
+	require.Equal(t, s, back)
+	// What the ledger held before the suffix framing: another format, not a
+	// difference and not garbage.
+	_, err = ParseHex(3, "0123456789abcdef000000000000002a")
+	require.ErrorIs(t, err, ErrOtherFormat)
+	_, err = ParseHex(3, Format+"xyz")
+	require.Error(t, err)
+	require.NotErrorIs(t, err, ErrOtherFormat)
 }
