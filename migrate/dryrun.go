@@ -57,7 +57,10 @@ type DryLoad func(ctx context.Context, t *catalog.Table, produce func(emit Emit)
 // dryBatch is a DryRun attempt: the rows go through DryLoad instead of the
 // target, or through the target in a transaction that is never committed.
 // It reports nothing to the ledger but Done, which a MemLedger keeps in memory.
-func (e *Engine) dryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoint.Batch, scope catalog.Scope) (int64, error) {
+func (e *Engine) dryBatch(ctx context.Context, rd Reader, wr Writer, st *stack, b *checkpoint.Batch, scope catalog.Scope) (int64, error) {
+	if e.opt.DryRun == DryRollback && e.opt.StackRows > 0 {
+		return e.stackedBatch(ctx, rd, wr, st, b, scope)
+	}
 	if e.opt.DryRun == DryRollback {
 		tx, err := wr.Begin(ctx)
 		if err != nil {
@@ -77,6 +80,45 @@ func (e *Engine) dryBatch(ctx context.Context, rd Reader, wr Writer, b *checkpoi
 	return e.loadAndNote(ctx, nil, rd, b, scope, func(produce func(emit Emit) error) (int64, error) {
 		return e.opt.DryLoad(ctx, scope.Table, produce)
 	})
+}
+
+// stack is a worker's open transaction of stacked rehearsal batches
+// (Options.StackRows); it is only ever rolled back.
+type stack struct {
+	tx   *sql.Tx
+	rows int64
+}
+
+func (st *stack) rollback() {
+	if st.tx != nil {
+		_ = st.tx.Rollback()
+	}
+	st.tx, st.rows = nil, 0
+}
+
+// stackedBatch loads a batch into the worker's stacked transaction, on top
+// of the batches before it, with no delete (the tables were empty and no
+// batch runs twice). A failed batch rolls the whole stack back: its
+// transaction is no longer usable.
+func (e *Engine) stackedBatch(ctx context.Context, rd Reader, wr Writer, st *stack, b *checkpoint.Batch, scope catalog.Scope) (int64, error) {
+	if st.tx == nil {
+		tx, err := wr.Begin(ctx)
+		if err != nil {
+			return 0, err
+		}
+		st.tx = tx
+	}
+	n, err := e.loadAndNote(ctx, st.tx, rd, b, scope, func(produce func(emit Emit) error) (int64, error) {
+		return wr.Load(ctx, st.tx, scope.Table, produce)
+	})
+	if err != nil {
+		st.rollback()
+		return 0, err
+	}
+	if st.rows += n; st.rows >= e.opt.StackRows {
+		st.rollback()
+	}
+	return n, nil
 }
 
 // loadAndNote streams the scope's rows through load, hashing them for the

@@ -35,7 +35,7 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRu
 	if err != nil {
 		return err
 	}
-	out, err := a.dryEngine(ctx, s, migrate.NewMemLedger(ledgerBatches(doc.Batches)), mode, s.cfg.Run.Workers, grace, true)
+	out, err := a.dryEngine(ctx, s, migrate.NewMemLedger(ledgerBatches(doc.Batches)), mode, s.cfg.Run.Workers, 0, grace, true)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ type dryOutcome struct {
 // dryEngine runs batches through the engine in dry mode on a MemLedger, with
 // the run's signals: the first stops claiming, the second or the end of grace
 // cancels what is in flight (which rolls back, as everything of a dry run does).
-func (a *app) dryEngine(ctx context.Context, s *session, mem *migrate.MemLedger, mode migrate.DryRun, workers int, grace time.Duration, bar bool) (*dryOutcome, error) {
+func (a *app) dryEngine(ctx context.Context, s *session, mem *migrate.MemLedger, mode migrate.DryRun, workers int, stackRows int64, grace time.Duration, bar bool) (*dryOutcome, error) {
 	var load migrate.DryLoad
 	if mode == migrate.DryRead {
 		var err error
@@ -92,6 +92,7 @@ func (a *app) dryEngine(ctx context.Context, s *session, mem *migrate.MemLedger,
 	eng := migrate.New(s.ep.src, s.ep.tgt, mem, migrate.Options{
 		Owner: "dry-run", Workers: workers, Retries: s.cfg.Run.Retries, Lease: s.cfg.Run.Lease.Duration,
 		Transient: isTransient, Log: a.log, Tables: migrate.TableMap(s.res.Tables), DryRun: mode, DryLoad: load,
+		StackRows: stackRows,
 	})
 	workCtx, cancelWork := context.WithCancel(ctx)
 	defer cancelWork()

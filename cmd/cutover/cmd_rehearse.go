@@ -42,6 +42,9 @@ type rehearsal struct {
 	Estimate      *planEstimate       `json:"estimate"` // the plan under the new model
 	Tables        map[string]fitError `json:"fit"`
 	Scaling       *scalingDoc         `json:"scaling,omitempty"` // the second pass, with fewer workers
+	// Stacked says each worker's batches shared one rolled-back transaction,
+	// so that they wrote into tables filling up as on the night.
+	Stacked bool `json:"stacked"`
 }
 
 // scalingDoc is what the pass with fewer workers measured.
@@ -98,33 +101,50 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	sample := planner.Sample(plan, doc.model, frac, rehearseTopTenants, rehearseBatchesPerWorker*cfg.Run.Workers)
 	again := "cutover rehearse --config " + *cfgPath
 	workers := cfg.Run.Workers
-	ms, ran, elapsed, err := a.rehearsePhase(ctx, s, doc, sample, workers, *minTime, !*asJSON, again)
+	must := steadySample(sample, workers)
+	list := append(must, ledgerBatches(spreadOut(doc.Batches, sample))...)
+	// Batches stack in one rolled-back transaction per worker when the
+	// target tables are empty (as on the night) and no batch runs twice.
+	var stackRows int64
+	clean, err := targetTablesEmpty(ctx, s)
 	if err != nil {
 		return err
 	}
+	if clean && len(must) == len(sample) {
+		stackRows = rehearseStackRows
+	}
+	first, err := a.rehearsePhase(ctx, s, list, len(must), *minTime, workers, stackRows, !*asJSON, again)
+	if err != nil {
+		return err
+	}
+	ms := measured(first.steady)
 	if len(ms) == 0 {
 		return failedError{fmt.Errorf("the rehearsal measured no batch; no calibration stored")}
 	}
 	model := planner.Calibrate(ms)
-	// The same batches again with half the workers: how much the workers
-	// slow each other down, so that plans for other worker counts (--deadline
-	// tries many) do not assume that twice the workers take half the time.
+	// The first half of the same batches again, in the same order (so the
+	// tables fill the same way), with half the workers: how much the workers
+	// slow each other down, so that plans for other worker counts
+	// (--deadline and --window try many) do not assume that twice the
+	// workers take half the time.
 	var scaling *scalingDoc
 	if fewer := workers / 2; fewer >= 1 {
-		ms2, _, _, err := a.rehearsePhase(ctx, s, doc, sample, fewer, *minTime/2, !*asJSON, again)
+		again2 := make([]*checkpoint.Batch, 0, (first.ran+1)/2)
+		for _, b := range list[:(first.ran+1)/2] {
+			c := *b
+			c.State, c.Owner, c.Attempts = 0, "", 0
+			again2 = append(again2, &c)
+		}
+		second, err := a.rehearsePhase(ctx, s, again2, len(again2), 0, fewer, stackRows, !*asJSON, again)
 		if err != nil {
 			return err
 		}
-		var took, predicted float64
-		for _, x := range ms2 {
-			took += x.Seconds
-			predicted += model.For(x.Table).Seconds(x.Rows, x.Bytes)
-		}
-		if took > 0 && predicted > 0 {
-			model.Workers, model.Contention = workers, planner.Contention(workers, fewer, took/predicted)
-			scaling = &scalingDoc{Fewer: fewer, Batches: len(ms2), Ratio: took / predicted, Contention: model.Contention}
+		if ratio, n := pairedRatio(first.steady, second.steady); n > 0 {
+			model.Workers, model.Contention = workers, planner.Contention(workers, fewer, ratio)
+			scaling = &scalingDoc{Fewer: fewer, Batches: n, Ratio: ratio, Contention: model.Contention}
 		}
 	}
+	elapsed, ran := first.elapsed, first.ran
 	raw, err := json.Marshal(model)
 	if err != nil {
 		return err
@@ -141,7 +161,7 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	doc.calib = &checkpoint.Calibration{ID: id, Workers: cfg.Run.Workers, CreatedAt: time.Now()}
 	rep := &rehearsal{
 		CalibrationID: id, Workers: cfg.Run.Workers, Sampled: ran, PlanBatches: len(doc.Batches),
-		Seconds: elapsed.Seconds(), Measured: ms, Model: model, Scaling: scaling,
+		Seconds: elapsed.Seconds(), Measured: ms, Model: model, Scaling: scaling, Stacked: stackRows > 0,
 		Estimate: estimate(doc, model, cfg.Run.Workers), Tables: map[string]fitError{},
 	}
 	for _, x := range ms {
@@ -174,8 +194,12 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 }
 
 func (a *app) printRehearsal(r *rehearsal, cfgPath string) {
-	fmt.Fprintf(a.stdout, "rehearsed %d of %d batches with %d workers in %s, every transaction rolled back\n",
-		r.Sampled, r.PlanBatches, r.Workers, dur(r.Seconds))
+	how := "every batch rolled back on its own (the target tables were not empty, or the plan too small to run each batch once)"
+	if r.Stacked {
+		how = "each worker's batches in one transaction, rolled back, so that they wrote into tables filling up as on the night"
+	}
+	fmt.Fprintf(a.stdout, "rehearsed %d of %d batches with %d workers in %s: %s\n",
+		r.Sampled, r.PlanBatches, r.Workers, dur(r.Seconds), how)
 	names := make([]string, 0, len(r.Tables))
 	for t := range r.Tables {
 		names = append(names, t)
@@ -320,35 +344,88 @@ func steadySample(sample []planner.Batch, workers int) []*checkpoint.Batch {
 	return out
 }
 
-// rehearsePhase runs the sample, then more of the plan until minTime has
-// passed, with workers, every transaction rolled back, and returns the
-// batches timed while every worker was busy and how long it all took. A
-// failed batch fails the rehearsal (a real run would fail the same way).
-func (a *app) rehearsePhase(ctx context.Context, s *session, doc *planDoc, sample []planner.Batch, workers int, minTime time.Duration, bar bool, again string) (ms []planner.Measured, ran int, elapsed time.Duration, err error) {
-	a.log.Info("rehearsing", "batches", len(sample), "of", len(doc.Batches), "workers", workers, "min_time", minTime)
-	must := steadySample(sample, workers)
-	mem := migrate.NewSampleLedger(append(must, ledgerBatches(spreadOut(doc.Batches, sample))...), len(must), minTime)
-	out, err := a.dryEngine(ctx, s, mem, migrate.DryRollback, workers, s.cfg.Run.Grace.Duration, bar)
+// rehearseStackRows bounds the rows a worker's stacked rehearsal
+// transaction holds before it rolls back and starts again (undo on the
+// target, and the time of the rollback).
+const rehearseStackRows = 2_000_000
+
+// phase is what one pass of a rehearsal ran and measured.
+type phase struct {
+	ran     int                   // batches run
+	steady  []migrate.BatchResult // those timed while every worker was busy
+	elapsed time.Duration
+}
+
+// rehearsePhase runs the first must batches of list, then more of it until
+// minTime has passed, with workers, everything rolled back. A failed batch
+// fails the rehearsal (a real run would fail the same way).
+func (a *app) rehearsePhase(ctx context.Context, s *session, list []*checkpoint.Batch, must int, minTime time.Duration, workers int, stackRows int64, bar bool, again string) (*phase, error) {
+	a.log.Info("rehearsing", "batches", must, "of", len(list), "workers", workers, "min_time", minTime, "stacked", stackRows > 0)
+	mem := migrate.NewSampleLedger(list, must, minTime)
+	out, err := a.dryEngine(ctx, s, mem, migrate.DryRollback, workers, stackRows, s.cfg.Run.Grace.Duration, bar)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, err
 	}
 	if out.res.Interrupted {
-		return nil, 0, 0, interruptedError{fmt.Errorf("rehearsal stopped; nothing was written or stored\nrerun with: %s", again)}
+		return nil, interruptedError{fmt.Errorf("rehearsal stopped; nothing was written or stored\nrerun with: %s", again)}
 	}
+	results := out.mem.Results()
 	if out.res.Failed > 0 {
 		var lines []string
 		for _, f := range out.res.FailedBatches[:min(len(out.res.FailedBatches), 5)] {
 			lines = append(lines, fmt.Sprintf("  batch %d (%s): %v", f.ID, f.Table, f.Err))
 		}
-		return nil, 0, 0, failedError{fmt.Errorf("%d of %d rehearsed batches failed (a real run would fail the same way); no calibration stored:\n%s\nafter fixing the cause: %s",
-			out.res.Failed, len(out.mem.Results()), strings.Join(lines, "\n"), again)}
+		return nil, failedError{fmt.Errorf("%d of %d rehearsed batches failed (a real run would fail the same way); no calibration stored:\n%s\nafter fixing the cause: %s",
+			out.res.Failed, len(results), strings.Join(lines, "\n"), again)}
 	}
-	for _, r := range steadyState(out.mem.Results(), workers) {
+	return &phase{ran: len(results), steady: steadyState(results, workers), elapsed: out.elapsed}, nil
+}
+
+// measured turns done batch results into the calibration's input.
+func measured(rs []migrate.BatchResult) []planner.Measured {
+	var ms []planner.Measured
+	for _, r := range rs {
 		if r.Done {
 			ms = append(ms, planner.Measured{Table: r.Batch.Table, Rows: r.Rows, Bytes: r.Batch.EstBytes, Seconds: r.Duration.Seconds()})
 		}
 	}
-	return ms, len(out.mem.Results()), out.elapsed, nil
+	return ms
+}
+
+// pairedRatio is the time the second pass took over the time the first took,
+// on the batches both timed while every worker was busy, and how many.
+func pairedRatio(first, second []migrate.BatchResult) (float64, int) {
+	took := map[int]float64{}
+	for _, r := range first {
+		if r.Done {
+			took[r.Batch.ID] = r.Duration.Seconds()
+		}
+	}
+	var a, b float64
+	n := 0
+	for _, r := range second {
+		if t, ok := took[r.Batch.ID]; ok && r.Done {
+			a, b, n = a+t, b+r.Duration.Seconds(), n+1
+		}
+	}
+	if n == 0 || a <= 0 {
+		return 0, 0
+	}
+	return b / a, n
+}
+
+// targetTablesEmpty reports whether every target table of the run is empty.
+func targetTablesEmpty(ctx context.Context, s *session) (bool, error) {
+	for _, t := range s.res.Tables {
+		empty, err := s.ep.tgt.IsEmpty(ctx, t.Target)
+		if err != nil {
+			return false, err
+		}
+		if !empty {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // spreadOut returns the plan's batches that are not in the sample, in an
