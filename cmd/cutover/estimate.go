@@ -229,14 +229,12 @@ func calibrationWord(e *planEstimate) string {
 }
 
 // targetWarnings says what about the target's InnoDB settings makes the
-// night slower than a rolled-back rehearsal on empty tables measures:
+// night slower than a rolled-back rehearsal measures:
 //   - a redo log smaller than the data: each time the copy wraps it, InnoDB
-//     must flush dirty pages before it can go on (measured on the 2M-row
-//     bench, 335 MB: the copy took 14-17 s with a 96 MB redo log and 12-12.5 s
-//     with 1 GB, same server, same buffer pool);
+//     must flush dirty pages before it can go on (the 2M-row bench, 335 MB:
+//     12.8 and 13.4 s with a 96 MB redo log, 12.3 s twice with 638 MB);
 //   - a buffer pool smaller than the data: later batches write into indexes
-//     that no longer fit in memory (measured: the last quarter of batches 13%
-//     slower than the first on a 128 MB pool).
+//     that no longer fit in memory.
 //
 // Both are settings a DBA raises for a bulk load. Unknown sizes warn nothing.
 func targetWarnings(ctx context.Context, s *session, doc *planDoc) []string {
