@@ -29,7 +29,7 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 	fs := a.flags("preflight")
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	asJSON := fs.Bool("json", false, "print the findings as JSON")
-	sample := fs.Float64("sample", 0, "Oracle: scan a SAMPLE(PCT) of each table instead of all of it (0: full scan)")
+	sample := fs.Float64("sample", 0, "scan about PCT% of each table instead of all of it (Oracle: SAMPLE(PCT); MySQL: evenly spaced key ranges of a one-column integer key; 0: full scan)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -39,9 +39,6 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {
 		return err
-	}
-	if *sample > 0 && cfg.Source.Driver != "oracle" {
-		return usagef("--sample is for Oracle sources (SAMPLE clause); a MySQL source is scanned whole")
 	}
 	ep, err := a.open(ctx, cfg, 4)
 	if err != nil {
@@ -87,7 +84,7 @@ func (a *app) preflightFindings(ctx context.Context, cfg *config.Config, ep *end
 		case *oracle.Source:
 			fs, err = oraclePreflight(ctx, src, ep.tgt, cfg, tc, sample)
 		default:
-			fs, err = mysqlPreflight(ctx, ep.mysqlSrc, ep.tgt, cfg, tc)
+			fs, err = mysqlPreflight(ctx, ep.mysqlSrc, ep.tgt, cfg, tc, sample)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("preflight %s: %w", tc.Name, err)
@@ -125,12 +122,12 @@ func targetTable(ctx context.Context, tgt *mysqldb.DB, name string) (string, err
 	return got, err
 }
 
-func mysqlPreflight(ctx context.Context, src, tgt *mysqldb.DB, cfg *config.Config, tc config.Table) ([]preflight.Finding, error) {
+func mysqlPreflight(ctx context.Context, src, tgt *mysqldb.DB, cfg *config.Config, tc config.Table, sample float64) ([]preflight.Finding, error) {
 	target, err := targetTable(ctx, tgt, tc.TargetName())
 	if err != nil {
 		return nil, err
 	}
-	pt := mysqldb.PreflightTable{Source: tc.Name, Target: target, Key: tc.Key}
+	pt := mysqldb.PreflightTable{Source: tc.Name, Target: target, Key: tc.Key, SamplePercent: sample}
 	switch {
 	case tc.Tenant.None:
 	case tc.Tenant.Via != "":

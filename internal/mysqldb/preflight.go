@@ -107,6 +107,10 @@ type PreflightTable struct {
 	// and tables reached through a parent); ViaOn is the column that
 	// references the parent.
 	TenantColumn, ViaOn string
+	// SamplePercent, above 0, scans about that share of the rows instead
+	// of all of them: evenly spaced key ranges of a table whose key is one
+	// integer column (others are scanned whole, said in an info finding).
+	SamplePercent float64
 }
 
 // Preflight checks one MySQL source table against its MySQL target (tgt's
@@ -184,7 +188,7 @@ func Preflight(ctx context.Context, src, tgt *DB, t PreflightTable) ([]preflight
 		p.planColumn(sc, tc, packet, aiNext)
 	}
 	if len(p.checks) > 0 {
-		if err := p.scan(ctx, src); err != nil {
+		if err := p.scan(ctx, src, srcInfo); err != nil {
 			return nil, err
 		}
 	}
@@ -199,17 +203,27 @@ type tablePreflight struct {
 	out    []preflight.Finding
 	// lobBound is the source's source.lob_max_bytes: larger values are streamed.
 	lobBound int64
+	// sampled notes a sampled scan on the findings it counted.
+	sampled string
 }
 
 // scanCheck is some aggregates of the scan and how to judge their values.
 type scanCheck struct {
 	exprs []string
 	judge func(vals []sql.NullString)
+	// whole marks aggregates a sample cannot answer (the largest value of an
+	// AUTO_INCREMENT column, which an index makes cheap): they read the
+	// whole table even when the rest is sampled.
+	whole bool
 }
 
 func (p *tablePreflight) add(sev preflight.Severity, col, check string, rows int64, example, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if rows > 0 && p.sampled != "" {
+		msg += p.sampled
+	}
 	p.out = append(p.out, preflight.Finding{Severity: sev, Table: p.t.Source, Column: col, Check: check,
-		Message: fmt.Sprintf(format, args...), Rows: rows, Example: example})
+		Message: msg, Rows: rows, Example: example})
 }
 
 // structure reports what the dictionaries alone show: unsupported types, no
@@ -349,6 +363,7 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 	}
 	if _, hi, ok := intBounds(tc.DataType, tc.ColumnType); ok && tc.AutoIncrement && (srcKind == catalog.KindInt || srcKind == catalog.KindUint) {
 		p.checks = append(p.checks, scanCheck{
+			whole: true,
 			exprs: []string{fmt.Sprintf("MAX(%s)", c)},
 			judge: func(v []sql.NullString) {
 				top, _ := new(big.Int).SetString(v[0].String, 10)
@@ -551,26 +566,140 @@ func (p *tablePreflight) planUTF8(sc, tc ColumnDef, srcKind catalog.Kind) {
 }
 
 // scan runs every check's aggregates in one SELECT over the source table.
-func (p *tablePreflight) scan(ctx context.Context, src *DB) error {
-	var sel []string
+func (p *tablePreflight) scan(ctx context.Context, src *DB, info *catalog.Info) error {
+	from, args, err := p.sampleFrom(ctx, src, info)
+	if err != nil {
+		return err
+	}
+	var sampled, whole []scanCheck
 	for _, ck := range p.checks {
+		if ck.whole && len(args) > 0 {
+			whole = append(whole, ck)
+		} else {
+			sampled = append(sampled, ck)
+		}
+	}
+	table := qualified(src.Schema, p.t.Source)
+	if len(args) > 0 {
+		// A key whose values bunch up (a jump of ids) leaves most ranges
+		// empty: count what the sample read, and scan whole when it falls
+		// short of half its share.
+		var read int64
+		count := scanCheck{exprs: []string{"COUNT(*)"}, judge: func(v []sql.NullString) {
+			read, _ = strconv.ParseInt(v[0].String, 10, 64)
+		}}
+		kept := len(p.out)
+		if err := p.aggregate(ctx, src, append([]scanCheck{count}, sampled...), from, args); err != nil {
+			return err
+		}
+		want := int64(float64(info.Rows) * p.t.SamplePercent / 100)
+		if read >= want/2 {
+			return p.aggregate(ctx, src, whole, table, nil)
+		}
+		p.out, p.sampled = p.out[:kept], "" // the sample's findings go
+		p.add(preflight.Info, "", "sample", 0, "", "scanned whole: the evenly spaced key ranges of the sample held %d rows of the %d wanted (the key's values are not spread evenly)", read, want)
+		from, args = table, nil
+	}
+	if err := p.aggregate(ctx, src, sampled, from, args); err != nil {
+		return err
+	}
+	return p.aggregate(ctx, src, whole, table, nil)
+}
+
+// aggregate reads the checks' aggregates over from in one statement and
+// judges them.
+func (p *tablePreflight) aggregate(ctx context.Context, src *DB, checks []scanCheck, from string, args []any) error {
+	var sel []string
+	for _, ck := range checks {
 		sel = append(sel, ck.exprs...)
 	}
-	q := "SELECT " + strings.Join(sel, ",\n       ") + "\nFROM " + qualified(src.Schema, p.t.Source)
+	if len(sel) == 0 {
+		return nil
+	}
+	q := "SELECT " + strings.Join(sel, ",\n       ") + "\nFROM " + from
 	vals := make([]sql.NullString, len(sel))
 	ptrs := make([]any, len(sel))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	if err := src.db.QueryRowContext(ctx, q).Scan(ptrs...); err != nil {
+	if err := src.db.QueryRowContext(ctx, q, args...).Scan(ptrs...); err != nil {
 		return fmt.Errorf("preflight scan of %s: %w", p.t.Source, err)
 	}
 	i := 0
-	for _, ck := range p.checks {
+	for _, ck := range checks {
 		ck.judge(vals[i : i+len(ck.exprs)])
 		i += len(ck.exprs)
 	}
 	return nil
+}
+
+// sampleChunks is how many evenly spaced key ranges a sampled scan reads.
+const sampleChunks = 64
+
+// sampleFrom is what the scan reads: the whole table, or for a sample
+// (PreflightTable.SamplePercent) sampleChunks key ranges evenly spaced
+// between the smallest and the largest key, each read up to its share of
+// the rows in key order. MySQL has no SAMPLE clause; ranges of the
+// clustered key read only the pages they cover, where a random filter
+// would read every row. A key that is not one integer column, or a table
+// too small to be worth it, is scanned whole.
+func (p *tablePreflight) sampleFrom(ctx context.Context, src *DB, info *catalog.Info) (string, []any, error) {
+	table := qualified(src.Schema, p.t.Source)
+	pct := p.t.SamplePercent
+	if pct <= 0 {
+		return table, nil, nil
+	}
+	key := p.t.Key
+	if len(key) == 0 {
+		key = info.PrimaryKey
+	}
+	if len(key) == 0 && len(info.UniqueKeys) > 0 {
+		key = info.UniqueKeys[0]
+	}
+	integer := false
+	if len(key) == 1 {
+		for _, c := range info.Columns {
+			if strings.EqualFold(c.Name, key[0]) {
+				integer = c.Kind == catalog.KindInt || c.Kind == catalog.KindUint
+			}
+		}
+	}
+	want := int64(float64(info.Rows) * pct / 100)
+	switch {
+	case !integer:
+		p.add(preflight.Info, "", "sample", 0, "", "scanned whole: a sample reads key ranges, which needs a key of one integer column")
+		return table, nil, nil
+	case want < 10*sampleChunks:
+		return table, nil, nil // small: the whole table costs little more
+	}
+	k := Quote(key[0])
+	var lo, hi sql.NullString
+	if err := src.db.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+table).Scan(&lo, &hi); err != nil {
+		return "", nil, fmt.Errorf("preflight key range of %s: %w", p.t.Source, err)
+	}
+	a, ok1 := new(big.Int).SetString(lo.String, 10)
+	b, ok2 := new(big.Int).SetString(hi.String, 10)
+	if !ok1 || !ok2 {
+		return table, nil, nil // empty table
+	}
+	per := (want + sampleChunks - 1) / sampleChunks
+	span := new(big.Int).Sub(b, a)
+	var parts []string
+	var args []any
+	for i := range sampleChunks {
+		from := new(big.Int).Div(new(big.Int).Mul(span, big.NewInt(int64(i))), big.NewInt(sampleChunks))
+		to := new(big.Int).Div(new(big.Int).Mul(span, big.NewInt(int64(i+1))), big.NewInt(sampleChunks))
+		from.Add(from, a)
+		to.Add(to, a)
+		cond := k + " >= ? AND " + k + " < ?"
+		if i == sampleChunks-1 {
+			cond = k + " >= ? AND " + k + " <= ?"
+		}
+		parts = append(parts, fmt.Sprintf("(SELECT * FROM %s WHERE %s ORDER BY %s LIMIT %d)", table, cond, k, per))
+		args = append(args, from.String(), to.String())
+	}
+	p.sampled = fmt.Sprintf(" (in a sample of about %g%% of the rows: %d key ranges)", pct, sampleChunks)
+	return "(" + strings.Join(parts, "\nUNION ALL ") + ") AS sampled", args, nil
 }
 
 // countAndFirst is the pair of aggregates most value checks read: how many

@@ -2,6 +2,7 @@ package mysqldb
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/cutover/cutover/internal/preflight"
@@ -85,6 +86,95 @@ func TestSameType(t *testing.T) {
 	} {
 		if got := sameType(c.a, c.b); got != c.same {
 			t.Errorf("sameType(%s, %s) = %v", c.a, c.b, got)
+		}
+	}
+}
+
+// TestPreflightSample: a sampled scan reads evenly spaced key ranges, counts
+// about its share of the problems and says so, while the AUTO_INCREMENT
+// headroom still comes from the whole table's largest value; a key whose
+// values bunch up, or that is not one integer column, is scanned whole and
+// says why.
+func TestPreflightSample(t *testing.T) {
+	srv := testdb.StartT(t)
+	ctx := context.Background()
+	srcName, srcDSN := srv.NewDatabase(t, "ssrc")
+	tgtName, tgtDSN := srv.NewDatabase(t, "stgt")
+	admin, err := srv.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, q := range []string{
+		// 40,000 dense keys, every 10th row with a NULL bound for a NOT
+		// NULL target column.
+		"CREATE TABLE " + srcName + ".t (id BIGINT PRIMARY KEY, v VARCHAR(10) NULL)",
+		"INSERT INTO " + srcName + ".t SELECT seq, IF(seq % 10 = 0, NULL, 'x') FROM " + srcName + ".seq_1_to_40000",
+		"ANALYZE TABLE " + srcName + ".t",
+		"CREATE TABLE " + tgtName + ".t (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, v VARCHAR(10) NOT NULL)",
+		// The same with one key far away: 63 of 64 ranges are empty.
+		"CREATE TABLE " + srcName + ".u (id BIGINT PRIMARY KEY, v VARCHAR(10) NULL)",
+		"INSERT INTO " + srcName + ".u SELECT seq, IF(seq % 10 = 0, NULL, 'x') FROM " + srcName + ".seq_1_to_39999",
+		"INSERT INTO " + srcName + ".u VALUES (4000000000, 'last')",
+		"ANALYZE TABLE " + srcName + ".u",
+		"CREATE TABLE " + tgtName + ".u (id BIGINT PRIMARY KEY, v VARCHAR(10) NOT NULL)",
+		// A text key.
+		"CREATE TABLE " + srcName + ".s (code VARCHAR(10) PRIMARY KEY, v VARCHAR(10) NULL)",
+		"INSERT INTO " + srcName + ".s SELECT CONCAT('c', seq), IF(seq % 10 = 0, NULL, 'x') FROM " + srcName + ".seq_1_to_20000",
+		"ANALYZE TABLE " + srcName + ".s",
+		"CREATE TABLE " + tgtName + ".s (code VARCHAR(10) PRIMARY KEY, v VARCHAR(10) NOT NULL)",
+	} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	src, err := Open(ctx, srcDSN, "", RoleSource, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	tgt, err := Open(ctx, tgtDSN, "", RoleTarget, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	find := func(fs []preflight.Finding, check string) *preflight.Finding {
+		for i := range fs {
+			if fs[i].Check == check {
+				return &fs[i]
+			}
+		}
+		return nil
+	}
+	scan := func(table string, pct float64) []preflight.Finding {
+		t.Helper()
+		fs, err := Preflight(ctx, src, tgt, PreflightTable{Source: table, Target: table, SamplePercent: pct})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	if f := find(scan("t", 0), "null-for-not-null"); f == nil || f.Rows != 4000 {
+		t.Fatalf("full scan: %+v", f)
+	}
+	// 10% of about 40,000 rows in 64 ranges: 63 rows from each, a tenth of
+	// them NULL (the statistics' row count is an estimate, hence the slack).
+	sampled := scan("t", 10)
+	f := find(sampled, "null-for-not-null")
+	if f == nil || f.Rows < 300 || f.Rows > 500 || !strings.Contains(f.Message, "in a sample of about 10%") {
+		t.Fatalf("sampled scan: %+v", sampled)
+	}
+	// The largest id, 40,000, is not in any range's first 63 rows.
+	if ai := find(sampled, "auto-increment"); ai == nil || ai.Example != "40000" {
+		t.Fatalf("the headroom comes from the whole table: %+v", ai)
+	}
+	for table, rows := range map[string]int64{"u": 3999, "s": 2000} {
+		fs := scan(table, 10)
+		if f := find(fs, "null-for-not-null"); f == nil || f.Rows != rows || strings.Contains(f.Message, "sample") {
+			t.Fatalf("%s: scanned whole: %+v", table, fs)
+		}
+		if find(fs, "sample") == nil {
+			t.Fatalf("%s: no word on the whole scan: %+v", table, fs)
 		}
 	}
 }
