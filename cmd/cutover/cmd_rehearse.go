@@ -41,13 +41,13 @@ type rehearsal struct {
 	Model         planner.Model       `json:"model"`
 	Estimate      *planEstimate       `json:"estimate"` // the plan under the new model
 	Tables        map[string]fitError `json:"fit"`
-	Scaling       *scalingDoc         `json:"scaling,omitempty"` // the second pass, with fewer workers
+	Scaling       *scalingDoc         `json:"scaling,omitempty"` // the second pass, with one worker
 	// Stacked says each worker's batches shared one rolled-back transaction,
 	// so that they wrote into tables filling up as on the night.
 	Stacked bool `json:"stacked"`
 }
 
-// scalingDoc is what the pass with fewer workers measured.
+// scalingDoc is what the pass with one worker measured.
 type scalingDoc struct {
 	Fewer      int     `json:"workers"`
 	Batches    int     `json:"batches"`
@@ -122,26 +122,28 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 		return failedError{fmt.Errorf("the rehearsal measured no batch; no calibration stored")}
 	}
 	model := planner.Calibrate(ms)
-	// The first half of the same batches again, in the same order (so the
-	// tables fill the same way), with half the workers: how much the workers
-	// slow each other down, so that plans for other worker counts
-	// (--deadline and --window try many) do not assume that twice the
-	// workers take half the time.
+	// The first of the same batches again, in the same order (so the tables
+	// fill the same way), with one worker: how much the workers slow each
+	// other down (Amdahl's law, from its two ends), so that plans for other
+	// worker counts (--deadline and --window try many) do not assume that
+	// twice the workers take half the time. About two batches per worker of
+	// the first pass, so it lasts about twice as long at most.
 	var scaling *scalingDoc
-	if fewer := workers / 2; fewer >= 1 {
-		again2 := make([]*checkpoint.Batch, 0, (first.ran+1)/2)
-		for _, b := range list[:(first.ran+1)/2] {
+	if workers >= 2 {
+		n := min((first.ran+1)/2, max(6, 2*first.ran/workers))
+		again2 := make([]*checkpoint.Batch, 0, n)
+		for _, b := range list[:n] {
 			c := *b
 			c.State, c.Owner, c.Attempts = 0, "", 0
 			again2 = append(again2, &c)
 		}
-		second, err := a.rehearsePhase(ctx, s, again2, len(again2), 0, fewer, stackRows, !*asJSON, again)
+		second, err := a.rehearsePhase(ctx, s, again2, len(again2), 0, 1, stackRows, !*asJSON, again)
 		if err != nil {
 			return err
 		}
 		if ratio, n := pairedRatio(first.steady, second.steady); n > 0 {
-			model.Workers, model.Contention = workers, planner.Contention(workers, fewer, ratio)
-			scaling = &scalingDoc{Fewer: fewer, Batches: n, Ratio: ratio, Contention: model.Contention}
+			model.Workers, model.Contention = workers, planner.Contention(workers, 1, ratio)
+			scaling = &scalingDoc{Fewer: 1, Batches: n, Ratio: ratio, Contention: model.Contention}
 		}
 	}
 	elapsed, ran := first.elapsed, first.ran

@@ -138,8 +138,8 @@ func (e *planEstimate) Text(perProcess int) string {
 	}
 	switch m := e.Model; {
 	case m.Workers > 0 && m.Workers != s.Workers:
-		fmt.Fprintf(&b, "note: batch times were measured with %d and %d workers (contention %.2f): with %d workers each batch takes %.2fx its time with %d; the further from %d, the rougher the figure\n",
-			m.Workers, max(m.Workers/2, 1), m.Contention, s.Workers, m.Scale(s.Workers), m.Workers, m.Workers)
+		fmt.Fprintf(&b, "note: batch times were measured with %d workers and with 1 (contention %.2f): with %d workers each batch takes %.2fx its time with %d%s\n",
+			m.Workers, m.Contention, s.Workers, m.Scale(s.Workers), m.Workers, beyond(s.Workers, m.Workers))
 	case e.CalibratedWorkers > 0 && e.CalibratedWorkers != s.Workers:
 		fmt.Fprintf(&b, "note: batch times were measured with %d workers; with %d, a saturated source or target makes each batch slower than estimated: rehearse with run.workers = %d to measure it\n",
 			e.CalibratedWorkers, s.Workers, s.Workers)
@@ -268,6 +268,14 @@ func redoCapacity(ctx context.Context, db *sql.DB) (int64, string) {
 		n *= files
 	}
 	return n, "innodb_log_file_size"
+}
+
+// beyond warns when an estimate extrapolates past the measured worker counts.
+func beyond(n, measured int) string {
+	if n > measured {
+		return fmt.Sprintf("; more workers than the %d measured: an extrapolation", measured)
+	}
+	return ""
 }
 
 func humanMB(n int64) string { return fmt.Sprintf("%.0f MB", float64(n)/1e6) }

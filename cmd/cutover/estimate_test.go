@@ -137,7 +137,7 @@ func TestEstimateTextNamesTheMeasuredContention(t *testing.T) {
 	e := &planEstimate{Calibrated: true, Model: m, Schedule: sched,
 		Fit: &fitDoc{Asked: "50s", Fit: planner.Fit{Window: 50, Workers: 8, Schedule: sched, Over: 50}}}
 	out := e.Text(4)
-	require.Contains(t, out, "measured with 4 and 2 workers (contention 1.00): with 8 workers each batch takes 2.00x its time with 4")
+	require.Contains(t, out, "measured with 4 workers and with 1 (contention 1.00): with 8 workers each batch takes 2.00x its time with 4; more workers than the 4 measured: an extrapolation")
 	require.Contains(t, out, "DOES NOT FIT")
 	require.Contains(t, out, "rehearse measured contention 1.00")
 

@@ -40,7 +40,7 @@ func TestRehearseCalibratesThePlan(t *testing.T) {
 	require.NoError(t, rep.Model.Validate())
 	require.Less(t, rep.Sampled, rep.PlanBatches, "a sample, not the whole plan")
 	require.True(t, rep.Stacked, "empty target tables: batches stack in one rolled-back transaction per worker")
-	// The second pass, with half the workers, measured how they scale.
+	// The second pass, with one worker, measured how they scale.
 	require.NotNil(t, rep.Scaling)
 	require.Equal(t, 1, rep.Scaling.Fewer)
 	require.Positive(t, rep.Scaling.Batches)
