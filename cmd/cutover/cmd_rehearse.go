@@ -141,9 +141,9 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if ratio, n := pairedRatio(first.steady, second.steady); n > 0 {
+		if ratio, paired := pairedRatio(first.steady, second.steady); paired > 0 {
 			model.Workers, model.Contention = workers, planner.Contention(workers, 1, ratio)
-			scaling = &scalingDoc{Fewer: 1, Batches: n, Ratio: ratio, Contention: model.Contention}
+			scaling = &scalingDoc{Fewer: 1, Batches: paired, Ratio: ratio, Contention: model.Contention}
 		}
 	}
 	elapsed, ran := first.elapsed, first.ran
