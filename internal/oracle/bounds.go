@@ -78,6 +78,17 @@ func (c Col) heldLimit(bound int64) int64 {
 	return max(bound/4, 1)
 }
 
+// boundedSelect is the select list of s's columns (table alias t) with its
+// LOBs bounded (boundLOBs): what extraction, the read of a deferred row and
+// the text scan all fetch.
+func (s *Spec) boundedSelect() []string {
+	sel := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		sel[i] = c.selectExpr("t")
+	}
+	return s.boundLOBs(sel)
+}
+
 // boundLOBs rewrites the select list so that no LOB over its held limit is
 // fetched: such a value is selected as NULL, and one length column per LOB
 // is appended, so the reader can tell it from a real NULL and stream it

@@ -72,11 +72,7 @@ func LOBRowQuery(s Spec, key []string) (Query, error) {
 		return Query{}, err
 	}
 	b := &binder{}
-	sel := make([]string, len(s.Columns))
-	for i, c := range s.Columns {
-		sel[i] = c.selectExpr("t")
-	}
-	sel = s.boundLOBs(sel)
+	sel := s.boundedSelect()
 	from := s.from(b, true, false)
 	w, err := s.keyWhere(b, key)
 	if err != nil {

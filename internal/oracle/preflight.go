@@ -425,11 +425,7 @@ func TextScanQuery(s Spec, text []Col, samplePercent float64) (Query, error) {
 		return Query{}, err
 	}
 	b := &binder{}
-	sel := make([]string, len(s.Columns))
-	for i, c := range s.Columns {
-		sel[i] = c.selectExpr("t")
-	}
-	sel = s.boundLOBs(sel)[:len(s.Columns)] // the lengths are not needed here
+	sel := s.boundedSelect()[:len(s.Columns)] // the lengths are not needed here
 	return Query{SQL: "SELECT " + strings.Join(sel, ", ") + "\nFROM " + s.from(b, true, true), Args: b.args}, nil
 }
 

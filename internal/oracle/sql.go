@@ -410,11 +410,7 @@ func ExtractQuery(s Spec, tenants []string, lo, hi []string) (Query, error) {
 		return Query{}, errors.New("no columns to read")
 	}
 	b := &binder{}
-	sel := make([]string, len(s.Columns))
-	for i, c := range s.Columns {
-		sel[i] = c.selectExpr("t")
-	}
-	sel = s.boundLOBs(sel)
+	sel := s.boundedSelect()
 	from := s.from(b, true, false)
 	f, err := s.tenantFilter(b, tenants)
 	if err != nil {
