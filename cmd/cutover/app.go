@@ -186,7 +186,7 @@ func (a *app) open(ctx context.Context, cfg *config.Config, conns int) (*endpoin
 		src.MaxLOBBytes = cfg.Source.LOBBound()
 		e.src, e.mysqlSrc = src, src
 	case "oracle":
-		src, err := openOracle(ctx, cfg, conns, 0)
+		src, err := openOracle(ctx, cfg, conns, 0, a.log)
 		if err != nil {
 			return nil, err
 		}

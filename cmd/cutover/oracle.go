@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
 	"strings"
@@ -17,7 +18,7 @@ import (
 )
 
 // openOracle opens the Oracle source; scn 0 takes a new snapshot SCN.
-func openOracle(ctx context.Context, cfg *config.Config, conns int, scn uint64) (migrate.Source, error) {
+func openOracle(ctx context.Context, cfg *config.Config, conns int, scn uint64, log *slog.Logger) (migrate.Source, error) {
 	nullAsEmpty := map[string]bool{}
 	for _, c := range cfg.Source.NullAsEmpty {
 		nullAsEmpty[c] = true
@@ -25,7 +26,7 @@ func openOracle(ctx context.Context, cfg *config.Config, conns int, scn uint64) 
 	src, err := oracle.Open(ctx, cfg.Source.DSN, oracle.Options{
 		Schema: cfg.Source.Schema, Snapshot: cfg.Source.SnapshotOn(), SCN: scn,
 		Sizing: cfg.Source.Sizing, SamplePercent: cfg.Source.SamplePercent,
-		NullAsEmpty: nullAsEmpty, MaxConns: conns, MaxLOBBytes: cfg.Source.LOBMaxBytes,
+		NullAsEmpty: nullAsEmpty, MaxConns: conns, MaxLOBBytes: cfg.Source.LOBMaxBytes, Log: log,
 	})
 	if errors.Is(err, oracle.ErrClientMissing) {
 		return nil, usageError{err}
@@ -62,7 +63,7 @@ func (a *app) pinSnapshot(ctx context.Context, s *session, run *checkpoint.Run) 
 		return nil
 	}
 	s.ep.src.Close()
-	src, err := openOracle(ctx, s.cfg, s.cfg.Run.Workers+4, doc.SCN)
+	src, err := openOracle(ctx, s.cfg, s.cfg.Run.Workers+4, doc.SCN, a.log)
 	if err != nil {
 		s.ep.src = nil
 		return err
@@ -142,7 +143,7 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 		if cfg.Source.Driver != "oracle" {
 			return usagef("schema: source.driver is %s; `schema` reads an Oracle dictionary (for MySQL, SHOW CREATE TABLE is the definition)", cfg.Source.Driver)
 		}
-		src, err := openOracle(ctx, cfg, 2, 0)
+		src, err := openOracle(ctx, cfg, 2, 0, a.log)
 		if err != nil {
 			return err
 		}

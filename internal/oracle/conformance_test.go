@@ -53,6 +53,67 @@ func TestConformance(t *testing.T) {
 		EmptyStringIsNull: true,
 	})
 	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, dsn, src) })
+	t.Run("ExtentBoundaries", func(t *testing.T) { testExtentBoundaries(t, src) })
+}
+
+// testExtentBoundaries cuts a table without a key by its extents (it needs
+// SELECT_CATALOG_ROLE, granted above; without it the rows are numbered) and
+// reads every range: each row exactly once.
+func testExtentBoundaries(t *testing.T, src *Source) {
+	ctx := context.Background()
+	db := src.DB()
+	const name = "cutover_nokey"
+	_, _ = db.ExecContext(ctx, "DROP TABLE "+name+" PURGE")
+	for _, q := range []string{
+		"CREATE TABLE " + name + " (v NUMBER(10,0) NOT NULL, pad VARCHAR2(200))",
+		"INSERT INTO " + name + " SELECT LEVEL, RPAD('x', 200, 'x') FROM dual CONNECT BY LEVEL <= 50000",
+		"BEGIN DBMS_STATS.GATHER_TABLE_STATS(USER, UPPER('" + name + "')); END;",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP TABLE "+name+" PURGE") })
+	info, err := src.Describe(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := &catalog.Table{Name: name, Columns: info.Columns, Shared: true}
+	bounds, err := src.Boundaries(ctx, tbl, "", 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bounds) < 2 {
+		t.Fatalf("50,000 rows in ranges of about 5,000 gave %d boundaries", len(bounds))
+	}
+	rd, err := src.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	seen := map[string]bool{}
+	var lo []string
+	for i := 0; i <= len(bounds); i++ {
+		var hi []string
+		if i < len(bounds) {
+			hi = bounds[i]
+		}
+		_, err := rd.Rows(ctx, catalog.Scope{Table: tbl, Lo: lo, Hi: hi}, func(row [][]byte) error {
+			v := string(row[0])
+			if seen[v] {
+				return errors.New("row " + v + " read twice")
+			}
+			seen[v] = true
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lo = hi
+	}
+	if len(seen) != 50000 {
+		t.Fatalf("read %d distinct rows of 50,000", len(seen))
+	}
 }
 
 func loadConformance(t *testing.T, db *sql.DB, rows []sourcetest.Row) {

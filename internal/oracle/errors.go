@@ -43,6 +43,7 @@ const (
 	oraNoSnapshotForTime = 8180
 	oraSCNTooOld         = 8181
 	oraTableNotExist     = 942
+	oraNoPrivilege       = 1031
 	oraEndOfFile         = 3113
 	oraNotConnected      = 3114
 	oraConnLost          = 3135

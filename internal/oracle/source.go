@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +50,8 @@ type Options struct {
 	NullAsEmpty map[string]bool
 	// MaxConns bounds the pool (default 16).
 	MaxConns int
+	// Log takes the adapter's warnings (nil: discarded).
+	Log *slog.Logger
 }
 
 // Source is the Oracle adapter behind migrate.Source.
@@ -105,6 +109,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Source, error) {
 	}
 	if opts.FetchArraySize <= 0 {
 		opts.FetchArraySize = 4096
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.MaxLOBBytes <= 0 {
 		opts.MaxLOBBytes = 256 << 20
@@ -601,11 +608,20 @@ func (s *Source) Boundaries(ctx context.Context, t *catalog.Table, tenant string
 	if sp.Tenant == nil {
 		tenant = ""
 	}
+	key := sp.key()
+	if tenant == "" && len(key) == 1 && key[0].IsRowid() {
+		bs, ok, err := s.extentBoundaries(ctx, sp, step)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return bs, nil
+		}
+	}
 	q, err := BoundaryQuery(sp, tenant, step)
 	if err != nil {
 		return nil, fmt.Errorf("boundaries of %s: %w", t.Name, err)
 	}
-	key := sp.key()
 	var out [][]string
 	err = s.query(ctx, q, func(vals []any) error {
 		b := make([]string, len(key))
@@ -631,6 +647,50 @@ func (s *Source) Boundaries(ctx context.Context, t *catalog.Table, tenant string
 		return nil, fmt.Errorf("boundaries of %s for tenant %q: %w", t.Name, tenant, err)
 	}
 	return out, nil
+}
+
+// extentBoundaries cuts a table without a key, read whole, by its extents
+// (ExtentsQuery, the technique of DBMS_PARALLEL_EXECUTE's chunks by ROWID):
+// no scan and no sort of the table, where numbering its rows by ROWID reads
+// all of it. ok is false, and the caller numbers the rows, when the
+// dictionary views are not readable (they need SELECT_CATALOG_ROLE) or the
+// table has no statistics to size chunks by.
+func (s *Source) extentBoundaries(ctx context.Context, sp Spec, step int64) ([][]string, bool, error) {
+	var numRows, blocks sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT num_rows, blocks FROM all_tables WHERE owner = :1 AND table_name = :2`,
+		sp.Owner, sp.Table).Scan(&numRows, &blocks)
+	if err != nil {
+		return nil, false, fmt.Errorf("statistics of %s: %w", sp.Table, err)
+	}
+	if numRows.Int64 <= 0 || blocks.Int64 <= 0 {
+		s.opts.Log.Warn("no statistics to cut a table without a key by its extents: numbering its rows instead (DBMS_STATS.GATHER_TABLE_STATS makes the plan cheaper)", "table", sp.Table)
+		return nil, false, nil
+	}
+	q, err := ExtentsQuery(sp.Owner, sp.Table)
+	if err != nil {
+		return nil, false, err
+	}
+	var es []Extent
+	err = s.query(ctx, q, func(vals []any) error {
+		lo, err1 := textValue(vals[0])
+		hi, err2 := textValue(vals[1])
+		n, err3 := textValue(vals[2])
+		blocks, err4 := strconv.ParseInt(n, 10, 64)
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			return fmt.Errorf("extent of %s: %w", sp.Table, err)
+		}
+		es = append(es, Extent{Lo: lo, Hi: hi, Blocks: blocks})
+		return nil
+	})
+	if oe, isOra := godror.AsOraErr(err); isOra && (oe.Code() == oraTableNotExist || oe.Code() == oraNoPrivilege) {
+		s.opts.Log.Warn("DBA_EXTENTS is not readable (grant SELECT_CATALOG_ROLE to cut a table without a key by its extents): numbering its rows instead", "table", sp.Table)
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("extents of %s: %w", sp.Table, err)
+	}
+	bs, ok := ExtentBoundaries(es, numRows.Int64, blocks.Int64, step)
+	return bs, ok, nil
 }
 
 // Open returns a reader with its own connection.

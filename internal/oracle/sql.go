@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -484,6 +485,25 @@ func MergeExtents(es []Extent, blocksPerChunk int64) []RowidRange {
 		out = append(out, *cur)
 	}
 	return out
+}
+
+// ExtentBoundaries turns a table's extents into the inner boundaries of
+// batches of about step rows (Source.Boundaries' contract): chunks of whole
+// extents of about step rows each, at the dictionary's rows per block, each
+// boundary the first ROWID of a chunk after the first. ok is false when the
+// statistics cannot size a chunk (no NUM_ROWS or BLOCKS): the caller numbers
+// the rows instead.
+func ExtentBoundaries(es []Extent, numRows, blocks, step int64) (_ [][]string, ok bool) {
+	if numRows <= 0 || blocks <= 0 || step < 1 || len(es) == 0 {
+		return nil, false
+	}
+	perBlock := max(float64(numRows)/float64(blocks), 1e-9)
+	chunks := MergeExtents(es, max(int64(math.Ceil(float64(step)/perBlock)), 1))
+	out := make([][]string, 0, len(chunks))
+	for _, c := range chunks[1:] {
+		out = append(out, []string{c.Lo})
+	}
+	return out, true
 }
 
 // RowidRangeFilter is the predicate reading one chunk of MergeExtents.

@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -135,6 +136,36 @@ func TestMergeExtents(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("got %v, want %v", got, want)
 		}
+	}
+}
+
+func TestExtentBoundaries(t *testing.T) {
+	es := []Extent{{"a", "b", 8}, {"c", "d", 8}, {"e", "f", 128}, {"g", "h", 8}, {"i", "j", 8}}
+	// 1,000 rows in 160 blocks: 6.25 a block, so 100 rows take 16 blocks.
+	got, ok := ExtentBoundaries(es, 1000, 160, 100)
+	if !ok {
+		t.Fatal("not ok")
+	}
+	want := [][]string{{"e"}, {"g"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v (chunks a-d, e-f, g-j)", got, want)
+	}
+	// A step under one block's rows cuts at every extent.
+	if got, _ := ExtentBoundaries(es, 1000, 160, 1); len(got) != len(es)-1 {
+		t.Fatalf("one chunk per extent: %v", got)
+	}
+	// One chunk: no inner boundary.
+	if got, ok := ExtentBoundaries(es, 1000, 160, 1_000_000); !ok || len(got) != 0 {
+		t.Fatalf("one chunk: %v %v", got, ok)
+	}
+	// No statistics, or no extents: the caller numbers the rows instead.
+	for _, c := range []struct{ rows, blocks int64 }{{0, 160}, {1000, 0}} {
+		if _, ok := ExtentBoundaries(es, c.rows, c.blocks, 100); ok {
+			t.Fatalf("%+v: ok without statistics", c)
+		}
+	}
+	if _, ok := ExtentBoundaries(nil, 1000, 160, 100); ok {
+		t.Fatal("ok without extents")
 	}
 }
 
