@@ -27,6 +27,7 @@ func openOracle(ctx context.Context, cfg *config.Config, conns int, scn uint64, 
 		Schema: cfg.Source.Schema, Snapshot: cfg.Source.SnapshotOn(), SCN: scn,
 		Sizing: cfg.Source.Sizing, SamplePercent: cfg.Source.SamplePercent,
 		NullAsEmpty: nullAsEmpty, MaxConns: conns, MaxLOBBytes: cfg.Source.LOBMaxBytes, Log: log,
+		PrefetchCount: cfg.Source.PrefetchRows, FetchArraySize: cfg.Source.FetchArraySize, Parallel: cfg.Source.Parallel,
 	})
 	if errors.Is(err, oracle.ErrClientMissing) {
 		return nil, usageError{err}

@@ -55,7 +55,20 @@ type Source struct {
 	// LOBMaxBytes bounds one LOB value held in memory (default 256 MiB); a
 	// larger value is streamed in pieces of at most this size.
 	LOBMaxBytes int64 `yaml:"lob_max_bytes"`
+	// PrefetchRows and FetchArraySize (Oracle) tune every query's round
+	// trips: rows the client fetches ahead, and rows per fetch (default 4096
+	// each; memory per worker grows with them times the row size).
+	PrefetchRows   int `yaml:"prefetch_rows"`
+	FetchArraySize int `yaml:"fetch_array_size"`
+	// Parallel (Oracle) adds a PARALLEL(t n) hint to exact sizing when above
+	// 1: the one full pass of planning, where the database's parallel
+	// servers help.
+	Parallel int `yaml:"parallel"`
 }
+
+// maxFetchRows bounds the Oracle fetch settings: beyond it a worker's fetch
+// buffers, times a wide row, would be unbounded in practice.
+const maxFetchRows = 100_000
 
 // DefaultLOBMaxBytes is source.lob_max_bytes when the config leaves it out.
 const DefaultLOBMaxBytes = 256 << 20
@@ -328,6 +341,20 @@ func (c *Config) validate() error {
 	}
 	if c.Source.LOBMaxBytes < 0 {
 		return fmt.Errorf("source.lob_max_bytes must not be negative (0 means the default, 256 MiB), not %d", c.Source.LOBMaxBytes)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"prefetch_rows", c.Source.PrefetchRows}, {"fetch_array_size", c.Source.FetchArraySize}} {
+		if f.v < 0 || f.v > maxFetchRows {
+			return fmt.Errorf("source.%s must be between 1 and %d (0 means the default, 4096), not %d", f.name, maxFetchRows, f.v)
+		}
+	}
+	if c.Source.Parallel < 0 || c.Source.Parallel > 256 {
+		return fmt.Errorf("source.parallel must be between 0 and 256 (a PARALLEL hint for sizing; 0 or 1: none), not %d", c.Source.Parallel)
+	}
+	if c.Source.Driver != "oracle" && (c.Source.PrefetchRows != 0 || c.Source.FetchArraySize != 0 || c.Source.Parallel != 0) {
+		return fmt.Errorf("source.prefetch_rows, fetch_array_size and parallel are for an Oracle source; source.driver is %s", c.Source.Driver)
 	}
 	if c.Source.SamplePercent < 0 || c.Source.SamplePercent >= 100 {
 		return fmt.Errorf("source.sample_percent must be above 0 and below 100, not %v", c.Source.SamplePercent)

@@ -227,6 +227,10 @@ func TestParseErrors(t *testing.T) {
 		{"range batching with tenant ids", strings.Replace(strings.Replace(base, "- name: agents", "- name: agents\n    batching: range", 1),
 			"column: agent_id", "column: agent_id\n  ids: [\"1\"]", 1), "tenant.ids"},
 		{"lob bound negative", strings.Replace(base, "driver: mysql", "driver: mysql\n  lob_max_bytes: -1", 1), "source.lob_max_bytes"},
+		{"prefetch too big", strings.Replace(base, "driver: mysql", "driver: oracle\n  prefetch_rows: 100001", 1), "source.prefetch_rows"},
+		{"fetch array negative", strings.Replace(base, "driver: mysql", "driver: oracle\n  fetch_array_size: -1", 1), "source.fetch_array_size"},
+		{"parallel too big", strings.Replace(base, "driver: mysql", "driver: oracle\n  parallel: 257", 1), "source.parallel"},
+		{"fetch tuning on mysql", strings.Replace(base, "driver: mysql", "driver: mysql\n  fetch_array_size: 1000", 1), "for an Oracle source"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -254,6 +258,17 @@ func TestParseBoundsAccepted(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+func TestParseOracleFetchTuning(t *testing.T) {
+	doc := strings.Replace(base, "driver: mysql", "driver: oracle\n  prefetch_rows: 100000\n  fetch_array_size: 1\n  parallel: 256", 1)
+	c, err := Parse([]byte(doc), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source.PrefetchRows != 100000 || c.Source.FetchArraySize != 1 || c.Source.Parallel != 256 {
+		t.Fatalf("source: %+v", c.Source)
 	}
 }
 
