@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -132,8 +133,12 @@ func mysqlPreflight(ctx context.Context, src, tgt *mysqldb.DB, cfg *config.Confi
 	case tc.Tenant.None:
 	case tc.Tenant.Via != "":
 		pt.ViaOn = tc.Tenant.On
+		pt.Parent, pt.ParentOn, pt.ParentTenant = tc.Tenant.Via, cmp.Or(tc.Tenant.Parent, tc.Tenant.On), cfg.Tenant.Column
 	default:
 		pt.TenantColumn = cfg.Tenant.Column
+	}
+	if !tc.Tenant.None {
+		pt.Tenants = cfg.Tenant.IDs // what the run copies; none: every tenant
 	}
 	return mysqldb.Preflight(ctx, src, tgt, pt)
 }

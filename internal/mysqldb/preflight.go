@@ -111,6 +111,12 @@ type PreflightTable struct {
 	// of all of them: evenly spaced key ranges of a table whose key is one
 	// integer column (others are scanned whole, said in an info finding).
 	SamplePercent float64
+	// Tenants (tenant.ids), when not empty, restrict the scan to the rows
+	// the run copies: TenantColumn IN Tenants, or for a table reached
+	// through a parent, ViaOn IN (SELECT ParentOn FROM Parent WHERE
+	// ParentTenant IN Tenants). Such a scan is not sampled.
+	Tenants                        []string
+	Parent, ParentOn, ParentTenant string
 }
 
 // Preflight checks one MySQL source table against its MySQL target (tgt's
@@ -567,20 +573,20 @@ func (p *tablePreflight) planUTF8(sc, tc ColumnDef, srcKind catalog.Kind) {
 
 // scan runs every check's aggregates in one SELECT over the source table.
 func (p *tablePreflight) scan(ctx context.Context, src *DB, info *catalog.Info) error {
-	from, args, err := p.sampleFrom(ctx, src, info)
+	table := qualified(src.Schema, p.t.Source)
+	from, args, sampled, err := p.scope(ctx, src, info)
 	if err != nil {
 		return err
 	}
-	var sampled, whole []scanCheck
+	var part, whole []scanCheck
 	for _, ck := range p.checks {
-		if ck.whole && len(args) > 0 {
+		if ck.whole && sampled {
 			whole = append(whole, ck)
 		} else {
-			sampled = append(sampled, ck)
+			part = append(part, ck)
 		}
 	}
-	table := qualified(src.Schema, p.t.Source)
-	if len(args) > 0 {
+	if sampled {
 		// A key whose values bunch up (a jump of ids) leaves most ranges
 		// empty: count what the sample read, and scan whole when it falls
 		// short of half its share.
@@ -589,7 +595,7 @@ func (p *tablePreflight) scan(ctx context.Context, src *DB, info *catalog.Info) 
 			read, _ = strconv.ParseInt(v[0].String, 10, 64)
 		}}
 		kept := len(p.out)
-		if err := p.aggregate(ctx, src, append([]scanCheck{count}, sampled...), from, args); err != nil {
+		if err := p.aggregate(ctx, src, append([]scanCheck{count}, part...), from, args); err != nil {
 			return err
 		}
 		want := int64(float64(info.Rows) * p.t.SamplePercent / 100)
@@ -600,10 +606,34 @@ func (p *tablePreflight) scan(ctx context.Context, src *DB, info *catalog.Info) 
 		p.add(preflight.Info, "", "sample", 0, "", "scanned whole: the evenly spaced key ranges of the sample held %d rows of the %d wanted (the key's values are not spread evenly)", read, want)
 		from, args = table, nil
 	}
-	if err := p.aggregate(ctx, src, sampled, from, args); err != nil {
+	if err := p.aggregate(ctx, src, part, from, args); err != nil {
 		return err
 	}
 	return p.aggregate(ctx, src, whole, table, nil)
+}
+
+// scope is what the scan reads: the rows of tenant.ids when the config
+// names some (not sampled: they are what the run copies), else a sample
+// when one is asked for (sampleFrom), else the whole table.
+func (p *tablePreflight) scope(ctx context.Context, src *DB, info *catalog.Info) (from string, args []any, sampled bool, err error) {
+	t := p.t
+	if len(t.Tenants) == 0 || t.TenantColumn == "" && t.ViaOn == "" {
+		from, args, err = p.sampleFrom(ctx, src, info)
+		return from, args, len(args) > 0, err
+	}
+	if t.SamplePercent > 0 {
+		p.add(preflight.Info, "", "sample", 0, "", "scanned the rows of the %d tenants in tenant.ids whole, not a sample", len(t.Tenants))
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(t.Tenants)), ", ")
+	for _, id := range t.Tenants {
+		args = append(args, id)
+	}
+	where := "c." + Quote(t.TenantColumn) + " IN (" + in + ")"
+	if t.TenantColumn == "" {
+		where = "c." + Quote(t.ViaOn) + " IN (SELECT p." + Quote(t.ParentOn) + " FROM " + qualified(src.Schema, t.Parent) +
+			" p WHERE p." + Quote(t.ParentTenant) + " IN (" + in + "))"
+	}
+	return "(SELECT c.* FROM " + qualified(src.Schema, t.Source) + " c WHERE " + where + ") AS scoped", args, false, nil
 }
 
 // aggregate reads the checks' aggregates over from in one statement and

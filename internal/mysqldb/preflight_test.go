@@ -178,3 +178,84 @@ func TestPreflightSample(t *testing.T) {
 		}
 	}
 }
+
+// TestPreflightTenants: with tenant.ids the scan reads only those tenants'
+// rows, directly or through the parent, as the run copies them.
+func TestPreflightTenants(t *testing.T) {
+	srv := testdb.StartT(t)
+	ctx := context.Background()
+	srcName, srcDSN := srv.NewDatabase(t, "tsrc")
+	_, tgtDSN := srv.NewDatabase(t, "ttgt")
+	admin, err := srv.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, q := range []string{
+		// Tenant 3's rows hold the NULLs, in the parent and in the child.
+		"CREATE TABLE " + srcName + ".m (id INT PRIMARY KEY, agent_id INT NOT NULL, v VARCHAR(10) NOT NULL, KEY (agent_id))",
+		"INSERT INTO " + srcName + ".m SELECT seq, seq % 4, 'x' FROM " + srcName + ".seq_1_to_400",
+		"CREATE TABLE " + srcName + ".c (id INT PRIMARY KEY, m_id INT NOT NULL, v VARCHAR(10) NULL, KEY (m_id))",
+		"INSERT INTO " + srcName + ".c SELECT seq, seq % 400 + 1, IF((seq % 400 + 1) % 4 = 3, NULL, 'y') FROM " + srcName + ".seq_1_to_2000",
+		"ALTER TABLE " + srcName + ".m MODIFY v VARCHAR(10) NULL",
+		"UPDATE " + srcName + ".m SET v = NULL WHERE agent_id = 3",
+	} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	src, err := Open(ctx, srcDSN, "", RoleSource, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	tgt, err := Open(ctx, tgtDSN, "", RoleTarget, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	// The target wants NOT NULL in both.
+	for _, q := range []string{
+		"CREATE TABLE m (id INT PRIMARY KEY, agent_id INT NOT NULL, v VARCHAR(10) NOT NULL, KEY (agent_id))",
+		"CREATE TABLE c (id INT PRIMARY KEY, m_id INT NOT NULL, v VARCHAR(10) NOT NULL, KEY (m_id))",
+	} {
+		if _, err := tgt.SQL().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nulls := func(pt PreflightTable) int64 {
+		t.Helper()
+		fs, err := Preflight(ctx, src, tgt, pt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if f.Check == "null-for-not-null" {
+				return f.Rows
+			}
+		}
+		return 0
+	}
+	parent := PreflightTable{Source: "m", Target: "m", TenantColumn: "agent_id"}
+	child := PreflightTable{Source: "c", Target: "c", ViaOn: "m_id", Parent: "m", ParentOn: "id", ParentTenant: "agent_id"}
+	if n := nulls(parent); n != 100 {
+		t.Fatalf("every tenant: %d NULLs in m, want 100", n)
+	}
+	if n := nulls(child); n != 500 {
+		t.Fatalf("every tenant: %d NULLs in c, want 500", n)
+	}
+	parent.Tenants, child.Tenants = []string{"1", "2"}, []string{"1", "2"}
+	if n := nulls(parent); n != 0 {
+		t.Fatalf("tenants 1 and 2: %d NULLs in m, want none", n)
+	}
+	if n := nulls(child); n != 0 {
+		t.Fatalf("tenants 1 and 2: %d NULLs in c, want none", n)
+	}
+	parent.Tenants, child.Tenants = []string{"3"}, []string{"3"}
+	if n := nulls(parent); n != 100 {
+		t.Fatalf("tenant 3: %d NULLs in m, want 100", n)
+	}
+	if n := nulls(child); n != 500 {
+		t.Fatalf("tenant 3: %d NULLs in c, want 500", n)
+	}
+}
