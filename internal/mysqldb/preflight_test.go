@@ -2,6 +2,7 @@ package mysqldb
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 
@@ -18,11 +19,7 @@ func TestPreflightLOBOverTargetPacket(t *testing.T) {
 	ctx := context.Background()
 	srcName, srcDSN := srv.NewDatabase(t, "lsrc")
 	tgtName, tgtDSN := srv.NewDatabase(t, "ltgt")
-	admin, err := srv.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
+	admin := openAdmin(t, srv)
 	for _, q := range []string{
 		"CREATE TABLE " + srcName + ".docs (id INT PRIMARY KEY, body LONGBLOB, title VARCHAR(20))",
 		"INSERT INTO " + srcName + ".docs VALUES (1, REPEAT('x', 3 << 20), 'big'), (2, 'small', 'fine'), (3, NULL, NULL)",
@@ -34,16 +31,7 @@ func TestPreflightLOBOverTargetPacket(t *testing.T) {
 		}
 	}
 	// Connections opened from here on see the lowered packet.
-	src, err := Open(ctx, srcDSN, "", RoleSource, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	tgt, err := Open(ctx, tgtDSN, "", RoleTarget, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tgt.Close()
+	src, tgt := openPair(t, srcDSN, tgtDSN)
 	fs, err := Preflight(ctx, src, tgt, PreflightTable{Source: "docs", Target: "docs"})
 	if err != nil {
 		t.Fatal(err)
@@ -100,11 +88,7 @@ func TestPreflightSample(t *testing.T) {
 	ctx := context.Background()
 	srcName, srcDSN := srv.NewDatabase(t, "ssrc")
 	tgtName, tgtDSN := srv.NewDatabase(t, "stgt")
-	admin, err := srv.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
+	admin := openAdmin(t, srv)
 	for _, q := range []string{
 		// 40,000 dense keys, every 10th row with a NULL bound for a NOT
 		// NULL target column.
@@ -128,16 +112,7 @@ func TestPreflightSample(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	src, err := Open(ctx, srcDSN, "", RoleSource, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	tgt, err := Open(ctx, tgtDSN, "", RoleTarget, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tgt.Close()
+	src, tgt := openPair(t, srcDSN, tgtDSN)
 	find := func(fs []preflight.Finding, check string) *preflight.Finding {
 		for i := range fs {
 			if fs[i].Check == check {
@@ -186,11 +161,7 @@ func TestPreflightTenants(t *testing.T) {
 	ctx := context.Background()
 	srcName, srcDSN := srv.NewDatabase(t, "tsrc")
 	_, tgtDSN := srv.NewDatabase(t, "ttgt")
-	admin, err := srv.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
+	admin := openAdmin(t, srv)
 	for _, q := range []string{
 		// Tenant 3's rows hold the NULLs, in the parent and in the child.
 		"CREATE TABLE " + srcName + ".m (id INT PRIMARY KEY, agent_id INT NOT NULL, v VARCHAR(10) NOT NULL, KEY (agent_id))",
@@ -204,16 +175,7 @@ func TestPreflightTenants(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	src, err := Open(ctx, srcDSN, "", RoleSource, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	tgt, err := Open(ctx, tgtDSN, "", RoleTarget, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tgt.Close()
+	src, tgt := openPair(t, srcDSN, tgtDSN)
 	// The target wants NOT NULL in both.
 	for _, q := range []string{
 		"CREATE TABLE m (id INT PRIMARY KEY, agent_id INT NOT NULL, v VARCHAR(10) NOT NULL, KEY (agent_id))",
@@ -258,4 +220,31 @@ func TestPreflightTenants(t *testing.T) {
 	if n := nulls(child); n != 500 {
 		t.Fatalf("tenant 3: %d NULLs in c, want 500", n)
 	}
+}
+
+// openPair opens a preflight's source and target, closed when the test ends;
+// a connection opened later sees the server's settings as they are then.
+func openPair(t *testing.T, srcDSN, tgtDSN string) (src, tgt *DB) {
+	t.Helper()
+	var err error
+	if src, err = Open(context.Background(), srcDSN, "", RoleSource, 2); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	if tgt, err = Open(context.Background(), tgtDSN, "", RoleTarget, 2); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tgt.Close() })
+	return src, tgt
+}
+
+// openAdmin opens the throwaway server without a default database.
+func openAdmin(t *testing.T, srv *testdb.Server) *sql.DB {
+	t.Helper()
+	db, err := srv.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
