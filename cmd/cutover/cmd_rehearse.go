@@ -319,9 +319,10 @@ func (a *app) calibrateFromRun(ctx context.Context, cfgPath string, runID int64,
 
 // steadySample repeats the sample when the plan has too few batches (each
 // copy under an id of its own; every transaction is rolled back, so a batch
-// can run twice) until there are at least three batches per worker: the batches are then timed while every
-// worker is busy, as in the real run, and not alone in a short sample, which
-// on a saturated server made the estimate 40% low (make bench, 2M rows).
+// can run twice) until there are at least three batches per worker: the
+// batches are then timed while every worker is busy, as in the real run, and
+// not alone in a short sample, which on a saturated server made the estimate
+// 40% low (make bench, 2M rows).
 func steadySample(sample []planner.Batch, workers int) []*checkpoint.Batch {
 	base := ledgerBatches(sample)
 	if len(base) == 0 {
