@@ -65,25 +65,7 @@ const ddl = "CREATE TABLE items (id BIGINT NOT NULL PRIMARY KEY, tenant_id INT N
 func newEnv(t *testing.T, tenants, perTenant, targetNameLen int, name func(tenant, i int) *string) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{srv: testdb.StartT(t)}
-	srcName, srcDSN := e.srv.NewDatabase(t, "src")
-	tgtName, tgtDSN := e.srv.NewDatabase(t, "tgt")
-	ledgerName, _ := e.srv.NewDatabase(t, "ledger")
-	var err error
-	if e.srcDB, err = e.srv.Open(srcName); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.srcDB.Close() })
-	if e.tgtDB, err = e.srv.Open(tgtName); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.tgtDB.Close() })
-	if _, err := e.srcDB.ExecContext(ctx, fmt.Sprintf(ddl, 64)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.tgtDB.ExecContext(ctx, fmt.Sprintf(ddl, targetNameLen)); err != nil {
-		t.Fatal(err)
-	}
+	e, _ := openEnv(t, testdb.StartT(t), fmt.Sprintf(ddl, 64), fmt.Sprintf(ddl, targetNameLen), "items")
 	id := int64(1) << 40
 	for tn := 1; tn <= tenants; tn++ {
 		for i := range perTenant {
@@ -101,6 +83,35 @@ func newEnv(t *testing.T, tenants, perTenant, targetNameLen int, name func(tenan
 			}
 		}
 	}
+	return e
+}
+
+// openEnv makes a source, a target and a ledger database on srv, creates
+// table (keyed by id, tenant_id its tenant) in the source and the target
+// with their DDL, and opens the adapters and the ledger on them. It returns
+// the source database's name.
+func openEnv(t *testing.T, srv *testdb.Server, srcDDL, tgtDDL, table string) (*env, string) {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{srv: srv}
+	srcName, srcDSN := srv.NewDatabase(t, "src")
+	tgtName, tgtDSN := srv.NewDatabase(t, "tgt")
+	ledgerName, _ := srv.NewDatabase(t, "ledger")
+	var err error
+	if e.srcDB, err = srv.Open(srcName); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.srcDB.Close() })
+	if e.tgtDB, err = srv.Open(tgtName); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.tgtDB.Close() })
+	if _, err := e.srcDB.ExecContext(ctx, srcDDL); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.tgtDB.ExecContext(ctx, tgtDDL); err != nil {
+		t.Fatal(err)
+	}
 	if e.src, err = mysqldb.Open(ctx, srcDSN, "", mysqldb.RoleSource, 8); err != nil {
 		t.Fatal(err)
 	}
@@ -112,14 +123,14 @@ func newEnv(t *testing.T, tenants, perTenant, targetNameLen int, name func(tenan
 	if e.ledger, err = checkpoint.Open(ctx, e.tgt.SQL(), ledgerName); err != nil {
 		t.Fatal(err)
 	}
-	info, err := e.src.Describe(ctx, "items")
+	info, err := e.src.Describe(ctx, table)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.table = &catalog.Table{Name: "items", Target: "items", Columns: info.Columns, TenantColumn: "tenant_id", TenantKind: catalog.KindInt}
+	e.table = &catalog.Table{Name: table, Target: table, Columns: info.Columns, TenantColumn: "tenant_id", TenantKind: catalog.KindInt}
 	idCol, _ := info.Column("id")
 	e.table.Key = []catalog.Column{idCol}
-	return e
+	return e, srcName
 }
 
 // plan stores a run: one batch per tenant, and tenant 1 split at key

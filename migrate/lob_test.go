@@ -30,58 +30,16 @@ import (
 const lobDDL = "CREATE TABLE docs (id BIGINT NOT NULL PRIMARY KEY, tenant_id INT NOT NULL, body LONGTEXT NULL, " +
 	"data LONGBLOB NULL, note VARCHAR(32) NULL, KEY tenant (tenant_id)) ENGINE=InnoDB"
 
-// lobEnv is a source and a target table of LOBs on one throwaway server,
-// with readers bounded to bound bytes per value.
+// lobEnv is a source and a target table of LOBs on one throwaway server.
 type lobEnv struct {
-	srv          *testdb.Server
-	srcName      string
-	srcDB, tgtDB *sql.DB // test-side handles
-	src, tgt     *mysqldb.DB
-	ledger       *checkpoint.Ledger
-	table        *catalog.Table
+	*env
+	srcName string
 }
 
 func newLOBEnv(t *testing.T, srv *testdb.Server) *lobEnv {
 	t.Helper()
-	ctx := context.Background()
-	e := &lobEnv{srv: srv}
-	srcName, srcDSN := srv.NewDatabase(t, "src")
-	e.srcName = srcName
-	tgtName, tgtDSN := srv.NewDatabase(t, "tgt")
-	ledgerName, _ := srv.NewDatabase(t, "ledger")
-	var err error
-	if e.srcDB, err = srv.Open(srcName); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.srcDB.Close() })
-	if e.tgtDB, err = srv.Open(tgtName); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.tgtDB.Close() })
-	for _, db := range []*sql.DB{e.srcDB, e.tgtDB} {
-		if _, err := db.ExecContext(ctx, lobDDL); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if e.src, err = mysqldb.Open(ctx, srcDSN, "", mysqldb.RoleSource, 8); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.src.Close() })
-	if e.tgt, err = mysqldb.Open(ctx, tgtDSN, "", mysqldb.RoleTarget, 12); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.tgt.Close() })
-	if e.ledger, err = checkpoint.Open(ctx, e.tgt.SQL(), ledgerName); err != nil {
-		t.Fatal(err)
-	}
-	info, err := e.src.Describe(ctx, "docs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.table = &catalog.Table{Name: "docs", Target: "docs", Columns: info.Columns, TenantColumn: "tenant_id", TenantKind: catalog.KindInt}
-	idCol, _ := info.Column("id")
-	e.table.Key = []catalog.Column{idCol}
-	return e
+	e, srcName := openEnv(t, srv, lobDDL, lobDDL, "docs")
+	return &lobEnv{env: e, srcName: srcName}
 }
 
 // docRow is one row the test writes and later checks by its own hashes.
