@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/godror/godror"
@@ -217,9 +218,16 @@ func overBound(sp *Spec, lobs []int, vals []any) (key []string, over bool, err e
 // name the column and the row's key: the batch fails, and the DBA needs to
 // find the value.
 func (r *Reader) convert(sp *Spec, cv converters, vals []any, out [][]byte) error {
-	bound := r.src.opts.MaxLOBBytes
+	return convertRow(sp, cv, vals, out, r.src.opts.Zone, r.src.opts.MaxLOBBytes)
+}
+
+// convertRow is Reader.convert for a row as the extraction query selects it
+// (ExtractQuery, LOBRowQuery): the columns, then a length per LOB, then the
+// key. A LOB whose length is NULL is NULL, whatever godror handed over.
+func convertRow(sp *Spec, cv converters, vals []any, out [][]byte, zone *time.Location, bound int64) error {
+	sp.lobNulls(sp.lobCols(), vals)
 	for i, v := range vals[:len(sp.Columns)] {
-		b, err := Convert(cv.maps[i], v, r.src.opts.Zone)
+		b, err := Convert(cv.maps[i], v, zone)
 		if err != nil {
 			return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(sp, vals), err)
 		}
