@@ -93,17 +93,10 @@ func (m *tableMeta) col(name string) (Col, error) {
 // connect string with parameters) and checks the connection. Without the
 // Oracle client library it returns ErrClientMissing.
 func Open(ctx context.Context, dsn string, opts Options) (*Source, error) {
-	params, err := godror.ParseDSN(dsn)
+	params, err := connParams(dsn)
 	if err != nil {
-		// The DSN holds a password: never repeat it.
-		return nil, errors.New("parse oracle dsn: not a valid godror connect string")
+		return nil, err
 	}
-	// Key text and binds rely on these: '.' as the decimal point, binary
-	// ordering for strings so ORDER BY and range predicates agree.
-	params.SetSessionParamOnInit("NLS_NUMERIC_CHARACTERS", ".,")
-	params.SetSessionParamOnInit("NLS_SORT", "BINARY")
-	params.SetSessionParamOnInit("NLS_COMP", "BINARY")
-	params.SetSessionParamOnInit("TIME_ZONE", "+00:00")
 	if opts.PrefetchCount <= 0 {
 		opts.PrefetchCount = 4096
 	}
@@ -166,6 +159,33 @@ func Open(ctx context.Context, dsn string, opts Options) (*Source, error) {
 		}
 	}
 	return s, nil
+}
+
+// connParams parses a godror DSN into the connection parameters every
+// session of the adapter uses.
+//
+// Timezone is UTC: godror builds a DATE or TIMESTAMP value as time.Date of its
+// fields in the connection's zone, and when none is set it picks time.Local or
+// a region from SESSIONTIMEZONE before any ALTER SESSION runs. In a zone with
+// daylight saving, a wall-clock time inside the spring gap (2024-03-31 02:30
+// in Europe/Berlin) does not exist and time.Date moves it an hour, and one in
+// the autumn overlap is ambiguous. UTC has neither, so the fields arrive as
+// Oracle stored them. The session's TIME_ZONE is UTC too, so TIMESTAMP WITH
+// LOCAL TIME ZONE values arrive as UTC instants.
+func connParams(dsn string) (godror.ConnectionParams, error) {
+	params, err := godror.ParseDSN(dsn)
+	if err != nil {
+		// The DSN holds a password: never repeat it.
+		return params, errors.New("parse oracle dsn: not a valid godror connect string")
+	}
+	params.Timezone = time.UTC
+	// Key text and binds rely on these: '.' as the decimal point, binary
+	// ordering for strings so ORDER BY and range predicates agree.
+	params.SetSessionParamOnInit("NLS_NUMERIC_CHARACTERS", ".,")
+	params.SetSessionParamOnInit("NLS_SORT", "BINARY")
+	params.SetSessionParamOnInit("NLS_COMP", "BINARY")
+	params.SetSessionParamOnInit("TIME_ZONE", "+00:00")
+	return params, nil
 }
 
 // resolveOwner matches the configured owner exactly, then upper-cased.
