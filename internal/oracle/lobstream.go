@@ -56,7 +56,7 @@ func (s *Spec) keyWhere(b *binder, key []string) (string, error) {
 	}
 	conds := make([]string, len(k))
 	for i, c := range k {
-		e, err := bindExpr(c.Type, b.bind(key[i]))
+		e, err := bindKey(b, c.Type, key[i])
 		if err != nil {
 			return "", err
 		}

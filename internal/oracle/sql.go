@@ -100,9 +100,44 @@ func bindExpr(t Type, ph string) (string, error) {
 	return "", fmt.Errorf("a %s column cannot be a key or tenant column", t)
 }
 
+// bindKey binds the key or tenant text v for a comparison with a column of
+// type t and returns the SQL expression.
+//
+// A CHAR or NCHAR column compares blank-padded only against another CHAR
+// value, and godror binds every Go string as VARCHAR2 (it has no CHAR bind
+// type), so 'abc' would never match the stored 'abc  ' and such a tenant
+// would size to nothing. The value is cast to the column's own CHAR(n) in
+// SQL rather than padded in Go: padding a CHAR(n BYTE) needs the database
+// character set's byte count, which only Oracle knows. A value longer than
+// the column matches no row; the CASE (evaluated short-circuit) keeps CAST
+// from failing on it and compares NULL, which matches nothing. Trailing
+// blanks, which blank-padded comparison ignores, are dropped first so that
+// they do not make a value too long.
+func bindKey(b *binder, t Type, v string) (string, error) {
+	switch t.Name {
+	case "CHAR", "NCHAR":
+		if t.Length <= 0 {
+			break
+		}
+		v = strings.TrimRight(v, " ")
+		if v == "" {
+			v = " " // '' is NULL in Oracle; a blank CHAR is all blanks
+		}
+		length, target := "LENGTHB", fmt.Sprintf("CHAR(%d BYTE)", t.Length)
+		switch {
+		case t.Name == "NCHAR":
+			length, target = "LENGTH", fmt.Sprintf("NCHAR(%d)", t.Length)
+		case t.CharSemantics:
+			length, target = "LENGTH", fmt.Sprintf("CHAR(%d CHAR)", t.Length)
+		}
+		return fmt.Sprintf("CASE WHEN %s(%s) <= %d THEN CAST(%s AS %s) END", length, b.bind(v), t.Length, b.bind(v), target), nil
+	}
+	return bindExpr(t, b.bind(v))
+}
+
 // EncodeKey renders a key or tenant value as godror returns it into the text
-// bindExpr reads back exactly: decimal text for numbers, full nanoseconds for
-// timestamps, hex for RAW.
+// bindKey reads back exactly: decimal text for numbers, full nanoseconds for
+// timestamps, hex for RAW, CHAR without its padding.
 func EncodeKey(t Type, v any) (string, error) {
 	if v == nil {
 		return "", errors.New("key value is NULL")
@@ -138,6 +173,12 @@ func EncodeKey(t Type, v any) (string, error) {
 			return "", fmt.Errorf("RAW key: unexpected %T", v)
 		}
 		return strings.ToUpper(hex.EncodeToString(b)), nil
+	case "CHAR", "NCHAR":
+		// Blank-padded: 'abc  ' is the tenant 'abc' of the config and of the
+		// MySQL CHAR column, which strips trailing blanks; bindKey pads it
+		// back to the column.
+		s, err := textValue(v)
+		return strings.TrimRight(s, " "), err
 	}
 	s, err := textValue(v)
 	return s, err
@@ -247,7 +288,7 @@ func (s *Spec) tenantFilter(b *binder, tenants []string) (string, error) {
 	for start := 0; start < len(tenants); start += 1000 {
 		var in []string
 		for _, id := range tenants[start:min(start+1000, len(tenants))] {
-			e, err := bindExpr(s.Tenant.Type, b.bind(id))
+			e, err := bindKey(b, s.Tenant.Type, id)
 			if err != nil {
 				return "", err
 			}
@@ -280,13 +321,13 @@ func (s *Spec) rangeFilter(b *binder, lo, hi []string) ([]string, error) {
 		for i := range key {
 			var ands []string
 			for j := 0; j < i; j++ {
-				e, err := bindExpr(key[j].Type, b.bind(bound.vals[j]))
+				e, err := bindKey(b, key[j].Type, bound.vals[j])
 				if err != nil {
 					return nil, err
 				}
 				ands = append(ands, key[j].ref("t")+" = "+e)
 			}
-			e, err := bindExpr(key[i].Type, b.bind(bound.vals[i]))
+			e, err := bindKey(b, key[i].Type, bound.vals[i])
 			if err != nil {
 				return nil, err
 			}

@@ -92,6 +92,21 @@ func TestQueriesGolden(t *testing.T) {
 	q, err = ExtentsQuery("PAY", "AUDIT_LOG")
 	add("rowid chunks: extents of a keyless table", q, err)
 	add("rowid chunks: one chunk's filter", RowidRangeFilter(RowidRange{Lo: "AAAR3sAAEAAAACAAAA", Hi: "AAAR3sAAEAAAAD/H//"}), nil)
+	// A CHAR tenant and key compare blank-padded only as CHAR: each bound
+	// value is cast to the column's CHAR(n), guarded by its length.
+	charTenant := Col{Name: "REGION", Type: Type{Name: "CHAR", Length: 5}}
+	charSpec := Spec{Owner: "PAY", Table: "BRANCHES",
+		Columns: []Col{{Name: "CODE", Type: Type{Name: "NCHAR", Length: 4}}, charTenant},
+		Key:     []Col{{Name: "CODE", Type: Type{Name: "NCHAR", Length: 4}}},
+		Tenant:  &charTenant}
+	q, err = SizeQuery(charSpec, []string{"abc", "x  "})
+	add("size: CHAR(5 BYTE) tenant, bound as CHAR", q, err)
+	q, err = ExtractQuery(charSpec, []string{"abc"}, []string{"A1"}, []string{"B2"})
+	add("extract: NCHAR(4) key range and CHAR tenant", q, err)
+	charSemantics := charSpec
+	charSemantics.Tenant = &Col{Name: "REGION", Type: Type{Name: "CHAR", Length: 5, CharSemantics: true}}
+	q, err = SizeQuery(charSemantics, []string{"é"})
+	add("size: CHAR(5 CHAR) tenant", q, err)
 	golden(t, "queries.sql", b.String())
 }
 
@@ -182,6 +197,10 @@ func TestEncodeKey(t *testing.T) {
 		{Type{Name: "TIMESTAMP", Frac: 9}, mustTime("2024-01-02T03:04:05.123456789Z"), "2024-01-02 03:04:05.123456789"},
 		{Type{Name: "TIMESTAMP WITH TIME ZONE", Frac: 6}, mustTime("2024-01-02T03:04:05.5+02:00"), "2024-01-02 03:04:05.500000000 +02:00"},
 		{Type{Name: "VARCHAR2", Length: 10}, "ab c", "ab c"},
+		{Type{Name: "VARCHAR2", Length: 10}, "ab  ", "ab  "},
+		// CHAR comes back blank-padded; its tenant id is the config's 'ab'.
+		{Type{Name: "CHAR", Length: 5}, "ab   ", "ab"},
+		{Type{Name: "NCHAR", Length: 3}, "é  ", "é"},
 	}
 	for _, c := range cases {
 		got, err := EncodeKey(c.typ, c.in)

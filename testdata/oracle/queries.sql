@@ -120,3 +120,26 @@ ORDER BY o.data_object_id, e.relative_fno, e.block_id
 t.ROWID BETWEEN CHARTOROWID(:b1) AND CHARTOROWID(:b2)
 -- binds: b1="AAAR3sAAEAAAACAAAA" b2="AAAR3sAAEAAAAD/H//"
 
+-- size: CHAR(5 BYTE) tenant, bound as CHAR
+SELECT t."REGION", COUNT(*)
+FROM "PAY"."BRANCHES" t
+WHERE t."REGION" IN (CASE WHEN LENGTHB(:b1) <= 5 THEN CAST(:b2 AS CHAR(5 BYTE)) END, CASE WHEN LENGTHB(:b3) <= 5 THEN CAST(:b4 AS CHAR(5 BYTE)) END)
+GROUP BY t."REGION"
+-- binds: b1="abc" b2="abc" b3="x" b4="x"
+
+-- extract: NCHAR(4) key range and CHAR tenant
+SELECT t."CODE", t."REGION"
+FROM "PAY"."BRANCHES" t
+WHERE t."REGION" IN (CASE WHEN LENGTHB(:b1) <= 5 THEN CAST(:b2 AS CHAR(5 BYTE)) END)
+  AND t."CODE" >= CASE WHEN LENGTH(:b3) <= 4 THEN CAST(:b4 AS NCHAR(4)) END
+  AND t."CODE" < CASE WHEN LENGTH(:b5) <= 4 THEN CAST(:b6 AS NCHAR(4)) END
+ORDER BY t."CODE"
+-- binds: b1="abc" b2="abc" b3="A1" b4="A1" b5="B2" b6="B2"
+
+-- size: CHAR(5 CHAR) tenant
+SELECT t."REGION", COUNT(*)
+FROM "PAY"."BRANCHES" t
+WHERE t."REGION" IN (CASE WHEN LENGTH(:b1) <= 5 THEN CAST(:b2 AS CHAR(5 CHAR)) END)
+GROUP BY t."REGION"
+-- binds: b1="é" b2="é"
+
