@@ -142,7 +142,8 @@ func (r *Reader) StreamRows(ctx context.Context, scope catalog.Scope, fn migrate
 	lobs := sp.lobCols()
 	var deferred [][]string
 	var n int64
-	err = r.query(ctx, q, s.opts.PrefetchCount, s.opts.FetchArraySize, func(vals []any) error {
+	rows := fetchRows(sp.Columns, s.opts.MaxLOBBytes, s.opts.FetchArraySize)
+	err = r.query(ctx, q, min(rows, s.opts.PrefetchCount), rows, func(vals []any) error {
 		key, over, err := overBound(&sp, lobs, vals)
 		if err != nil {
 			return err
@@ -167,6 +168,31 @@ func (r *Reader) StreamRows(ctx context.Context, scope catalog.Scope, fn migrate
 		n++
 	}
 	return n, nil
+}
+
+// lobFetchBudget bounds the bytes one fetch of a query selecting LOBs may
+// hold: godror fetches a LOB as LONG, a whole value per row of the fetch
+// array, so the array times the values held per row is the memory a fetch
+// can take.
+const lobFetchBudget = 256 << 20
+
+// fetchRows is the fetch array (and prefetch) size for reading cols: the
+// configured size, or for a query selecting LOBs, LONG or LONG RAW as few
+// rows as keep their held values within lobFetchBudget (at least 1).
+func fetchRows(cols []Col, bound int64, configured int) int {
+	per := int64(0)
+	for _, c := range cols {
+		switch {
+		case c.isLOB():
+			per += max(bound, 1)
+		case c.Type.Name == "LONG", c.Type.Name == "LONG RAW":
+			per += max(bound, 1) // checked against the bound after the fetch
+		}
+	}
+	if per == 0 {
+		return configured
+	}
+	return int(min(max(lobFetchBudget/per, 1), int64(configured)))
 }
 
 // converters are a batch's per-column conversions.

@@ -68,8 +68,12 @@ func (c Col) selectExpr(a string) string {
 		return "XMLSERIALIZE(CONTENT " + r + " AS CLOB)"
 	case "JSON":
 		return "JSON_SERIALIZE(" + r + " RETURNING CLOB)"
-	case "ROWID", "UROWID":
+	case "ROWID":
 		return "ROWIDTOCHAR(" + r + ")"
+	case "UROWID":
+		// ROWIDTOCHAR cuts a logical rowid of an index-organized table
+		// (longer than 18 characters); the cast keeps all of it.
+		return "CAST(" + r + " AS VARCHAR2(4000))"
 	}
 	return r
 }

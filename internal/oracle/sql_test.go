@@ -31,6 +31,7 @@ func viaSpec() Spec {
 			{Name: "TERM", Type: Type{Name: "INTERVAL YEAR TO MONTH", Lead: 2}},
 			{Name: "PAYLOAD", Type: Type{Name: "JSON"}},
 			{Name: "SOURCE_ROWID", Type: Type{Name: "ROWID"}},
+			{Name: "IOT_ROWID", Type: Type{Name: "UROWID", Length: 4000}},
 		},
 		Key: []Col{
 			{Name: "MERCHANT_ID", Type: num(12, 0)},
@@ -210,5 +211,17 @@ func TestEncodeKey(t *testing.T) {
 	}
 	if _, err := EncodeKey(num(10, 0), nil); err == nil {
 		t.Error("a NULL key was encoded")
+	}
+}
+
+// TestUROWIDSelect: a logical rowid of an index-organized table is longer
+// than ROWIDTOCHAR's 18 characters; it is read whole through a cast.
+func TestUROWIDSelect(t *testing.T) {
+	c := Col{Name: "R", Type: Type{Name: "UROWID", Length: 4000}}
+	if got := c.selectExpr("t"); got != `CAST(t."R" AS VARCHAR2(4000))` {
+		t.Fatalf("UROWID read as %s", got)
+	}
+	if got := (Col{Name: "R", Type: Type{Name: "ROWID"}}).selectExpr("t"); got != `ROWIDTOCHAR(t."R")` {
+		t.Fatalf("ROWID read as %s", got)
 	}
 }
