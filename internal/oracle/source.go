@@ -696,10 +696,11 @@ func (s *Source) extentBoundaries(ctx context.Context, sp Spec, step int64) ([][
 		hi, err2 := textValue(vals[1])
 		n, err3 := textValue(vals[2])
 		blocks, err4 := strconv.ParseInt(n, 10, 64)
-		if err := errors.Join(err1, err2, err3, err4); err != nil {
+		big, err5 := textValue(vals[3])
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			return fmt.Errorf("extent of %s: %w", sp.Table, err)
 		}
-		es = append(es, Extent{Lo: lo, Hi: hi, Blocks: blocks})
+		es = append(es, Extent{Lo: lo, Hi: hi, Blocks: blocks, Bigfile: big == "YES"})
 		return nil
 	})
 	if oe, isOra := godror.AsOraErr(err); isOra && (oe.Code() == oraTableNotExist || oe.Code() == oraNoPrivilege) {
@@ -708,6 +709,10 @@ func (s *Source) extentBoundaries(ctx context.Context, sp Spec, step int64) ([][
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("extents of %s: %w", sp.Table, err)
+	}
+	if anyBigfile(es) {
+		s.opts.Log.Warn("the table is in a bigfile tablespace, whose rowids ROWID ranges from extents do not describe: numbering its rows instead", "table", sp.Table)
+		return nil, false, nil
 	}
 	bs, ok := ExtentBoundaries(es, numRows.Int64, blocks.Int64, step)
 	return bs, ok, nil

@@ -478,8 +478,16 @@ func ExtractQuery(s Spec, tenants []string, lo, hi []string) (Query, error) {
 // ExtentsQuery lists a table's extents as ROWID ranges, the technique of
 // DBMS_PARALLEL_EXECUTE.CREATE_CHUNKS_BY_ROWID: a range per extent from its
 // first block, row 0, to its last block, row 32767, ordered as ROWIDs sort.
-// It reads DBA_EXTENTS and DBA_OBJECTS (SELECT_CATALOG_ROLE): USER_EXTENTS
-// has no file numbers. MergeExtents groups the rows into chunks.
+// It reads DBA_EXTENTS, DBA_OBJECTS and DBA_TABLESPACES
+// (SELECT_CATALOG_ROLE): USER_EXTENTS has no file numbers. MergeExtents
+// groups the rows into chunks.
+//
+// ROWID_CREATE from RELATIVE_FNO builds the rowids of a smallfile
+// tablespace only: in a bigfile tablespace (the default in 23ai) a rowid has
+// no file number and its block number takes those bits too, so the ranges
+// would be wrong, and could overlap. The tablespace's BIGFILE column is
+// selected so that such a table is cut by numbering its rows instead
+// (ExtentBoundaries).
 func ExtentsQuery(owner, table string) (Query, error) {
 	if err := validName(owner); err != nil {
 		return Query{}, err
@@ -490,10 +498,11 @@ func ExtentsQuery(owner, table string) (Query, error) {
 	b := &binder{}
 	q := "SELECT ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id, 0)) AS lo_rid,\n" +
 		"       ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id + e.blocks - 1, 32767)) AS hi_rid,\n" +
-		"       e.blocks\n" +
+		"       e.blocks, ts.bigfile\n" +
 		"FROM dba_extents e\n" +
 		"  JOIN dba_objects o ON o.owner = e.owner AND o.object_name = e.segment_name\n" +
 		"    AND NVL(o.subobject_name, ' ') = NVL(e.partition_name, ' ') AND o.object_type LIKE 'TABLE%'\n" +
+		"  JOIN dba_tablespaces ts ON ts.tablespace_name = e.tablespace_name\n" +
 		"WHERE e.owner = " + b.bind(owner) + " AND e.segment_name = " + b.bind(table) + " AND e.segment_type LIKE 'TABLE%'\n" +
 		"ORDER BY o.data_object_id, e.relative_fno, e.block_id"
 	return Query{SQL: q, Args: b.args}, nil
@@ -503,6 +512,9 @@ func ExtentsQuery(owner, table string) (Query, error) {
 type Extent struct {
 	Lo, Hi string // ROWIDs as text
 	Blocks int64
+	// Bigfile is the extent's tablespace's BIGFILE: Lo and Hi are not its
+	// rowids.
+	Bigfile bool
 }
 
 // RowidRange is an inclusive ROWID range; RowidRangeFilter reads it.
@@ -536,10 +548,10 @@ func MergeExtents(es []Extent, blocksPerChunk int64) []RowidRange {
 // batches of about step rows (Source.Boundaries' contract): chunks of whole
 // extents of about step rows each, at the dictionary's rows per block, each
 // boundary the first ROWID of a chunk after the first. ok is false when the
-// statistics cannot size a chunk (no NUM_ROWS or BLOCKS): the caller numbers
-// the rows instead.
+// statistics cannot size a chunk (no NUM_ROWS or BLOCKS) or an extent is in a
+// bigfile tablespace (ExtentsQuery): the caller numbers the rows instead.
 func ExtentBoundaries(es []Extent, numRows, blocks, step int64) (_ [][]string, ok bool) {
-	if numRows <= 0 || blocks <= 0 || step < 1 || len(es) == 0 {
+	if numRows <= 0 || blocks <= 0 || step < 1 || len(es) == 0 || anyBigfile(es) {
 		return nil, false
 	}
 	perBlock := max(float64(numRows)/float64(blocks), 1e-9)
@@ -549,6 +561,15 @@ func ExtentBoundaries(es []Extent, numRows, blocks, step int64) (_ [][]string, o
 		out = append(out, []string{c.Lo})
 	}
 	return out, true
+}
+
+func anyBigfile(es []Extent) bool {
+	for _, e := range es {
+		if e.Bigfile {
+			return true
+		}
+	}
+	return false
 }
 
 // RowidRangeFilter is the predicate reading one chunk of MergeExtents.

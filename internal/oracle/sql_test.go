@@ -183,6 +183,13 @@ func TestExtentBoundaries(t *testing.T) {
 	if _, ok := ExtentBoundaries(nil, 1000, 160, 100); ok {
 		t.Fatal("ok without extents")
 	}
+	// A bigfile tablespace's rowids are not built from RELATIVE_FNO: the
+	// ranges would be wrong, so the rows are numbered instead.
+	big := append([]Extent{}, es...)
+	big[1].Bigfile = true
+	if _, ok := ExtentBoundaries(big, 1000, 160, 100); ok {
+		t.Fatal("ok for extents in a bigfile tablespace")
+	}
 }
 
 func TestEncodeKey(t *testing.T) {
