@@ -142,7 +142,7 @@ func TestQueriesRejectBadNames(t *testing.T) {
 }
 
 func TestMergeExtents(t *testing.T) {
-	es := []Extent{{"a", "b", 8}, {"c", "d", 8}, {"e", "f", 128}, {"g", "h", 8}}
+	es := []Extent{{"a", "b", 8, false}, {"c", "d", 8, false}, {"e", "f", 128, false}, {"g", "h", 8, false}}
 	got := MergeExtents(es, 16)
 	want := []RowidRange{{"a", "d"}, {"e", "f"}, {"g", "h"}}
 	if len(got) != len(want) {
@@ -156,7 +156,7 @@ func TestMergeExtents(t *testing.T) {
 }
 
 func TestExtentBoundaries(t *testing.T) {
-	es := []Extent{{"a", "b", 8}, {"c", "d", 8}, {"e", "f", 128}, {"g", "h", 8}, {"i", "j", 8}}
+	es := []Extent{{"a", "b", 8, false}, {"c", "d", 8, false}, {"e", "f", 128, false}, {"g", "h", 8, false}, {"i", "j", 8, false}}
 	// 1,000 rows in 160 blocks: 6.25 a block, so 100 rows take 16 blocks.
 	got, ok := ExtentBoundaries(es, 1000, 160, 100)
 	if !ok {

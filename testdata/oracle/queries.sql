@@ -108,10 +108,11 @@ ORDER BY t.ROWID
 -- rowid chunks: extents of a keyless table
 SELECT ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id, 0)) AS lo_rid,
        ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id + e.blocks - 1, 32767)) AS hi_rid,
-       e.blocks
+       e.blocks, ts.bigfile
 FROM dba_extents e
   JOIN dba_objects o ON o.owner = e.owner AND o.object_name = e.segment_name
     AND NVL(o.subobject_name, ' ') = NVL(e.partition_name, ' ') AND o.object_type LIKE 'TABLE%'
+  JOIN dba_tablespaces ts ON ts.tablespace_name = e.tablespace_name
 WHERE e.owner = :b1 AND e.segment_name = :b2 AND e.segment_type LIKE 'TABLE%'
 ORDER BY o.data_object_id, e.relative_fno, e.block_id
 -- binds: b1="PAY" b2="AUDIT_LOG"
