@@ -57,8 +57,10 @@ type ddlColumn struct {
 	Identity bool
 	Virtual  []token // the expression of a virtual column
 	Comment  string
-	bareKey  bool     // a bare NUMBER in a key: BIGINT (markBareKeys)
-	notes    []string // SQL comments printed above the column
+	bareKey  bool // a bare NUMBER in a key: BIGINT (markBareKeys)
+	// Invisible: INVISIBLE in Oracle; created as an ordinary column.
+	Invisible bool
+	notes     []string // SQL comments printed above the column
 }
 
 type keyCol struct {
@@ -100,6 +102,7 @@ type ddlTable struct {
 	Checks      []*ddlCheck
 	Comment     string
 	notes       []string
+	novalidate  []string // NOVALIDATE keys the dictionary left out
 }
 
 func (t *ddlTable) col(name string) *ddlColumn {
@@ -579,7 +582,9 @@ func (c *ddlConverter) column(t *ddlTable, p *parser) error {
 	}
 	for !p.done() {
 		switch {
-		case p.accept("SORT"), p.accept("VISIBLE"), p.accept("INVISIBLE"), p.accept("ENABLE"), p.accept("VIRTUAL"):
+		case p.accept("INVISIBLE"):
+			col.Invisible = true
+		case p.accept("SORT"), p.accept("VISIBLE"), p.accept("ENABLE"), p.accept("VIRTUAL"):
 		case p.accept("COLLATE"):
 			p.next()
 		case p.accept("ENCRYPT"):

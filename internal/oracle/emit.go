@@ -107,6 +107,10 @@ func (c *ddlConverter) mapColumns(t *ddlTable) {
 		if col.Virtual != nil {
 			continue
 		}
+		if col.Invisible {
+			msg := c.find(Info, t.Name, col.Name, "invisible", "INVISIBLE in Oracle: created as an ordinary (visible) column, and copied")
+			col.notes = append(col.notes, msg)
+		}
 		col.Map = Map(col.Type, c.opts.Zone)
 		if col.bareKey {
 			col.Map = bareKeyMapping()
