@@ -118,10 +118,14 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML): read the live Oracle dictionary")
 	ddlPath := fs.String("oracle-ddl", "", "Oracle DDL file (as DBMS_METADATA.GET_DDL writes it), converted offline")
 	skipFK := fs.Bool("skip-foreign-keys", false, "write foreign keys as comments, for loading tenants in any order")
+	namesFlag := fs.String("names", "as-is", "as-is, or lower: fold Oracle's upper-case names to lower case")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	opts := oracle.DDLOptions{SkipForeignKeys: *skipFK}
+	if *namesFlag != "as-is" && *namesFlag != "lower" {
+		return usagef("schema: --names %q: want as-is or lower", *namesFlag)
+	}
+	opts := oracle.DDLOptions{SkipForeignKeys: *skipFK, LowerNames: *namesFlag == "lower"}
 	var ddl string
 	var findings []oracle.Finding
 	switch {
