@@ -10,7 +10,7 @@ import (
 // document that is not a plan is an error that says so.
 func TestDocRoundTrip(t *testing.T) {
 	d := &Doc{RunID: 3, Fingerprint: "abc", SCN: 42, Warnings: []string{"w"},
-		Batches: []Batch{{ID: 1, Table: "t", Tenants: []string{"7"}, Rows: 10, Bytes: 400}, {ID: 2, Table: "t", Rows: 30, Bytes: 400}},
+		Batches:  []Batch{{ID: 1, Table: "t", Tenants: []string{"7"}, Rows: 10, Bytes: 400}, {ID: 2, Table: "t", Rows: 30, Bytes: 400}},
 		Estimate: &Estimate{Calibrated: true, Calibration: "by rehearsal 1", Fit: &WindowFit{Asked: "4h", Processes: 2}}}
 	raw, err := d.Marshal()
 	require.NoError(t, err)
