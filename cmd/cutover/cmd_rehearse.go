@@ -39,7 +39,7 @@ type rehearsal struct {
 	Seconds       float64             `json:"seconds"` // wall time of the sample
 	Measured      []planner.Measured  `json:"measured"`
 	Model         planner.Model       `json:"model"`
-	Estimate      *planEstimate       `json:"estimate"` // the plan under the new model
+	Estimate      *planner.Estimate   `json:"estimate"` // the plan under the new model
 	Tables        map[string]fitError `json:"fit"`
 	Scaling       *scalingDoc         `json:"scaling,omitempty"` // the second pass, with one worker
 	// Stacked says each worker's batches shared one rolled-back transaction,
