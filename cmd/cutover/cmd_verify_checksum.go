@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/canon"
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/verify"
-	"github.com/cutover/cutover/verify/canon"
 )
 
 // checksumFlags are verify's content-checksum options.

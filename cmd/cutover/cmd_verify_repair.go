@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/canon"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/verify"
-	"github.com/cutover/cutover/verify/canon"
 )
 
 // repair copies the batches that differ again, through the ledger: they are
