@@ -21,7 +21,7 @@ import (
 // measured and stored, and the plan under the new model.
 type rehearsal struct {
 	*rehearse.Result
-	Estimate *planEstimate `json:"estimate"`
+	Estimate *planner.Estimate `json:"estimate"`
 }
 
 func (a *app) cmdRehearse(ctx context.Context, args []string) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/report"
+	"github.com/cutover/cutover/planner"
 )
 
 // cmdReport writes the end-of-run report from the ledger: the actual
@@ -62,9 +63,9 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 		return err
 	}
 	d := report.Data{RunID: run.ID, PlanFP: run.PlanFP, PlannedAt: run.CreatedAt, Spans: spans, Verify: ver, GeneratedAt: time.Now()}
-	var doc planDoc
-	if err := json.Unmarshal(run.Plan, &doc); err != nil {
-		return fmt.Errorf("run %d: stored plan: %w", run.ID, err)
+	doc, err := planner.ParseDoc(run.Plan)
+	if err != nil {
+		return fmt.Errorf("run %d: %w", run.ID, err)
 	}
 	if e := doc.Estimate; e != nil && e.Model.Validate() == nil {
 		d.Estimate = &report.Estimate{Model: e.Model, Workers: e.Schedule.Workers, Makespan: e.Schedule.Makespan, Calibration: e.Calibration}

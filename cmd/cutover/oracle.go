@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/internal/oracle"
 	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
 )
 
 // openOracle opens the Oracle source; scn 0 takes a new snapshot SCN.
@@ -54,11 +54,9 @@ func (a *app) pinSnapshot(ctx context.Context, s *session, run *checkpoint.Run) 
 	if _, ok := s.ep.src.(*oracle.Source); !ok {
 		return nil
 	}
-	var doc struct {
-		SCN uint64 `json:"scn"`
-	}
-	if err := json.Unmarshal(run.Plan, &doc); err != nil {
-		return fmt.Errorf("read the stored plan: %w", err)
+	doc, err := planner.ParseDoc(run.Plan)
+	if err != nil {
+		return err
 	}
 	if doc.SCN == 0 || doc.SCN == snapshotSCN(s.ep.src) {
 		return nil
