@@ -69,7 +69,7 @@ type Batch struct {
 	Rows     int64
 	Owner    string
 	Error    string
-	// Checksum is the canonical checksum (verify/canon, hex) of the rows the
+	// Checksum is the canonical checksum (internal/canon, hex) of the rows the
 	// engine copied, stored by Done; "" when not computed.
 	Checksum string
 }
