@@ -160,34 +160,46 @@ func (l *Ledger) claimable() string {
 // keep a table without its indexes). It returns nil when none is claimable now,
 // with the number of steps not done that owner does not hold: when zero,
 // there is nothing left to wait for.
-func (l *Ledger) ClaimIndexes(ctx context.Context, runID int64, owner string, lease time.Duration) (*IndexStep, int, error) {
+// Tables in skip (whose rebuild failed in this process) are neither claimed
+// nor counted.
+func (l *Ledger) ClaimIndexes(ctx context.Context, runID int64, owner string, lease time.Duration, skip []string) (*IndexStep, int, error) {
 	ok, err := l.hasIndexSteps(ctx)
 	if err != nil || !ok {
 		return nil, 0, err
 	}
-	return l.claimStep(ctx, owner, lease, "s.run_id = ? AND NOT EXISTS (SELECT 1 FROM "+l.t("batches")+
-		" b WHERE b.run_id = s.run_id AND b.tbl = s.tbl AND b.state IN (0, 1))", runID)
+	scope := "s.run_id = ?"
+	args := []any{runID}
+	if len(skip) > 0 {
+		scope += " AND s.tbl NOT IN (" + placeholders(len(skip)) + ")"
+		for _, t := range skip {
+			args = append(args, t)
+		}
+	}
+	ready := " AND NOT EXISTS (SELECT 1 FROM " + l.t("batches") + " b WHERE b.run_id = s.run_id AND b.tbl = s.tbl AND b.state IN (0, 1))"
+	return l.claimStep(ctx, owner, lease, scope, ready, args)
 }
 
 // ClaimIndexStep leases one given step to owner whatever its batches (an
 // unfinished step of an earlier run); nil when another process holds it.
 func (l *Ledger) ClaimIndexStep(ctx context.Context, st *IndexStep, owner string, lease time.Duration) (*IndexStep, error) {
-	got, _, err := l.claimStep(ctx, owner, lease, "s.run_id = ? AND s.tbl = ?", st.RunID, st.Table)
+	got, _, err := l.claimStep(ctx, owner, lease, "s.run_id = ? AND s.tbl = ?", "", []any{st.RunID, st.Table})
 	return got, err
 }
 
-func (l *Ledger) claimStep(ctx context.Context, owner string, lease time.Duration, where string, args ...any) (*IndexStep, int, error) {
+// claimStep claims the first claimable step of scope that is ready; when
+// there is none, it counts the steps of scope not done that owner does not hold.
+func (l *Ledger) claimStep(ctx context.Context, owner string, lease time.Duration, scope, ready string, args []any) (*IndexStep, int, error) {
 	tx, err := l.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return nil, 0, fmt.Errorf("claim an index rebuild: %w", err)
 	}
 	defer tx.Rollback()
-	st, err := scanStep(tx.QueryRowContext(ctx, "SELECT "+stepColumns("s.")+" FROM "+l.indexSteps()+" s WHERE "+where+
+	st, err := scanStep(tx.QueryRowContext(ctx, "SELECT "+stepColumns("s.")+" FROM "+l.indexSteps()+" s WHERE "+scope+ready+
 		" AND "+l.claimable()+" ORDER BY s.tbl LIMIT 1 FOR UPDATE SKIP LOCKED", args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		var open int
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.indexSteps()+" s WHERE s.run_id = ? AND (s.state = 0 OR (s.state = 1 AND NOT (s.owner <=> ?)))",
-			args[0], owner).Scan(&open); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.indexSteps()+" s WHERE "+scope+
+			" AND (s.state = 0 OR (s.state = 1 AND NOT (s.owner <=> ?)))", append(args, owner)...).Scan(&open); err != nil {
 			return nil, 0, fmt.Errorf("claim an index rebuild: %w", err)
 		}
 		return nil, open, nil

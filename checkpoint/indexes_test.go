@@ -24,7 +24,7 @@ func TestIndexSteps(t *testing.T) {
 		t.Parallel()
 		lt := newLedger(t, srv)
 		// Before any step was recorded (a ledger of an older binary) nothing is open.
-		if st, open, err := lt.l.ClaimIndexes(ctx, 1, "a", time.Minute); err != nil || st != nil || open != 0 {
+		if st, open, err := lt.l.ClaimIndexes(ctx, 1, "a", time.Minute, nil); err != nil || st != nil || open != 0 {
 			t.Fatalf("claim on a ledger without steps = %v, %d, %v", st, open, err)
 		}
 		runID := lt.run(t, batches(2)) // two batches of orders
@@ -35,7 +35,7 @@ func TestIndexSteps(t *testing.T) {
 		if again, err := lt.l.RecordIndexes(ctx, runID, "orders", "orders_t", nil); err != nil || again {
 			t.Fatalf("second record = %v, %v; want false: the first one's definitions stay", again, err)
 		}
-		if st, open, err := lt.l.ClaimIndexes(ctx, runID, "a", time.Minute); err != nil || st != nil || open != 1 {
+		if st, open, err := lt.l.ClaimIndexes(ctx, runID, "a", time.Minute, nil); err != nil || st != nil || open != 1 {
 			t.Fatalf("claim with batches pending = %v, %d, %v; want nothing, 1 open", st, open, err)
 		}
 		b1 := lt.claimWithin(t, runID, "w", 3, time.Second)
@@ -43,27 +43,27 @@ func TestIndexSteps(t *testing.T) {
 		if err := lt.done(ctx, b1, 1); err != nil {
 			t.Fatal(err)
 		}
-		if st, _, _ := lt.l.ClaimIndexes(ctx, runID, "a", time.Minute); st != nil {
+		if st, _, _ := lt.l.ClaimIndexes(ctx, runID, "a", time.Minute, nil); st != nil {
 			t.Fatal("claimed while a batch of the table is still claimed")
 		}
 		// A failed batch does not keep the table without its indexes.
 		if err := lt.l.Fail(ctx, b2, errors.New("bad value")); err != nil {
 			t.Fatal(err)
 		}
-		st, _, err := lt.l.ClaimIndexes(ctx, runID, "a", time.Second)
+		st, _, err := lt.l.ClaimIndexes(ctx, runID, "a", time.Second, nil)
 		if err != nil || st == nil {
 			t.Fatalf("claim after the batches finished = %v, %v", st, err)
 		}
 		if !reflect.DeepEqual(st.Indexes, idx) || st.Target != "orders_t" || st.Attempts != 1 {
 			t.Errorf("claimed step = %+v, want the recorded definitions", st)
 		}
-		if other, open, err := lt.l.ClaimIndexes(ctx, runID, "b", time.Minute); err != nil || other != nil || open != 1 {
+		if other, open, err := lt.l.ClaimIndexes(ctx, runID, "b", time.Minute, nil); err != nil || other != nil || open != 1 {
 			t.Fatalf("second claimer = %v, %d, %v; want nothing, 1 open", other, open, err)
 		}
 		// The lease runs out (a kill -9): another process takes the rebuild over.
 		var taken *checkpoint.IndexStep
 		for deadline := time.Now().Add(5 * time.Second); taken == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if taken, _, err = lt.l.ClaimIndexes(ctx, runID, "b", time.Minute); err != nil {
+			if taken, _, err = lt.l.ClaimIndexes(ctx, runID, "b", time.Minute, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -79,7 +79,7 @@ func TestIndexSteps(t *testing.T) {
 		if err := lt.l.IndexesDone(ctx, taken); err != nil {
 			t.Fatal(err)
 		}
-		if st, open, err := lt.l.ClaimIndexes(ctx, runID, "c", time.Minute); err != nil || st != nil || open != 0 {
+		if st, open, err := lt.l.ClaimIndexes(ctx, runID, "c", time.Minute, nil); err != nil || st != nil || open != 0 {
 			t.Fatalf("claim after done = %v, %d, %v; want nothing left", st, open, err)
 		}
 		steps, err := lt.l.IndexSteps(ctx, runID)
@@ -97,18 +97,18 @@ func TestIndexSteps(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		sa, _, err := lt.l.ClaimIndexes(ctx, runID, "p1", time.Hour)
+		sa, _, err := lt.l.ClaimIndexes(ctx, runID, "p1", time.Hour, nil)
 		if err != nil || sa == nil || sa.Table != "a" {
 			t.Fatalf("claim = %+v, %v", sa, err)
 		}
 		if err := lt.l.ReleaseIndexes(ctx, sa, errors.New("lock wait timeout")); err != nil {
 			t.Fatal(err)
 		}
-		again, _, err := lt.l.ClaimIndexes(ctx, runID, "p2", time.Hour)
+		again, _, err := lt.l.ClaimIndexes(ctx, runID, "p2", time.Hour, nil)
 		if err != nil || again == nil || again.Table != "a" || again.Error != "lock wait timeout" {
 			t.Fatalf("claim after release = %+v, %v", again, err)
 		}
-		sb, _, err := lt.l.ClaimIndexes(ctx, runID, "p3", time.Hour)
+		sb, _, err := lt.l.ClaimIndexes(ctx, runID, "p3", time.Hour, nil)
 		if err != nil || sb == nil || sb.Table != "b" {
 			t.Fatalf("claim of b = %+v, %v", sb, err)
 		}
@@ -118,7 +118,7 @@ func TestIndexSteps(t *testing.T) {
 		if err := lt.l.Stopped(ctx, "p3"); err != nil { // what ReleaseDead does for a dead pid
 			t.Fatal(err)
 		}
-		taken, _, err := lt.l.ClaimIndexes(ctx, runID, "p4", time.Hour)
+		taken, _, err := lt.l.ClaimIndexes(ctx, runID, "p4", time.Hour, nil)
 		if err != nil || taken == nil || taken.Table != "b" {
 			t.Fatalf("claim of a dead process's rebuild = %+v, %v", taken, err)
 		}

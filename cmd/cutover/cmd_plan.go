@@ -67,6 +67,7 @@ type planDoc struct {
 	Summary     planner.Summary `json:"summary"`
 	Warnings    []string        `json:"warnings"`
 	Estimate    *planEstimate   `json:"estimate,omitempty"`
+	Deferred    []deferredTable `json:"deferred_indexes,omitempty"`
 	Batches     []planner.Batch `json:"batches"`
 
 	sizes []planner.Size // measured, for estimates and for cutting again
@@ -110,6 +111,9 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 		sizes:       sized.Sizes,
 		model:       model,
 		calib:       calib,
+	}
+	if doc.Deferred, err = planDeferral(ctx, s.cfg, s.ep.tgt, s.res.Tables, s.res.Missing); err != nil {
+		return nil, err
 	}
 	doc.Estimate = estimate(doc, model, s.cfg.Run.Workers)
 	for _, m := range s.res.Missing {
@@ -335,6 +339,7 @@ func printPlan(a *app, doc *planDoc) {
 			fmt.Fprintf(a.stdout, "  #%-5d %-16s %10s rows  %s\n", b.ID, b.Table, commas(b.Rows), describeTenants(b))
 		}
 	}
+	printDeferral(a.stdout, doc.Deferred)
 	for _, w := range doc.Warnings {
 		fmt.Fprintf(a.stdout, "warning: %s\n", w)
 	}
