@@ -280,6 +280,7 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 		if err == nil {
 			e.Counters.RowsDone.Add(rows)
 			e.Counters.BatchesDone.Add(1)
+			e.idx.batchDone()
 			if e.opt.OnBatch != nil {
 				e.opt.OnBatch(b, rows, time.Since(start))
 			}

@@ -70,10 +70,31 @@ func (ix *Indexes) DeferOptions(t *catalog.Table) catalog.DeferOptions {
 	return opt
 }
 
-// indexState is the engine's record of rebuilds that failed in this process.
+// indexState is the engine's record of rebuilds that failed in this process,
+// and the rebuilder's wake-up call.
 type indexState struct {
 	mu     sync.Mutex
 	failed map[string]error // source table -> the rebuild's error
+	ready  chan struct{}    // a batch finished: a table may be ready
+}
+
+// wakeup returns the channel a finished batch signals.
+func (s *indexState) wakeup() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ready == nil {
+		s.ready = make(chan struct{}, 1)
+	}
+	return s.ready
+}
+
+// batchDone tells the rebuilder to look now rather than at its next poll:
+// the last batch of a table may have finished.
+func (s *indexState) batchDone() {
+	select {
+	case s.wakeup() <- struct{}{}:
+	default:
+	}
 }
 
 func (s *indexState) fail(table string, err error) {
@@ -245,6 +266,7 @@ func (e *Engine) rebuilder(claimCtx, ctx context.Context) error {
 		case <-claimCtx.Done():
 			return nil
 		case <-t.C:
+		case <-e.idx.wakeup():
 		}
 	}
 }

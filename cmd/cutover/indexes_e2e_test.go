@@ -39,10 +39,12 @@ func TestKillDuringIndexRebuild(t *testing.T) {
 		before[name] = showCreate(t, f.tgtDB, name)
 	}
 
-	// A rebuild's statement is on the server (its ALTER TABLE runs).
+	// A rebuild's statement is on the server (its ALTER TABLE runs), in this
+	// test's schema: other tests share the server.
+	mine := "/* cutover: rebuild indexes */ ALTER TABLE `" + strings.ReplaceAll(f.tgt, "_", `\_`) + "`.%"
 	rebuilding := func() bool {
 		var n int
-		require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '/* cutover: rebuild indexes */%'").Scan(&n))
+		require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE ?", mine).Scan(&n))
 		return n > 0
 	}
 	for i, killStatement := range []bool{true, false} {
@@ -73,7 +75,7 @@ func TestKillDuringIndexRebuild(t *testing.T) {
 		if killStatement {
 			// The statement runs on; kill it as a restart of the server would.
 			var id int64
-			err := f.tgtDB.QueryRow("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '/* cutover: rebuild indexes */%' LIMIT 1").Scan(&id)
+			err := f.tgtDB.QueryRow("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? LIMIT 1", mine).Scan(&id)
 			if err == nil {
 				_, _ = f.tgtDB.Exec(fmt.Sprintf("KILL QUERY %d", id))
 				t.Logf("killed the rebuild statement on the server")
