@@ -15,13 +15,24 @@ import (
 // and estimates; the ledger stores its bytes without reading them. Every
 // reader of a stored plan goes through ParseDoc.
 type Doc struct {
-	RunID       int64     `json:"run_id,omitempty"`
-	Fingerprint string    `json:"fingerprint"`
-	SCN         uint64    `json:"scn,omitempty"` // the Oracle snapshot every batch reads
-	Summary     Summary   `json:"summary"`
-	Warnings    []string  `json:"warnings"`
-	Estimate    *Estimate `json:"estimate,omitempty"`
-	Batches     []Batch   `json:"batches"`
+	RunID       int64      `json:"run_id,omitempty"`
+	Fingerprint string     `json:"fingerprint"`
+	SCN         uint64     `json:"scn,omitempty"` // the Oracle snapshot every batch reads
+	Summary     Summary    `json:"summary"`
+	Warnings    []string   `json:"warnings"`
+	Estimate    *Estimate  `json:"estimate,omitempty"`
+	Deferred    []Deferred `json:"deferred_indexes,omitempty"`
+	Batches     []Batch    `json:"batches"`
+}
+
+// Deferred is what a run would defer of one target table's indexes: loaded
+// without them, built once at the end.
+type Deferred struct {
+	Table   string   `json:"table"`
+	Target  string   `json:"target"`
+	Indexes []string `json:"indexes,omitempty"`
+	// Why says why nothing is deferred, when nothing is.
+	Why string `json:"why,omitempty"`
 }
 
 // Marshal is the stored form of d.

@@ -108,6 +108,9 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 		model: model,
 		calib: calib,
 	}
+	if doc.Deferred, err = planDeferral(ctx, s.cfg, s.ep.tgt, s.res.Tables, s.res.Missing); err != nil {
+		return nil, err
+	}
 	doc.Estimate = estimate(doc, model, s.cfg.Run.Workers)
 	for _, m := range s.res.Missing {
 		doc.Warnings = append(doc.Warnings, fmt.Sprintf("target table %s does not exist yet: `cutover run --create-tables` creates it", m))
@@ -332,6 +335,7 @@ func printPlan(a *app, doc *planDoc) {
 			fmt.Fprintf(a.stdout, "  #%-5d %-16s %10s rows  %s\n", b.ID, b.Table, commas(b.Rows), b.Describe())
 		}
 	}
+	printDeferral(a.stdout, doc.Deferred)
 	for _, w := range doc.Warnings {
 		fmt.Fprintf(a.stdout, "warning: %s\n", w)
 	}

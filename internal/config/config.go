@@ -170,7 +170,19 @@ type Run struct {
 	// Checksums (default true) stores each batch's content checksum in the
 	// ledger as it is copied, for verify --checksum.
 	Checksums *bool `yaml:"checksums"`
+	// DeferIndexes (default true): a target table empty when the run starts
+	// is loaded without its non-unique secondary indexes, rebuilt in one ALTER
+	// TABLE as soon as its batches are done. DeferUnique defers its unique
+	// keys too (a duplicate then fails the rebuild at the end of the table's
+	// load, late, instead of the batch that brought it); DeferForeignKeys its
+	// foreign keys (checked when they are added back).
+	DeferIndexes     *bool `yaml:"defer_indexes"`
+	DeferUnique      bool  `yaml:"defer_unique"`
+	DeferForeignKeys bool  `yaml:"defer_foreign_keys"`
 }
+
+// DeferIndexesOn reports whether run defers secondary indexes.
+func (r Run) DeferIndexesOn() bool { return r.DeferIndexes == nil || *r.DeferIndexes }
 
 // ChecksumsOn reports whether run computes batch checksums.
 func (r Run) ChecksumsOn() bool { return r.Checksums == nil || *r.Checksums }
