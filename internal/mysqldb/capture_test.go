@@ -31,7 +31,7 @@ func schemaSnapshot(t *testing.T, db *sql.DB, schema string) string {
 	rows.Close()
 	for _, n := range names {
 		var name, ddl string
-		if err := db.QueryRow("SHOW CREATE TABLE " + qualified(schema, n)).Scan(&name, &ddl); err != nil {
+		if err := db.QueryRow("SHOW CREATE TABLE "+qualified(schema, n)).Scan(&name, &ddl); err != nil {
 			t.Fatal(err)
 		}
 		b.WriteString(ddl + "\n")
