@@ -141,7 +141,7 @@ func (w *liveWriter) change(ctx context.Context) error {
 		w.agents = append(w.agents, a)
 	case 3:
 		_, m := w.pick64(w.merchants)
-		return exec("UPDATE merchants SET balance = balance + 1.2345, name = NULL WHERE merchant_id = ?", m)
+		return exec("UPDATE merchants SET balance = ?, name = NULL WHERE merchant_id = ?", fmt.Sprintf("%d.2345", w.rng.IntN(100000)), m)
 	case 4: // a merchant moves to another tenant
 		_, m := w.pick64(w.merchants)
 		_, a := w.pick64(w.agents)
@@ -178,7 +178,7 @@ func (w *liveWriter) change(ctx context.Context) error {
 		}
 		w.txns = append(w.txns, id)
 	case 9:
-		return exec("UPDATE transactions SET amount = amount + 1, status = 'changed' WHERE txn_id = ?", w.txns[w.rng.IntN(len(w.txns))])
+		return exec("UPDATE transactions SET amount = ?, status = 'changed' WHERE txn_id = ?", fmt.Sprintf("%d.5", w.rng.IntN(100000)), w.txns[w.rng.IntN(len(w.txns))])
 	case 10: // a transaction's key changes
 		i := w.rng.IntN(len(w.txns))
 		n := uint64(w.id())
