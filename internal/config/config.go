@@ -35,6 +35,8 @@ type Config struct {
 	// OnEvent says whom to tell when the run starts, halts, fails, stops or
 	// completes (cluster.go).
 	OnEvent OnEvent `yaml:"on_event"`
+	// Capture is where change capture lives on the source (capture.go).
+	Capture Capture `yaml:"capture"`
 }
 
 // Source names the database rows are read from.
@@ -396,6 +398,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("run.grace must be between 0s and 24h, not %s", c.Run.Grace.Duration)
 	}
 	if err := c.validateCluster(); err != nil {
+		return err
+	}
+	if err := c.Capture.validate(); err != nil {
 		return err
 	}
 	if len(c.Tables) == 0 {

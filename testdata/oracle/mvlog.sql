@@ -1,0 +1,74 @@
+-- create: the key is the primary key
+CREATE MATERIALIZED VIEW LOG ON "PAY"."MERCHANTS"
+  WITH PRIMARY KEY, SEQUENCE
+  INCLUDING NEW VALUES
+
+-- create: the key is a unique key, logged as filter columns
+CREATE MATERIALIZED VIEW LOG ON "PAY"."TRANSACTIONS"
+  WITH ROWID, SEQUENCE ("MERCHANT_ID", "AUTHORIZED_AT", "TXN_ID")
+  INCLUDING NEW VALUES
+
+-- create: no key, by ROWID
+CREATE MATERIALIZED VIEW LOG ON "PAY"."MERCHANTS"
+  WITH ROWID, SEQUENCE
+  INCLUDING NEW VALUES
+
+-- drop
+DROP MATERIALIZED VIEW LOG ON "PAY"."MERCHANTS"
+
+-- grants for a table of another owner
+GRANT CREATE ANY TABLE, COMMENT ANY TABLE TO CUTOVER;
+GRANT SELECT ON "PAY"."MERCHANTS" TO CUTOVER;
+GRANT SELECT, DELETE ON "PAY"."MLOG$_MERCHANTS" TO CUTOVER;
+GRANT EXECUTE ON DBMS_FLASHBACK TO CUTOVER;
+
+-- the log table from the dictionary
+SELECT log_table FROM all_mview_logs WHERE log_owner = :b1 AND master = :b2
+-- binds: b1="PAY" b2="MERCHANTS"
+
+-- changes: one bounded read, in sequence order
+SELECT l.SEQUENCE$$, l.DMLTYPE$$, l.OLD_NEW$$, l."MERCHANT_ID"
+FROM "PAY"."MLOG$_MERCHANTS" l
+ORDER BY l.SEQUENCE$$
+FETCH FIRST :b1 ROWS ONLY
+-- binds: b1="1000"
+
+-- changes: a three-column unique key
+SELECT l.SEQUENCE$$, l.DMLTYPE$$, l.OLD_NEW$$, l."MERCHANT_ID", l."AUTHORIZED_AT", l."TXN_ID"
+FROM "PAY"."MLOG$_TRANSACTIONS" l
+ORDER BY l.SEQUENCE$$
+FETCH FIRST :b1 ROWS ONLY
+-- binds: b1="1000"
+
+-- changes: by ROWID
+SELECT l.SEQUENCE$$, l.DMLTYPE$$, l.OLD_NEW$$, l.M_ROW$$
+FROM "PAY"."MLOG$_MERCHANTS" l
+ORDER BY l.SEQUENCE$$
+FETCH FIRST :b1 ROWS ONLY
+-- binds: b1="10"
+
+-- pending: count and age of the oldest
+SELECT COUNT(*), CAST(SCN_TO_TIMESTAMP(MIN(l.ORA_ROWSCN)) AS TIMESTAMP)
+FROM "PAY"."MLOG$_MERCHANTS" l
+-- binds:
+
+-- rows: the changed keys at a fresh SCN, two tenants
+SELECT t."MERCHANT_ID", t."AGENT_ID", t."LEGAL_NAME", XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB)
+FROM "PAY"."MERCHANTS" AS OF SCN :b1 t
+WHERE t."AGENT_ID" IN (TO_NUMBER(:b2), TO_NUMBER(:b3))
+  AND t."MERCHANT_ID" IN (TO_NUMBER(:b4), TO_NUMBER(:b5))
+-- binds: b1="123456789" b2="7" b3="42" b4="1001" b5="1002"
+
+-- rows: a three-column key through the parent, every tenant
+SELECT t."TXN_ID", t."AUTHORIZED_AT", TO_CHAR(t."HOLD_PERIOD"), TO_CHAR(t."TERM"), JSON_SERIALIZE(t."PAYLOAD" RETURNING CLOB), ROWIDTOCHAR(t."SOURCE_ROWID")
+FROM "PAY"."TRANSACTIONS" AS OF SCN :b1 t
+  JOIN "PAY"."MERCHANTS" AS OF SCN :b2 p ON p."MERCHANT_ID" = t."MERCHANT_ID"
+WHERE p."AGENT_ID" IS NOT NULL
+  AND (t."MERCHANT_ID", t."AUTHORIZED_AT", t."TXN_ID") IN ((TO_NUMBER(:b3), TO_TIMESTAMP(:b4, 'YYYY-MM-DD HH24:MI:SS.FF9'), HEXTORAW(:b5)))
+-- binds: b1="123456789" b2="123456789" b3="5" b4="2024-01-02 03:04:05.000000006" b5="0A0B"
+
+-- purge: the applied sequence numbers
+DELETE FROM "PAY"."MLOG$_MERCHANTS"
+WHERE SEQUENCE$$ IN (TO_NUMBER(:b1), TO_NUMBER(:b2), TO_NUMBER(:b3))
+-- binds: b1="17" b2="18" b3="21"
+
