@@ -312,12 +312,17 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 			wait = min(wait*2, 30*time.Second)
 			continue
 		}
+		ferr := e.ledger.Fail(ctx, b, err)
+		if errors.Is(ferr, checkpoint.ErrLeaseLost) {
+			log.Warn("batch taken over by another attempt after its lease expired; this attempt's failure is not the batch's", "batch", b.ID, "err", err)
+			return nil
+		}
 		e.Counters.BatchesFailed.Add(1)
 		e.mu.Lock()
 		e.failed = append(e.failed, FailedBatch{ID: b.ID, Table: b.Table, Err: err})
 		e.mu.Unlock()
 		log.Error("batch failed", "batch", b.ID, "table", b.Table, "err", err)
-		if ferr := e.ledger.Fail(ctx, b, err); ferr != nil {
+		if ferr != nil {
 			return fmt.Errorf("batch %d failed (%v) and could not be recorded: %w", b.ID, err, ferr)
 		}
 		return nil

@@ -68,7 +68,9 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	if !ok {
 		return usagef("no ledger in schema %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
 	}
-	s.ledger = checkpoint.OpenExisting(s.ep.tgt.SQL(), cfg.Target.LedgerSchema)
+	if s.ledger, err = checkpoint.Open(ctx, s.ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		return err
+	}
 	runRec, err := s.ledger.ActiveRun(ctx)
 	if err != nil {
 		return err
