@@ -49,6 +49,11 @@ type Options struct {
 	// written as '': Oracle stores '' as NULL, and a NOT NULL target column
 	// may want '' back.
 	NullAsEmpty map[string]bool
+	// RawCharset names, by "TABLE.COLUMN", "TABLE" or "*" (case is
+	// ignored), the character set the bytes of character columns really are
+	// in (source.raw_charset, e.g. GBK), when the database's declared one is
+	// wrong: such columns are read as raw bytes and decoded (rawcharset.go).
+	RawCharset map[string]string
 	// MaxConns bounds the pool (default 16).
 	MaxConns int
 	// Log takes the adapter's warnings (nil: discarded).
