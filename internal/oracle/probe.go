@@ -304,4 +304,3 @@ func (s *Source) Checks(ctx context.Context, tables []string, estimate time.Dura
 	}
 	return append(out, fs...), nil
 }
-
