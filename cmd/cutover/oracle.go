@@ -9,11 +9,13 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/internal/oracle"
+	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
 )
 
@@ -166,6 +168,44 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 	fmt.Fprint(a.stdout, ddl)
 	if len(findings) > 0 {
 		fmt.Fprintf(a.stderr, "%d findings (also as comments in the DDL):\n%s", len(findings), oracle.FormatFindings(findings))
+	}
+	return nil
+}
+
+// oracleChecks runs the Oracle source's database-wide probes (grants, undo
+// retention against estimate, 0 when unknown, character sets); nil for a
+// MySQL source.
+func oracleChecks(ctx context.Context, src migrate.Source, cfg *config.Config, estimate time.Duration) ([]preflight.Finding, error) {
+	o, ok := src.(*oracle.Source)
+	if !ok {
+		return nil, nil
+	}
+	names := make([]string, len(cfg.Tables))
+	for i, t := range cfg.Tables {
+		names[i] = t.Name
+	}
+	return o.Checks(ctx, names, estimate)
+}
+
+// planChecks adds the Oracle probes to a plan: the undo retention against the
+// plan's estimated duration, the grants, the character sets. A blocking one
+// refuses the plan (exit 2); the others are the plan's warnings.
+func (a *app) planChecks(ctx context.Context, s *session, doc *planDoc) error {
+	var estimate time.Duration
+	if doc.Estimate != nil {
+		estimate = time.Duration(doc.Estimate.Schedule.Makespan * float64(time.Second))
+	}
+	fs, err := oracleChecks(ctx, s.ep.src, s.cfg, estimate)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if f.Severity == preflight.Blocking {
+			return usagef("plan: %s", f.Message)
+		}
+		if f.Severity == preflight.Warning {
+			doc.Warnings = append(doc.Warnings, f.Message)
+		}
 	}
 	return nil
 }
