@@ -25,8 +25,18 @@ func openOracle(ctx context.Context, cfg *config.Config, conns int, scn uint64, 
 	for _, c := range cfg.Source.NullAsEmpty {
 		nullAsEmpty[c] = true
 	}
+	raw := map[string]string{}
+	if cs := cfg.Source.RawCharset; cs != "" {
+		if len(cfg.Source.RawCharsetColumns) == 0 {
+			raw["*"] = cs
+		}
+		for _, c := range cfg.Source.RawCharsetColumns {
+			raw[c] = cs
+		}
+	}
 	src, err := oracle.Open(ctx, cfg.Source.DSN, oracle.Options{
-		Schema: cfg.Source.Schema, Snapshot: cfg.Source.SnapshotOn(), SCN: scn,
+		RawCharset: raw,
+		Schema:     cfg.Source.Schema, Snapshot: cfg.Source.SnapshotOn(), SCN: scn,
 		Sizing: cfg.Source.Sizing, SamplePercent: cfg.Source.SamplePercent,
 		NullAsEmpty: nullAsEmpty, MaxConns: conns, MaxLOBBytes: cfg.Source.LOBMaxBytes, Log: log,
 		PrefetchCount: cfg.Source.PrefetchRows, FetchArraySize: cfg.Source.FetchArraySize, Parallel: cfg.Source.Parallel,

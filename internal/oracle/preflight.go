@@ -473,22 +473,41 @@ type utf8Tally struct {
 	keys  int // leading key columns in each row
 	bad   []int64
 	first []string
+	// replaced counts values holding U+FFFD, the mark a client conversion
+	// leaves where the declared character set has no character for the
+	// bytes; undecodable counts raw_charset values the named set rejects.
+	replaced         []int64
+	undecodable      []int64
+	firstUndecodable []string
 }
 
 func newUTF8Tally(table string, key, text []Col) *utf8Tally {
-	return &utf8Tally{table: table, cols: text, keys: len(key), bad: make([]int64, len(text)), first: make([]string, len(text))}
+	n := len(text)
+	return &utf8Tally{table: table, cols: text, keys: len(key), bad: make([]int64, n), first: make([]string, n),
+		replaced: make([]int64, n), undecodable: make([]int64, n), firstUndecodable: make([]string, n)}
 }
 
 // add checks one row: key values first, then the text columns.
 func (u *utf8Tally) add(key []Col, vals []any) error {
 	for i := range u.cols {
-		v := vals[u.keys+i]
+		v, err := decodeRaw(u.cols[i], vals[u.keys+i])
+		if err != nil {
+			u.undecodable[i]++
+			if u.firstUndecodable[i] == "" {
+				sp := Spec{Key: key, Columns: key}
+				u.firstUndecodable[i] = fmt.Sprintf("key %s: %v", rowKey(&sp, vals[:u.keys]), err)
+			}
+			continue
+		}
 		if v == nil {
 			continue
 		}
 		b, err := textBytes(v)
 		if err != nil {
 			return fmt.Errorf("column %s: %w", u.cols[i].Name, err)
+		}
+		if hasReplacement(b) {
+			u.replaced[i]++
 		}
 		var bad *InvalidTextError
 		if err := checkUTF8(b); err != nil && errors.As(err, &bad) {
@@ -509,6 +528,14 @@ func (u *utf8Tally) findings(sampled bool) []Finding {
 	}
 	var out []Finding
 	for i, c := range u.cols {
+		if u.replaced[i] > 0 {
+			out = append(out, Finding{Severity: Warning, Table: u.table, Column: c.Name, Check: "replacement-char", Rows: u.replaced[i],
+				Message: fmt.Sprintf("%d values hold U+FFFD, the replacement character a client conversion writes for bytes the declared character set cannot map%s: if the column holds another character set's bytes, name it in source.raw_charset", u.replaced[i], note)})
+		}
+		if u.undecodable[i] > 0 {
+			out = append(out, Finding{Severity: Blocking, Table: u.table, Column: c.Name, Check: "raw-charset", Rows: u.undecodable[i], Example: u.firstUndecodable[i],
+				Message: fmt.Sprintf("%d values are not valid in the source.raw_charset character set%s; the copy fails their batches; first: %s", u.undecodable[i], note, u.firstUndecodable[i])})
+		}
 		if u.bad[i] > 0 {
 			out = append(out, Finding{Severity: Blocking, Table: u.table, Column: c.Name, Check: "invalid-utf8", Rows: u.bad[i], Example: u.first[i],
 				Message: fmt.Sprintf("%d values are not well-formed UTF-8 as the Oracle client delivers them (encoded surrogates, stray or truncated bytes); utf8mb4 cannot store them and the copy fails their batches%s; first: %s", u.bad[i], note, u.first[i])})
@@ -616,6 +643,13 @@ func (s *Source) textScan(ctx context.Context, m *tableMeta, cols []Col, sample 
 	text := textColumns(cols)
 	if len(text) == 0 {
 		return nil, nil
+	}
+	for i, c := range text {
+		rc, err := rawColumn(s.opts.RawCharset, s.charsets, m.info.Name, c)
+		if err != nil {
+			return nil, err
+		}
+		text[i] = rc
 	}
 	// The key names each bad value: the primary key, else a unique key,
 	// else the ROWID.

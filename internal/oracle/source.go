@@ -66,6 +66,8 @@ type Source struct {
 	opts  Options
 	owner string
 	scn   uint64
+	// charsets are source.raw_charset's decoders by name, looked up at Open.
+	charsets map[string]*RawCharset
 
 	mu     sync.Mutex
 	tables map[string]*tableMeta // by configured and dictionary name
@@ -148,10 +150,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Source, error) {
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 16
 	}
+	charsets := map[string]*RawCharset{}
+	for _, name := range opts.RawCharset {
+		rc, err := LookupCharset(name)
+		if err != nil {
+			return nil, err
+		}
+		charsets[name] = rc
+	}
 	db := sql.OpenDB(godror.NewConnector(params))
 	db.SetMaxOpenConns(opts.MaxConns)
 	db.SetMaxIdleConns(opts.MaxConns)
-	s := &Source{db: db, opts: opts, tables: map[string]*tableMeta{}}
+	s := &Source{db: db, opts: opts, tables: map[string]*tableMeta{}, charsets: charsets}
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
@@ -516,6 +526,9 @@ func (s *Source) spec(ctx context.Context, t *catalog.Table) (Spec, *tableMeta, 
 	for _, c := range t.Columns {
 		col, err := m.col(c.Name)
 		if err != nil {
+			return Spec{}, nil, err
+		}
+		if col, err = rawColumn(s.opts.RawCharset, s.charsets, m.info.Name, col); err != nil {
 			return Spec{}, nil, err
 		}
 		sp.Columns = append(sp.Columns, col)
