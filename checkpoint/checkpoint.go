@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cutover/cutover/internal/mysqltype"
 )
 
 // Version is the ledger schema version carried in the table names.
@@ -83,14 +85,12 @@ type Run struct {
 	CreatedAt time.Time
 }
 
-func quote(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
-
 // Open returns a ledger in schema on db, creating the schema and its tables
 // when they are missing.
 func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
 	l := &Ledger{db: db, schema: schema}
 	stmts := []string{
-		"CREATE DATABASE IF NOT EXISTS " + quote(schema) + " CHARACTER SET utf8mb4",
+		"CREATE DATABASE IF NOT EXISTS " + mysqltype.Quote(schema) + " CHARACTER SET utf8mb4",
 		`CREATE TABLE IF NOT EXISTS ` + l.t("runs") + ` (
 			id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
 			active TINYINT NOT NULL DEFAULT 1,
@@ -163,7 +163,7 @@ func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
 
 // t names a versioned ledger table.
 func (l *Ledger) t(name string) string {
-	return quote(l.schema) + "." + quote(fmt.Sprintf("%s_v%d", name, Version))
+	return mysqltype.Quote(l.schema) + "." + mysqltype.Quote(fmt.Sprintf("%s_v%d", name, Version))
 }
 
 // Exists reports whether the ledger tables exist in schema, without creating them.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
-	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/oracle"
 	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
@@ -98,7 +98,7 @@ func oracleDDL(ctx context.Context, s *session, name, target string) (string, er
 	if err != nil {
 		return "", fmt.Errorf("create table %s from the Oracle dictionary: %w", target, err)
 	}
-	return createTableName.ReplaceAllLiteralString(ddl, "CREATE TABLE "+mysqldb.Quote(target)), nil
+	return createTableName.ReplaceAllLiteralString(ddl, "CREATE TABLE "+mysqltype.Quote(target)), nil
 }
 
 // statements splits generated DDL into statements: each ends with ';' at the

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/preflight"
 )
 
@@ -24,60 +25,14 @@ type Target struct {
 // TargetFor is the target the mapping would create for t.
 func TargetFor(t Type) Target { return Target{Type: strings.ToLower(Map(t, "").MySQL)} }
 
-// targetShape parses a COLUMN_TYPE into its base name and numbers.
-func targetShape(typ string) (base string, args []int, unsigned bool) {
-	typ = strings.ToLower(strings.TrimSpace(typ))
-	unsigned = strings.Contains(typ, "unsigned")
-	base = typ
-	if i := strings.IndexAny(typ, "( "); i >= 0 {
-		base = typ[:i]
-	}
-	if i := strings.Index(typ, "("); i >= 0 {
-		if j := strings.Index(typ[i:], ")"); j > 0 {
-			for _, a := range strings.Split(typ[i+1:i+j], ",") {
-				if n, err := strconv.Atoi(strings.TrimSpace(a)); err == nil {
-					args = append(args, n)
-				}
-			}
-		}
-	}
-	return base, args, unsigned
-}
-
-// intRange is the range of an integer target, and whether typ is one.
+// intRange is the range of an integer target as decimal text, and whether
+// typ is one.
 func intRange(typ string) (lo, hi string, ok bool) {
-	base, _, unsigned := targetShape(typ)
-	bits := map[string]uint{"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}[base]
-	if bits == 0 {
+	l, h, ok := mysqltype.IntBounds(typ)
+	if !ok {
 		return "", "", false
 	}
-	one := big.NewInt(1)
-	if unsigned {
-		hiv := new(big.Int).Sub(new(big.Int).Lsh(one, bits), one)
-		return "0", hiv.String(), true
-	}
-	hiv := new(big.Int).Sub(new(big.Int).Lsh(one, bits-1), one)
-	lov := new(big.Int).Neg(new(big.Int).Lsh(one, bits-1))
-	return lov.String(), hiv.String(), true
-}
-
-// maxChars is the character capacity of a string target, 0 when unbounded
-// for preflight purposes (LONGTEXT) or not a string.
-func maxChars(typ string) int {
-	base, args, _ := targetShape(typ)
-	switch base {
-	case "varchar", "char":
-		if len(args) > 0 {
-			return args[0]
-		}
-	case "tinytext":
-		return 255 / 4
-	case "text":
-		return 65535 / 4
-	case "mediumtext":
-		return 16777215 / 4
-	}
-	return 0
+	return l.String(), h.String(), true
 }
 
 // CheckKind names one preflight measurement.
@@ -119,7 +74,7 @@ func PlanChecks(cols []Col, targets map[string]Target, maxPacket int64) []Check 
 		}
 		add := func(k CheckKind, limit int64) { out = append(out, Check{Kind: k, Column: c, Target: tg, Limit: limit}) }
 		m := Map(c.Type, "")
-		base, args, _ := targetShape(tg.Type)
+		base, args, _ := mysqltype.Shape(tg.Type)
 		switch m.Conv {
 		case ConvDecimal:
 			if _, _, isInt := intRange(tg.Type); isInt {
@@ -145,7 +100,7 @@ func PlanChecks(cols []Col, targets map[string]Target, maxPacket int64) []Check 
 			if c.Type.Name == "LONG" {
 				break // LONG takes no SQL function: nothing to measure
 			}
-			limit := maxChars(tg.Type)
+			limit := mysqltype.MaxChars(tg.Type)
 			srcMax := c.Type.Length
 			if m.Text {
 				srcMax = 1 << 30
@@ -189,7 +144,7 @@ func (ck Check) exprs() []string {
 	switch ck.Kind {
 	case CheckNumberDigits:
 		p, s := 65, 30
-		if _, args, _ := targetShape(ck.Target.Type); len(args) == 2 {
+		if _, args, _ := mysqltype.Shape(ck.Target.Type); len(args) == 2 {
 			p, s = args[0], args[1]
 		} else if len(args) == 1 {
 			p, s = args[0], 0
