@@ -8,7 +8,7 @@ BIN       := bin/cutover
 ROWS      ?= 1000000
 BENCH_ROWS ?= 2000000
 
-.PHONY: build test demo bench vet fmt check clean mariadb
+.PHONY: build test test-oracle demo bench vet fmt check clean mariadb
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/cutover
@@ -20,6 +20,11 @@ mariadb:
 test: mariadb
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+# The Oracle conformance suite and a copy into MariaDB against a real Oracle
+# Free in docker/podman; one SKIP line where neither (or no Instant Client).
+test-oracle:
+	@scripts/test-oracle
 
 # The whole flow on a throwaway local server with a skewed generated dataset.
 demo: mariadb build

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cutover/cutover/internal/mysqltype"
 )
 
 // SchemaVersion is the ledger schema this binary reads and writes: the number
@@ -54,7 +56,7 @@ func migrations() []migration {
 // testdata/checkpoint/ledger_v1.sql holds them; a test compares).
 func v1Statements(l *Ledger) []string {
 	return []string{
-		"CREATE DATABASE IF NOT EXISTS " + quote(l.schema) + " CHARACTER SET utf8mb4",
+		"CREATE DATABASE IF NOT EXISTS " + mysqltype.Quote(l.schema) + " CHARACTER SET utf8mb4",
 		`CREATE TABLE IF NOT EXISTS ` + l.t("runs") + ` (
 			id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
 			active TINYINT NOT NULL DEFAULT 1,
@@ -200,7 +202,7 @@ func addColumn(ctx context.Context, c *sql.Conn, l *Ledger, table, column, def s
 	if _, ok := cols[column]; ok {
 		return nil
 	}
-	if _, err := c.ExecContext(ctx, "ALTER TABLE "+l.t(table)+" ADD COLUMN "+quote(column)+" "+def); err != nil {
+	if _, err := c.ExecContext(ctx, "ALTER TABLE "+l.t(table)+" ADD COLUMN "+mysqltype.Quote(column)+" "+def); err != nil {
 		return fmt.Errorf("add %s.%s: %w", l.name(table), column, err)
 	}
 	return nil
@@ -345,7 +347,7 @@ func (l *Ledger) migrate(ctx context.Context) error {
 		return fmt.Errorf("upgrade ledger %s: %w", l.schema, err)
 	}
 	defer c.Close()
-	if _, err := c.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+quote(l.schema)+" CHARACTER SET utf8mb4"); err != nil {
+	if _, err := c.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+mysqltype.Quote(l.schema)+" CHARACTER SET utf8mb4"); err != nil {
 		return fmt.Errorf("create ledger %s: %w", l.schema, err)
 	}
 	unlock, err := l.lock(ctx, c)

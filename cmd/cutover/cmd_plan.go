@@ -283,6 +283,9 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 		// see what these settings cost the night.
 		doc.Warnings = append(doc.Warnings, targetWarnings(ctx, s, doc)...)
 	}
+	if err := a.planChecks(ctx, s, doc); err != nil {
+		return err
+	}
 	if *svgPath != "" {
 		if err := writePlanSVG(*svgPath, &doc.Doc); err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
@@ -66,7 +67,7 @@ func planDeferral(ctx context.Context, cfg *config.Config, tgt *mysqldb.DB, tabl
 }
 
 func describeIndex(i catalog.Index) string {
-	return fmt.Sprintf("%s %s (%s)", i.Kind, mysqldb.Quote(i.Name), strings.Join(i.Columns, ", "))
+	return fmt.Sprintf("%s %s (%s)", i.Kind, mysqltype.Quote(i.Name), strings.Join(i.Columns, ", "))
 }
 
 // printDeferral prints planDeferral's answer, one line per table that defers.

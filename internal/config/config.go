@@ -66,6 +66,13 @@ type Source struct {
 	// 1: the one full pass of planning, where the database's parallel
 	// servers help.
 	Parallel int `yaml:"parallel"`
+	// RawCharset (Oracle) names the character set the bytes of character
+	// columns really are in (GBK, Big5, ISO-8859-1, ...) when the database
+	// declares another one: those columns are read as bytes and decoded.
+	// RawCharsetColumns limits it to TABLE or TABLE.COLUMN entries; empty:
+	// every VARCHAR2 and CHAR column.
+	RawCharset        string   `yaml:"raw_charset"`
+	RawCharsetColumns []string `yaml:"raw_charset_columns"`
 }
 
 // maxFetchRows bounds the Oracle fetch settings: beyond it a worker's fetch
@@ -366,6 +373,12 @@ func (c *Config) validate() error {
 	}
 	if c.Source.Parallel < 0 || c.Source.Parallel > 256 {
 		return fmt.Errorf("source.parallel must be between 0 and 256 (a PARALLEL hint for sizing; 0 or 1: none), not %d", c.Source.Parallel)
+	}
+	if c.Source.Driver != "oracle" && (c.Source.RawCharset != "" || len(c.Source.RawCharsetColumns) > 0) {
+		return fmt.Errorf("source.raw_charset is for an Oracle source; source.driver is %s", c.Source.Driver)
+	}
+	if c.Source.RawCharset == "" && len(c.Source.RawCharsetColumns) > 0 {
+		return fmt.Errorf("source.raw_charset_columns needs source.raw_charset, the character set to decode them with")
 	}
 	if c.Source.Driver != "oracle" && (c.Source.PrefetchRows != 0 || c.Source.FetchArraySize != 0 || c.Source.Parallel != 0) {
 		return fmt.Errorf("source.prefetch_rows, fetch_array_size and parallel are for an Oracle source; source.driver is %s", c.Source.Driver)

@@ -12,6 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -249,9 +250,9 @@ func (d *DB) sizes(ctx context.Context, t *catalog.Table, tenants []string, useT
 		if err != nil {
 			return nil, err
 		}
-		col := "c." + Quote(t.TenantColumn)
+		col := "c." + mysqltype.Quote(t.TenantColumn)
 		if t.Via != nil {
-			col = "p." + Quote(t.TenantColumn)
+			col = "p." + mysqltype.Quote(t.TenantColumn)
 		}
 		q := "SELECT " + col + ", COUNT(*)" + from
 		if !strings.Contains(from, " WHERE ") {
@@ -515,7 +516,7 @@ func (d *DB) ShowCreateTable(ctx context.Context, table, schema, name string) (s
 		return "", fmt.Errorf("show create table %s: %w", table, err)
 	}
 	ddl = autoIncrement.ReplaceAllString(ddl, "")
-	prefix := "CREATE TABLE " + Quote(tbl)
+	prefix := "CREATE TABLE " + mysqltype.Quote(tbl)
 	if !strings.HasPrefix(ddl, prefix) {
 		return "", fmt.Errorf("show create table %s: unexpected statement", table)
 	}

@@ -5,13 +5,9 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/preflight"
 )
-
-// QuoteMySQL quotes a MySQL identifier.
-func QuoteMySQL(name string) string {
-	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
-}
 
 // mysqlString quotes a MySQL string literal for any sql_mode.
 func mysqlString(s string) string {
@@ -56,7 +52,7 @@ func (c *ddlConverter) mysqlName(name string) string {
 func (c *ddlConverter) quoted(ns []string) string {
 	out := make([]string, len(ns))
 	for i, n := range ns {
-		out[i] = QuoteMySQL(c.mysqlName(n))
+		out[i] = mysqltype.Quote(c.mysqlName(n))
 	}
 	return strings.Join(out, ", ")
 }
@@ -288,7 +284,7 @@ func (c *ddlConverter) checkSQL(t *ddlTable, expr []token) (string, bool) {
 			if !created(t.col(tk.text)) {
 				return "", false
 			}
-			b.WriteString(QuoteMySQL(c.mysqlName(tk.text)))
+			b.WriteString(mysqltype.Quote(c.mysqlName(tk.text)))
 		case tkWord:
 			switch tk.text {
 			case "AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE":
@@ -297,7 +293,7 @@ func (c *ddlConverter) checkSQL(t *ddlTable, expr []token) (string, bool) {
 				if !created(t.col(tk.text)) {
 					return "", false
 				}
-				b.WriteString(QuoteMySQL(c.mysqlName(tk.text)))
+				b.WriteString(mysqltype.Quote(c.mysqlName(tk.text)))
 			}
 		case tkString:
 			b.WriteString(mysqlString(tk.text))
@@ -346,7 +342,7 @@ func (c *ddlConverter) keyParts(t *ddlTable, k *ddlKey) (parts []string, shorten
 	}
 	for _, kc := range k.Cols {
 		col := t.col(kc.Name)
-		part := QuoteMySQL(c.mysqlName(kc.Name))
+		part := mysqltype.Quote(c.mysqlName(kc.Name))
 		if n := keyBytes(col.Map); n < 0 || n > 767 {
 			per := 4
 			if col.Map.Blob || strings.HasPrefix(col.Map.MySQL, "VARBINARY") || strings.Contains(col.Map.MySQL, "ascii") {
@@ -481,7 +477,7 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 		}
 		name := ""
 		if k.Name != "" {
-			name = QuoteMySQL(c.ident(t.Name, "index", k.Name)) + " "
+			name = mysqltype.Quote(c.ident(t.Name, "index", k.Name)) + " "
 		}
 		switch kind {
 		case "PRIMARY":
@@ -511,12 +507,12 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 			for _, n := range col.notes {
 				lines = append(lines, "  -- "+sqlComment(n))
 			}
-			lines = append(lines, "  -- column "+QuoteMySQL(c.mysqlName(col.Name))+" not created")
+			lines = append(lines, "  -- column "+mysqltype.Quote(c.mysqlName(col.Name))+" not created")
 			continue
 		}
 		def := c.defaultSQL(t, col)
 		var sb strings.Builder
-		sb.WriteString("  " + QuoteMySQL(cname) + " " + col.Map.MySQL)
+		sb.WriteString("  " + mysqltype.Quote(cname) + " " + col.Map.MySQL)
 		if col.NotNull {
 			sb.WriteString(" NOT NULL")
 		} else {
@@ -565,7 +561,7 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 		}
 		name := ""
 		if ck.Name != "" {
-			name = "CONSTRAINT " + QuoteMySQL(c.ident(t.Name, "constraint", ck.Name)) + " "
+			name = "CONSTRAINT " + mysqltype.Quote(c.ident(t.Name, "constraint", ck.Name)) + " "
 		}
 		lines = append(lines, "  "+name+"CHECK ("+expr+")")
 	}
@@ -574,7 +570,7 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 			fks = append(fks, s)
 		}
 	}
-	fmt.Fprintf(b, "CREATE TABLE %s (\n", QuoteMySQL(tname))
+	fmt.Fprintf(b, "CREATE TABLE %s (\n", mysqltype.Quote(tname))
 	// Commas go after every definition but the last, skipping comment lines.
 	last := -1
 	for i, l := range lines {
@@ -634,9 +630,9 @@ func (c *ddlConverter) fkSQL(t *ddlTable, tname string, fk *ddlFK) string {
 	}
 	name := ""
 	if fk.Name != "" {
-		name = "CONSTRAINT " + QuoteMySQL(c.ident(t.Name, "constraint", fk.Name)) + " "
+		name = "CONSTRAINT " + mysqltype.Quote(c.ident(t.Name, "constraint", fk.Name)) + " "
 	}
-	s := fmt.Sprintf("ALTER TABLE %s ADD %sFOREIGN KEY (%s) REFERENCES %s (%s)", QuoteMySQL(tname), name, c.quoted(fk.Cols), QuoteMySQL(c.mysqlName(ref.Name)), c.quoted(refCols))
+	s := fmt.Sprintf("ALTER TABLE %s ADD %sFOREIGN KEY (%s) REFERENCES %s (%s)", mysqltype.Quote(tname), name, c.quoted(fk.Cols), mysqltype.Quote(c.mysqlName(ref.Name)), c.quoted(refCols))
 	if fk.OnDelete == "SET NULL" {
 		for _, cn := range fk.Cols {
 			if t.col(cn).NotNull {

@@ -201,6 +201,22 @@ type converters struct {
 	empty []bool // null_as_empty
 }
 
+// decode turns a column read raw (Col.raw) into UTF-8 text.
+func decodeRaw(c Col, v any) (any, error) {
+	if c.raw == nil || v == nil {
+		return v, nil
+	}
+	b, ok := v.([]byte)
+	if !ok {
+		return nil, fmt.Errorf("raw column: unexpected %T", v)
+	}
+	out, err := c.raw.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	return string(out), nil
+}
+
 // query runs q on the reader's connection with NUMBER as text.
 func (r *Reader) query(ctx context.Context, q Query, prefetch, fetch int, fn func([]any) error) error {
 	args := append(append([]any{}, q.Args...), godror.NumberAsString(),
@@ -253,6 +269,10 @@ func (r *Reader) convert(sp *Spec, cv converters, vals []any, out [][]byte) erro
 func convertRow(sp *Spec, cv converters, vals []any, out [][]byte, zone *time.Location, bound int64) error {
 	sp.lobNulls(sp.lobCols(), vals)
 	for i, v := range vals[:len(sp.Columns)] {
+		v, err := decodeRaw(sp.Columns[i], v)
+		if err != nil {
+			return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(sp, vals), err)
+		}
 		b, err := Convert(cv.maps[i], v, zone)
 		if err != nil {
 			return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(sp, vals), err)

@@ -49,6 +49,11 @@ type Options struct {
 	// written as '': Oracle stores '' as NULL, and a NOT NULL target column
 	// may want '' back.
 	NullAsEmpty map[string]bool
+	// RawCharset names, by "TABLE.COLUMN", "TABLE" or "*" (case is
+	// ignored), the character set the bytes of character columns really are
+	// in (source.raw_charset, e.g. GBK), when the database's declared one is
+	// wrong: such columns are read as raw bytes and decoded (rawcharset.go).
+	RawCharset map[string]string
 	// MaxConns bounds the pool (default 16).
 	MaxConns int
 	// Log takes the adapter's warnings (nil: discarded).
@@ -61,6 +66,8 @@ type Source struct {
 	opts  Options
 	owner string
 	scn   uint64
+	// charsets are source.raw_charset's decoders by name, looked up at Open.
+	charsets map[string]*RawCharset
 
 	mu     sync.Mutex
 	tables map[string]*tableMeta // by configured and dictionary name
@@ -143,10 +150,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Source, error) {
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 16
 	}
+	charsets := map[string]*RawCharset{}
+	for _, name := range opts.RawCharset {
+		rc, err := LookupCharset(name)
+		if err != nil {
+			return nil, err
+		}
+		charsets[name] = rc
+	}
 	db := sql.OpenDB(godror.NewConnector(params))
 	db.SetMaxOpenConns(opts.MaxConns)
 	db.SetMaxIdleConns(opts.MaxConns)
-	s := &Source{db: db, opts: opts, tables: map[string]*tableMeta{}}
+	s := &Source{db: db, opts: opts, tables: map[string]*tableMeta{}, charsets: charsets}
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
@@ -511,6 +526,9 @@ func (s *Source) spec(ctx context.Context, t *catalog.Table) (Spec, *tableMeta, 
 	for _, c := range t.Columns {
 		col, err := m.col(c.Name)
 		if err != nil {
+			return Spec{}, nil, err
+		}
+		if col, err = rawColumn(s.opts.RawCharset, s.charsets, m.info.Name, col); err != nil {
 			return Spec{}, nil, err
 		}
 		sp.Columns = append(sp.Columns, col)

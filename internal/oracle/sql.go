@@ -41,6 +41,9 @@ func validName(name string) error {
 type Col struct {
 	Name string
 	Type Type
+	// raw, when set, reads the column as its stored bytes, decoded in Go
+	// from this character set (source.raw_charset, rawcharset.go).
+	raw *RawCharset
 }
 
 // rowidCol stands for the ROWID pseudo-column, the key of a table without one.
@@ -61,6 +64,9 @@ func (c Col) ref(a string) string {
 // hand over losslessly.
 func (c Col) selectExpr(a string) string {
 	r := c.ref(a)
+	if c.raw != nil {
+		return "UTL_RAW.CAST_TO_RAW(" + r + ")"
+	}
 	switch c.Type.Name {
 	case "INTERVAL YEAR TO MONTH", "INTERVAL DAY TO SECOND":
 		return "TO_CHAR(" + r + ")"
