@@ -42,3 +42,20 @@ fmt:
 
 clean:
 	rm -rf bin .demo
+
+# The container image (Dockerfile), with docker or podman (CONTAINER_ENGINE to
+# choose); INSTANTCLIENT_ZIP names the Oracle Instant Client zip placed in
+# deploy/docker/instantclient/ (see its README). Without an engine that
+# answers it says so in one line and succeeds, so it can sit in any script.
+IMAGE             ?= cutover:$(VERSION)
+INSTANTCLIENT_ZIP ?=
+CONTAINER_ENGINE  ?=
+
+.PHONY: image
+image:
+	@engine="$(CONTAINER_ENGINE)"; \
+	if [ -z "$$engine" ]; then engine=$$(command -v docker || command -v podman || true); fi; \
+	if [ -z "$$engine" ]; then echo "make image: neither docker nor podman is installed; $(IMAGE) not built"; exit 0; fi; \
+	if ! "$$engine" info >/dev/null 2>&1; then echo "make image: $$engine is installed but its engine does not answer; $(IMAGE) not built"; exit 0; fi; \
+	"$$engine" build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
+	  --build-arg INSTANTCLIENT_ZIP=$(INSTANTCLIENT_ZIP) -t $(IMAGE) .
