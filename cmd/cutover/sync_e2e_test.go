@@ -326,6 +326,12 @@ func TestSyncLiveWriter(t *testing.T) {
 	t.Logf("writer made %d changes; the freeze's catch-up took %s: %s", w.ops.Load(), time.Since(freeze).Round(time.Millisecond), strings.TrimSpace(out))
 	requireEqualCopy(t, f)
 	requireExactlyOnce(t, f, capSchema)
+	// verify proves it too: counts, and content against the source (sync
+	// cleared the checksums stored at copy time for the tables it rewrote).
+	code, out, errs = cutover(t, "verify", "--config", f.config)
+	require.Equal(t, 0, code, out+errs)
+	code, out, errs = cutover(t, "verify", "--config", f.config, "--checksum", "--source")
+	require.Equal(t, 0, code, out+errs)
 
 	code, out, errs = cutover(t, "capture", "status", "--config", f.config)
 	require.Equal(t, 0, code, errs)
