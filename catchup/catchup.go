@@ -68,6 +68,9 @@ type Ledger interface {
 	SyncPositions(ctx context.Context) (map[string]checkpoint.SyncPosition, error)
 	AdvanceSync(ctx context.Context, tx *sql.Tx, table, captureID string, from, to uint64, changes int) error
 	Bulk(ctx context.Context) (*checkpoint.BulkProgress, error)
+	// ForgetChecksums clears the copy's stored checksums of table's batches
+	// within tx: the rows sync rewrites no longer match them.
+	ForgetChecksums(ctx context.Context, tx *sql.Tx, runID int64, table string) error
 }
 
 // Options configure a Syncer.
@@ -93,6 +96,9 @@ type Syncer struct {
 	tgt Target
 	led Ledger
 	opt Options
+	// forgot lists the tables whose stored checksums this Syncer cleared,
+	// by run; used by one goroutine (Pass is not concurrent).
+	forgot map[string]int64
 }
 
 // New returns a Syncer.
@@ -106,7 +112,7 @@ func New(src Source, tgt Target, led Ledger, opt Options) *Syncer {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Syncer{src: src, tgt: tgt, led: led, opt: opt}
+	return &Syncer{src: src, tgt: tgt, led: led, opt: opt, forgot: map[string]int64{}}
 }
 
 // ErrNotCaptured means the ledger holds no position for a table: capture was
@@ -176,7 +182,7 @@ func (s *Syncer) Pass(ctx context.Context) (Result, error) {
 		}
 		seq := p.Seq
 		for tr.Txns < maxTxnsPerPass {
-			next, applied, keys, more, err := s.applyOnce(ctx, t, seq)
+			next, applied, keys, more, err := s.applyOnce(ctx, t, seq, bulk.RunID)
 			if err != nil {
 				return res, err
 			}
@@ -264,7 +270,7 @@ func settled(changes []Change, after uint64, now time.Time, settle time.Duration
 // applyOnce applies up to one batch of t's changes after seq in one target
 // transaction. It returns the new position, how many change records and
 // distinct keys it applied, and whether more are pending.
-func (s *Syncer) applyOnce(ctx context.Context, t *catalog.Table, seq uint64) (uint64, int, int, bool, error) {
+func (s *Syncer) applyOnce(ctx context.Context, t *catalog.Table, seq uint64, runID int64) (uint64, int, int, bool, error) {
 	chs, now, err := s.src.Changes(ctx, t, seq, s.opt.Batch)
 	if err != nil {
 		return seq, 0, 0, false, fmt.Errorf("read changes of %s: %w", t.Name, err)
@@ -276,7 +282,7 @@ func (s *Syncer) applyOnce(ctx context.Context, t *catalog.Table, seq uint64) (u
 	}
 	keys := fold(ok)
 	last := ok[len(ok)-1].Seq
-	if err := s.apply(ctx, t, keys, seq, last, len(ok)); err != nil {
+	if err := s.apply(ctx, t, keys, seq, last, len(ok), runID); err != nil {
 		return seq, 0, 0, false, err
 	}
 	if err := s.src.Purge(ctx, t, last); err != nil {
@@ -304,13 +310,24 @@ func fold(chs []Change) [][]string {
 
 // apply rewrites keys of t in one target transaction with the position
 // moved from from to to.
-func (s *Syncer) apply(ctx context.Context, t *catalog.Table, keys [][]string, from, to uint64, n int) error {
+func (s *Syncer) apply(ctx context.Context, t *catalog.Table, keys [][]string, from, to uint64, n int, runID int64) error {
 	tx, err := s.tgt.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	children := s.children(t)
+	// The first apply of this process to a table (and the tables that move
+	// with it) clears their stored checksums, in this transaction.
+	var forget []string
+	for _, c := range append([]*catalog.Table{t}, children...) {
+		if s.forgot[c.Name] != runID {
+			if err := s.led.ForgetChecksums(ctx, tx, runID, c.Name); err != nil {
+				return err
+			}
+			forget = append(forget, c.Name)
+		}
+	}
 	var on catalog.Column
 	var before []string
 	if len(children) > 0 {
@@ -342,6 +359,9 @@ func (s *Syncer) apply(ctx context.Context, t *catalog.Table, keys [][]string, f
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit changes of %s: %w", t.Name, err)
+	}
+	for _, name := range forget {
+		s.forgot[name] = runID
 	}
 	return nil
 }

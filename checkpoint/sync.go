@@ -198,3 +198,15 @@ func (l *Ledger) BatchesStarted(ctx context.Context, runID int64) (int, error) {
 	}
 	return n, nil
 }
+
+// ForgetChecksums clears, within tx, the stored content checksums of
+// table's batches in run runID: once sync rewrites rows of a table, the
+// checksums taken when its batches were copied no longer describe the
+// target, so verify --checksum reads the source for them instead.
+func (l *Ledger) ForgetChecksums(ctx context.Context, tx *sql.Tx, runID int64, table string) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+" SET checksum = NULL WHERE run_id = ? AND tbl = ? AND checksum IS NOT NULL",
+		runID, table); err != nil {
+		return fmt.Errorf("forget the copy's checksums of %s: %w", table, err)
+	}
+	return nil
+}

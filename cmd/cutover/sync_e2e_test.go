@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -325,6 +326,12 @@ func TestSyncLiveWriter(t *testing.T) {
 	t.Logf("writer made %d changes; the freeze's catch-up took %s: %s", w.ops.Load(), time.Since(freeze).Round(time.Millisecond), strings.TrimSpace(out))
 	requireEqualCopy(t, f)
 	requireExactlyOnce(t, f, capSchema)
+	// verify proves it too: counts, and content against the source (sync
+	// cleared the checksums stored at copy time for the tables it rewrote).
+	code, out, errs = cutover(t, "verify", "--config", f.config)
+	require.Equal(t, 0, code, out+errs)
+	code, out, errs = cutover(t, "verify", "--config", f.config, "--checksum", "--source")
+	require.Equal(t, 0, code, out+errs)
 
 	code, out, errs = cutover(t, "capture", "status", "--config", f.config)
 	require.Equal(t, 0, code, errs)
@@ -479,4 +486,64 @@ func TestSyncTenantScope(t *testing.T) {
 	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM txn_history WHERE merchant_id = ?", in1).Scan(&n))
 	require.Greater(t, n, 1, "the transactions of the merchant that arrived")
 	requireExactlyOnce(t, f, capSchema)
+}
+
+// TestCaptureByHand is the DBA's path: capture start --print writes SQL and
+// installs nothing; the DBA runs it with the mysql client; capture start
+// then only records it. Once the copy has read, capture start is refused.
+func TestCaptureByHand(t *testing.T) {
+	t.Parallel()
+	if srv.Socket == "" {
+		t.Skip("needs the throwaway server's socket for the mysql client")
+	}
+	client, err := exec.LookPath("mariadb")
+	if err != nil {
+		t.Skip("no mariadb client")
+	}
+	f, capSchema := captureFixture(t, fixtureOpts{rows: 3_000, workers: 2, batchRows: 1_000}, false)
+	triggers := func() int {
+		var n int
+		require.NoError(t, f.srcDB.QueryRow("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?", f.src).Scan(&n))
+		return n
+	}
+	code, script, errs := cutover(t, "capture", "start", "--config", f.config, "--print")
+	require.Equal(t, 0, code, errs)
+	for _, want := range []string{"GRANT TRIGGER, SELECT ON `" + f.src + "`.`merchants`", "SUPER", "DELIMITER //", "CREATE TRIGGER", "`" + capSchema + "`.`chg_transactions`"} {
+		require.Contains(t, script, want)
+	}
+	require.Zero(t, triggers(), "--print installed something")
+	code, out, _ := cutover(t, "capture", "status", "--config", f.config)
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "capture: off")
+
+	cmd := exec.Command(client, "--no-defaults", "-uroot", "-S", srv.Socket, f.src)
+	cmd.Stdin = strings.NewReader(script)
+	msg, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(msg))
+	require.Equal(t, 12, triggers(), "three triggers per table")
+	code, out, errs = cutover(t, "capture", "start", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "installed by hand")
+	code, out, errs = cutover(t, "capture", "status", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, ": on")
+
+	code, out, errs = cutover(t, "capture", "stop", "--config", f.config, "--print")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "DROP TRIGGER IF EXISTS")
+	require.Equal(t, 12, triggers(), "--print removed something")
+	code, _, errs = cutover(t, "capture", "stop", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Zero(t, triggers())
+
+	code, _, errs = cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+	code, _, errs = cutover(t, "capture", "start", "--config", f.config)
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "capture must start before the bulk copy's first read")
+	require.Zero(t, triggers(), "a refused start installed something")
+	code, _, errs = cutover(t, "sync", "--config", f.config)
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "capture is not on")
+	require.Equal(t, 1, strings.Count(strings.TrimSpace(errs), "\n")+1, "one line: %s", errs)
 }

@@ -3,7 +3,10 @@ package mysqldb
 import (
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -159,5 +162,44 @@ func TestCaptureNames(t *testing.T) {
 	}
 	if got := changeTable("orders"); got != "chg_orders" {
 		t.Fatalf("changeTable(orders) = %q", got)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/mysql")
+
+// TestCaptureSQLGolden: the SQL capture start and stop run (and --print
+// writes), as a DBA reviews it: a one-column key and a two-column key with
+// a binary column.
+func TestCaptureSQLGolden(t *testing.T) {
+	d := &DB{Schema: "legacy"}
+	c := d.Capture("cutover_capture", []*catalog.Table{
+		{Name: "merchants", Key: []catalog.Column{{Name: "merchant_id", Type: "bigint(20)", Kind: catalog.KindInt}}},
+		{Name: "ledger lines", Key: []catalog.Column{{Name: "book", Type: "varbinary(16)", Kind: catalog.KindBinary}, {Name: "line", Type: "int(10) unsigned", Kind: catalog.KindUint}}},
+	})
+	var b strings.Builder
+	b.WriteString("-- grants\n")
+	for _, g := range c.CaptureGrants("'cutover'@'%'") {
+		b.WriteString(g + ";\n")
+	}
+	b.WriteString("\n-- capture start\n" + Script(c.InstallSQL("0123456789abcdef")))
+	b.WriteString("\n-- capture stop\n")
+	for _, q := range c.RemoveSQL(nil) {
+		b.WriteString(q + ";\n")
+	}
+	path := filepath.Join("..", "..", "testdata", "mysql", "capture.sql")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != b.String() {
+		t.Fatalf("%s differs from the output (review and run go test -update):\n%s", path, b.String())
 	}
 }
