@@ -28,6 +28,8 @@ type planEstimate struct {
 	LargestTenant     planner.TenantCost `json:"largest_tenant"`
 	Critical          planner.Batch      `json:"critical_batch"`
 	Fit               *fitDoc            `json:"fit,omitempty"`
+	// RebuildSeconds is the deferred index rebuilds after the copy (indexes.go).
+	RebuildSeconds float64 `json:"rebuild_s,omitempty"`
 }
 
 // fitDoc answers --deadline / --window.
@@ -69,10 +71,11 @@ func estimate(doc *planDoc, model planner.Model, workers int) *planEstimate {
 	p := &planner.Plan{Batches: doc.Batches}
 	s := planner.Simulate(p, model, workers)
 	e := &planEstimate{
-		Calibrated:    model.Calibrated,
-		Model:         model,
-		Schedule:      s,
-		LargestTenant: planner.LargestTenant(doc.sizes, model),
+		Calibrated:     model.Calibrated,
+		Model:          model,
+		Schedule:       s,
+		LargestTenant:  planner.LargestTenant(doc.sizes, model),
+		RebuildSeconds: rebuildSeconds(doc),
 	}
 	if doc.calib != nil && model.Calibrated {
 		e.Calibration, e.CalibratedWorkers = calibrationNote(doc.calib), doc.calib.Workers
@@ -152,6 +155,9 @@ func (e *planEstimate) Text(perProcess int) string {
 		}
 		fmt.Fprintf(&b, "tail: the largest batch takes %s, %.1f%% of the time per worker (at most %.0f%% wanted): %s\n",
 			dur(s.Largest), 100*share, 100*planner.CriticalPathShare, verdict)
+	}
+	if e.RebuildSeconds > 0 {
+		fmt.Fprintln(&b, rebuildText(e.RebuildSeconds, s.Makespan))
 	}
 	if e.LargestTenant.Tenant != "" {
 		fmt.Fprintf(&b, "largest tenant %s: %.1f%% of the work, %s on one worker\n",

@@ -13,6 +13,7 @@ import (
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
 )
 
 // indexOptions are the engine's deferred-index settings for a real run. The
@@ -134,4 +135,25 @@ func printIndexSteps(ctx context.Context, w io.Writer, ledger *checkpoint.Ledger
 		}
 	}
 	return done < len(steps), nil
+}
+
+// rebuildSeconds estimates the rebuilds of doc's deferred indexes, with the
+// measured default cost (rehearse does not run them).
+func rebuildSeconds(doc *planDoc) float64 {
+	rows := map[string]int64{}
+	for _, sz := range doc.sizes {
+		rows[sz.Table] += sz.Rows
+	}
+	defs := map[string]int{}
+	for _, d := range doc.Deferred {
+		if len(d.Indexes) > 0 {
+			defs[d.Table] = len(d.Indexes)
+		}
+	}
+	return planner.RebuildPhase(planner.DefaultRebuildCost(), rows, defs)
+}
+
+func rebuildText(rebuild, makespan float64) string {
+	return fmt.Sprintf("deferred index rebuilds: at most %s after the copy (%s per row and definition, measured; one table at a time), so the run ends within %s",
+		dur(rebuild), planner.Seconds(planner.DefaultRebuildCost().PerIndexRow), dur(makespan+rebuild))
 }
