@@ -154,6 +154,6 @@ func rebuildSeconds(doc *planDoc) float64 {
 }
 
 func rebuildText(rebuild, makespan float64) string {
-	return fmt.Sprintf("deferred index rebuilds: at most %s after the copy (%s per row and definition, measured; one table at a time), so the run ends within %s",
-		dur(rebuild), planner.Seconds(planner.DefaultRebuildCost().PerIndexRow), dur(makespan+rebuild))
+	return fmt.Sprintf("deferred index rebuilds: at most %s after the copy (%.1f us per row and definition, measured; one table at a time), so the run ends within %s",
+		dur(rebuild), 1e6*planner.DefaultRebuildCost().PerIndexRow, dur(makespan+rebuild))
 }
