@@ -48,7 +48,9 @@ func estimate(doc *planDoc, model planner.Model, workers int) *planner.Estimate 
 	if doc.calib != nil {
 		calib = &planner.Calibration{Note: calibrationNote(doc.calib), Workers: doc.calib.Workers}
 	}
-	return planner.EstimatePlan(doc.Batches, doc.sizes, model, workers, calib)
+	e := planner.EstimatePlan(doc.Batches, doc.sizes, model, workers, calib)
+	e.RebuildSeconds = rebuildSeconds(doc)
+	return e
 }
 
 // fitWindow finds the fewest workers that finish within d, and the processes

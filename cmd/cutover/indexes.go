@@ -128,3 +128,20 @@ func printIndexSteps(ctx context.Context, w io.Writer, ledger *checkpoint.Ledger
 	}
 	return done < len(steps), nil
 }
+
+// rebuildSeconds estimates the rebuilds of doc's deferred indexes, with the
+// measured default cost (rehearse does not run them).
+func rebuildSeconds(doc *planDoc) float64 {
+	rows := map[string]int64{}
+	for _, sz := range doc.sizes {
+		rows[sz.Table] += sz.Rows
+	}
+	defs := map[string]int{}
+	for _, d := range doc.Deferred {
+		if len(d.Indexes) > 0 {
+			defs[d.Table] = len(d.Indexes)
+		}
+	}
+	return planner.RebuildPhase(planner.DefaultRebuildCost(), rows, defs)
+}
+

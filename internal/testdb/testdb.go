@@ -54,8 +54,19 @@ func Start(ctx context.Context) (*Server, error) {
 		}
 		return s, nil
 	}
-	return startLocal(ctx)
+	return startLocal(ctx, Options{})
 }
+
+// Options change a throwaway server's start (benchmarks).
+type Options struct {
+	// Args are more server options, after the defaults (later ones win).
+	Args []string
+	// Wrap runs the server under a command, e.g. taskset -c 0.
+	Wrap []string
+}
+
+// StartLocal starts a throwaway MariaDB with opt, whatever CUTOVER_TEST_MYSQL_DSN says.
+func StartLocal(ctx context.Context, opt Options) (*Server, error) { return startLocal(ctx, opt) }
 
 // StartT is Start for a test binary's TestMain-less use: it stops the server when
 // the test ends.
@@ -84,7 +95,7 @@ func findBinary(names ...string) string {
 	return ""
 }
 
-func startLocal(ctx context.Context) (*Server, error) {
+func startLocal(ctx context.Context, opt Options) (*Server, error) {
 	mariadbd := findBinary("mariadbd", "mysqld")
 	installDB := findBinary("mariadb-install-db", "mysql_install_db")
 	if mariadbd == "" || installDB == "" {
@@ -117,6 +128,11 @@ func startLocal(ctx context.Context) (*Server, error) {
 		"--performance-schema=OFF", "--character-set-server=utf8mb4",
 		"--collation-server=utf8mb4_general_ci",
 	)
+	args = append(args, opt.Args...)
+	if len(opt.Wrap) > 0 {
+		args = append(append(append([]string{}, opt.Wrap[1:]...), mariadbd), args...)
+		mariadbd = opt.Wrap[0]
+	}
 	// Not CommandContext: the server must outlive ctx, which only bounds the start.
 	cmd := exec.Command(mariadbd, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
