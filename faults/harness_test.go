@@ -415,7 +415,7 @@ func columns(t *testing.T, db *sql.DB, table string) []string {
 }
 
 // rowHash is an ordered hash of the named columns of every row: each value
-// length-prefixed, NULL marked apart from ''.
+// length-prefixed, NULL marked apart from ”.
 func rowHash(t *testing.T, db *sql.DB, table string, cols []string, orderBy string) (string, int64) {
 	t.Helper()
 	quoted := make([]string, len(cols))
