@@ -69,7 +69,18 @@ func newPair(t *testing.T, tgtOpts testdb.Options) pair {
 	if os.Getenv(testdb.EnvDSN) != "" {
 		t.Skipf("fault tests start and kill their own MariaDB servers; %s names an existing one, which they do not touch", testdb.EnvDSN)
 	}
-	return pair{src: testdb.StartLocalT(t, testdb.Options{}), tgt: testdb.StartLocalT(t, tgtOpts)}
+	p := pair{src: testdb.StartLocalT(t, testdb.Options{}), tgt: testdb.StartLocalT(t, tgtOpts)}
+	t.Cleanup(func() { // before the servers stop: their logs go with them
+		if t.Failed() {
+			t.Logf("source server's error log:\n%s\ntarget server's error log:\n%s", lastLines(p.src.ErrorLog(), 15), lastLines(p.tgt.ErrorLog(), 15))
+		}
+	})
+	return p
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // env is one migration between a pair: a source database, a target database,

@@ -152,6 +152,12 @@ func TestTargetDiskFull(t *testing.T) {
 	t.Logf("the failure's last line: %s", last)
 
 	require.NoError(t, p.tgt.LimitDisk(256<<20))
+	// InnoDB may abort the server when even a rollback finds no space (it
+	// does, on MariaDB 10.11): the operator frees space and starts it again.
+	if p.tgt.Exited() {
+		t.Log("the target server aborted on the full disk; restarting it")
+		require.NoError(t, p.tgt.Restart(context.Background()))
+	}
 	e.finish(t, 2, 1, 3)
 	e.requireEqual(t)
 }

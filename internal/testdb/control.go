@@ -188,3 +188,18 @@ func (s *Server) LimitDisk(free int64) error {
 
 // DataDir is the server's datadir.
 func (s *Server) DataDir() string { return filepath.Clean(s.proc.data) }
+
+// Exited reports whether the server process has ended by itself (a crash,
+// or an abort on a full disk); Restart then starts it again.
+func (s *Server) Exited() bool {
+	if s.cmd == nil {
+		return true
+	}
+	select {
+	case <-s.exited:
+		s.cmd = nil
+		return true
+	default:
+		return false
+	}
+}
