@@ -105,6 +105,8 @@ type envOpts struct {
 	// srcUser and tgtUser, when set, are user:password for the config's
 	// DSNs instead of root.
 	srcUser, tgtUser string
+	// dsnParams is appended to both DSNs (e.g. "?readTimeout=3s").
+	dsnParams string
 	// noTargetSchema leaves the target database without tables (for
 	// --create-tables); otherwise the generated schema is created there.
 	noTargetSchema bool
@@ -183,9 +185,9 @@ func (e *env) writeConfig(t *testing.T, extraRun string) {
 
 func (e *env) dsn(s *testdb.Server, db, user string) string {
 	if user == "" {
-		return s.DSN(db)
+		return s.DSN(db) + e.o.dsnParams
 	}
-	return fmt.Sprintf("%s@unix(%s)/%s", user, s.Socket, db)
+	return fmt.Sprintf("%s@unix(%s)/%s%s", user, s.Socket, db, e.o.dsnParams)
 }
 
 // result is how one cutover command ended.

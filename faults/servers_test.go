@@ -107,13 +107,24 @@ func TestSourceKilledMidRun(t *testing.T) {
 // and the run ends exact.
 func TestServerStalled(t *testing.T) {
 	t.Parallel()
-	for _, side := range []string{"target", "source"} {
-		t.Run(side, func(t *testing.T) {
+	for _, tc := range []struct {
+		name, side string
+		params     string // DSN parameters
+	}{
+		{"target", "target", ""},
+		{"source", "source", ""},
+		// Client deadlines shorter than the stall: statements fail while
+		// the server sleeps, and are retried while the server may still
+		// commit what it had received when it went on (the duplicate).
+		{"target past the client deadlines", "target", "?readTimeout=3s&writeTimeout=3s"},
+		{"source past the client deadlines", "source", "?readTimeout=3s&writeTimeout=3s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := newPair(t, testdb.Options{})
-			e := newEnv(t, p, envOpts{rows: 24_000, lease: "5s", run: throttle(6_000), noTargetSchema: true})
+			e := newEnv(t, p, envOpts{rows: 24_000, lease: "5s", run: throttle(6_000), noTargetSchema: true, dsnParams: tc.params})
 			stalled := p.tgt
-			if side == "source" {
+			if tc.side == "source" {
 				stalled = p.src
 			}
 			run := e.start(t, "run", "--create-tables")
