@@ -36,6 +36,10 @@ const (
 	RoleTarget
 )
 
+// DefaultIOTimeout bounds each read and write on a connection whose DSN sets
+// no readTimeout or writeTimeout.
+const DefaultIOTimeout = 10 * time.Minute
+
 // Open connects to the database named by dsn. schema overrides the DSN's
 // database. maxConns bounds the pool (workers plus a few for the ledger).
 func Open(ctx context.Context, dsn, schema string, role Role, maxConns int) (*DB, error) {
@@ -55,6 +59,15 @@ func Open(ctx context.Context, dsn, schema string, role Role, maxConns int) (*DB
 	cfg.Collation = "utf8mb4_general_ci"
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	// A stalled server (paused, or its network gone quiet) would otherwise
+	// hold a worker forever: every read and write on the connection has a
+	// deadline, long enough for a lock wait or a slow first row.
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultIOTimeout
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = DefaultIOTimeout
 	}
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
