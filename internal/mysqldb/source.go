@@ -139,7 +139,7 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
 		d.Schema, table).Scan(&rowsEst, &avgLen, &engine)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("table %s.%s: %w", d.Schema, table, catalog.ErrNotFound)
+		return nil, d.notVisible(ctx, table, fmt.Errorf("table %s.%s: %w", d.Schema, table, catalog.ErrNotFound))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("describe %s: %w", table, err)
@@ -197,6 +197,9 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 	}
 	if err := idx.Err(); err != nil {
 		return nil, fmt.Errorf("describe indexes of %s: %w", table, err)
+	}
+	if info.Triggers, err = d.triggers(ctx, table); err != nil {
+		return nil, err
 	}
 	for _, name := range order {
 		ix := byName[name]

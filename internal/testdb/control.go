@@ -203,3 +203,7 @@ func (s *Server) Exited() bool {
 		return false
 	}
 }
+
+// EnvDSNSet reports whether CUTOVER_TEST_MYSQL_DSN names an existing server,
+// which tests that create users or kill servers leave alone.
+func EnvDSNSet() bool { return os.Getenv(EnvDSN) != "" }
