@@ -106,6 +106,13 @@ func (a *app) preflightFindings(ctx context.Context, cfg *config.Config, ep *end
 			out = append(out, preflight.Finding{Severity: preflight.Warning, Check: "index", Message: w})
 		}
 	}
+	if err == nil {
+		fs, err := deferralFindings(ctx, cfg, ep.tgt, res)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
 	return out, nil
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/internal/oracle"
 	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
 )
 
 // openOracle opens the Oracle source; scn 0 takes a new snapshot SCN.
@@ -54,11 +54,9 @@ func (a *app) pinSnapshot(ctx context.Context, s *session, run *checkpoint.Run) 
 	if _, ok := s.ep.src.(*oracle.Source); !ok {
 		return nil
 	}
-	var doc struct {
-		SCN uint64 `json:"scn"`
-	}
-	if err := json.Unmarshal(run.Plan, &doc); err != nil {
-		return fmt.Errorf("read the stored plan: %w", err)
+	doc, err := planner.ParseDoc(run.Plan)
+	if err != nil {
+		return err
 	}
 	if doc.SCN == 0 || doc.SCN == snapshotSCN(s.ep.src) {
 		return nil
@@ -118,10 +116,14 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML): read the live Oracle dictionary")
 	ddlPath := fs.String("oracle-ddl", "", "Oracle DDL file (as DBMS_METADATA.GET_DDL writes it), converted offline")
 	skipFK := fs.Bool("skip-foreign-keys", false, "write foreign keys as comments, for loading tenants in any order")
+	namesFlag := fs.String("names", "as-is", "as-is, or lower: fold Oracle's upper-case names to lower case")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	opts := oracle.DDLOptions{SkipForeignKeys: *skipFK}
+	if *namesFlag != "as-is" && *namesFlag != "lower" {
+		return usagef("schema: --names %q: want as-is or lower", *namesFlag)
+	}
+	opts := oracle.DDLOptions{SkipForeignKeys: *skipFK, LowerNames: *namesFlag == "lower"}
 	var ddl string
 	var findings []oracle.Finding
 	switch {

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Limits that bound what a config may ask for.
@@ -35,6 +35,8 @@ type Config struct {
 	// OnEvent says whom to tell when the run starts, halts, fails, stops or
 	// completes (cluster.go).
 	OnEvent OnEvent `yaml:"on_event"`
+	// Capture is where change capture lives on the source (capture.go).
+	Capture Capture `yaml:"capture"`
 }
 
 // Source names the database rows are read from.
@@ -170,7 +172,19 @@ type Run struct {
 	// Checksums (default true) stores each batch's content checksum in the
 	// ledger as it is copied, for verify --checksum.
 	Checksums *bool `yaml:"checksums"`
+	// DeferIndexes (default true): a target table empty when the run starts
+	// is loaded without its non-unique secondary indexes, rebuilt in one ALTER
+	// TABLE as soon as its batches are done. DeferUnique defers its unique
+	// keys too (a duplicate then fails the rebuild at the end of the table's
+	// load, late, instead of the batch that brought it); DeferForeignKeys its
+	// foreign keys (checked when they are added back).
+	DeferIndexes     *bool `yaml:"defer_indexes"`
+	DeferUnique      bool  `yaml:"defer_unique"`
+	DeferForeignKeys bool  `yaml:"defer_foreign_keys"`
 }
+
+// DeferIndexesOn reports whether run defers secondary indexes.
+func (r Run) DeferIndexesOn() bool { return r.DeferIndexes == nil || *r.DeferIndexes }
 
 // ChecksumsOn reports whether run computes batch checksums.
 func (r Run) ChecksumsOn() bool { return r.Checksums == nil || *r.Checksums }
@@ -384,6 +398,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("run.grace must be between 0s and 24h, not %s", c.Run.Grace.Duration)
 	}
 	if err := c.validateCluster(); err != nil {
+		return err
+	}
+	if err := c.Capture.validate(); err != nil {
 		return err
 	}
 	if len(c.Tables) == 0 {

@@ -283,6 +283,32 @@ func PreflightQuery(s Spec, checks []Check, samplePercent float64) (Query, error
 	return Query{SQL: "SELECT " + strings.Join(sel, ",\n       ") + "\nFROM " + from, Args: b.args}, nil
 }
 
+// maxSelectExprs is Oracle's limit on the expressions of one select list
+// (ORA-01792).
+const maxSelectExprs = 1000
+
+// SplitChecks groups checks so that each group's PreflightQuery (COUNT(*)
+// and the checks' aggregates) stays within maxSelectExprs: a table of about
+// 300 columns needs more than one scan. A check's aggregates stay together.
+func SplitChecks(checks []Check, limit int) [][]Check {
+	var out [][]Check
+	var cur []Check
+	n := 1
+	for _, ck := range checks {
+		k := len(ck.exprs())
+		if len(cur) > 0 && n+k > limit {
+			out = append(out, cur)
+			cur, n = nil, 1
+		}
+		cur = append(cur, ck)
+		n += k
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
 // Interpret turns one PreflightQuery row (as text, "" for NULL) into
 // findings. scanned is the first column; sampled says whether counts are
 // from a sample.
@@ -548,6 +574,18 @@ func (s *Source) nullAsEmptyTargets(table string, cols []Col, targets map[string
 }
 
 func (s *Source) aggregateScan(ctx context.Context, m *tableMeta, checks []Check, sample float64) ([]Finding, error) {
+	var out []Finding
+	for _, group := range SplitChecks(checks, maxSelectExprs) {
+		fs, err := s.aggregateGroup(ctx, m, group, sample)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	return out, nil
+}
+
+func (s *Source) aggregateGroup(ctx context.Context, m *tableMeta, checks []Check, sample float64) ([]Finding, error) {
 	q, err := PreflightQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn}, checks, sample)
 	if err != nil {
 		return nil, err
