@@ -37,6 +37,10 @@ const (
 	RoleTarget
 )
 
+// DefaultIOTimeout bounds each read and write on a connection whose DSN sets
+// no readTimeout or writeTimeout.
+const DefaultIOTimeout = 10 * time.Minute
+
 // Open connects to the database named by dsn. schema overrides the DSN's
 // database. maxConns bounds the pool (workers plus a few for the ledger).
 func Open(ctx context.Context, dsn, schema string, role Role, maxConns int) (*DB, error) {
@@ -56,6 +60,15 @@ func Open(ctx context.Context, dsn, schema string, role Role, maxConns int) (*DB
 	cfg.Collation = "utf8mb4_general_ci"
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	// A stalled server (paused, or its network gone quiet) would otherwise
+	// hold a worker forever: every read and write on the connection has a
+	// deadline, long enough for a lock wait or a slow first row.
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultIOTimeout
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = DefaultIOTimeout
 	}
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
@@ -127,7 +140,7 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
 		d.Schema, table).Scan(&rowsEst, &avgLen, &engine)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("table %s.%s: %w", d.Schema, table, catalog.ErrNotFound)
+		return nil, d.notVisible(ctx, table, fmt.Errorf("table %s.%s: %w", d.Schema, table, catalog.ErrNotFound))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("describe %s: %w", table, err)
@@ -185,6 +198,9 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 	}
 	if err := idx.Err(); err != nil {
 		return nil, fmt.Errorf("describe indexes of %s: %w", table, err)
+	}
+	if info.Triggers, err = d.triggers(ctx, table); err != nil {
+		return nil, err
 	}
 	for _, name := range order {
 		ix := byName[name]
