@@ -61,7 +61,11 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := report.Data{RunID: run.ID, PlanFP: run.PlanFP, PlannedAt: run.CreatedAt, Spans: spans, Verify: ver, GeneratedAt: time.Now()}
+	events, err := l.History(ctx, run.ID, report.MaxEvents)
+	if err != nil {
+		return fmt.Errorf("read the history of run %d: %w", run.ID, err)
+	}
+	d := report.Data{RunID: run.ID, PlanFP: run.PlanFP, PlannedAt: run.CreatedAt, Spans: spans, Events: events, Verify: ver, GeneratedAt: time.Now()}
 	doc, err := planner.ParseDoc(run.Plan)
 	if err != nil {
 		return fmt.Errorf("run %d: %w", run.ID, err)

@@ -144,4 +144,3 @@ func rebuildSeconds(doc *planDoc) float64 {
 	}
 	return planner.RebuildPhase(planner.DefaultRebuildCost(), rows, defs)
 }
-

@@ -67,6 +67,7 @@ func TestReportAfterARun(t *testing.T) {
 	require.Contains(t, dom, `class="throughput"`)
 	require.Contains(t, dom, `<table id="failures">`)
 	require.Contains(t, page, "(row counts)")
+	require.Regexp(t, `<tr class="event failed"><td>[^<]+</td><td>failed</td><td>#\d+ agents[^<]*</td>`, page, "the history keeps the failure")
 
 	// The content check's JSON attaches too.
 	code, out, errs = cutover(t, "verify", "--config", f.config, "--checksum", "--json")

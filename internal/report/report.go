@@ -36,27 +36,15 @@ type Verification struct {
 	Detail      []string // first differences, one line each
 }
 
-// Event is one entry of the run's history: a failure, a retry, a control
-// (pause, stop, resume, upgrade), a repair. The report lists them in time
-// order; a batch that failed and later succeeded keeps its failure here.
-type Event struct {
-	At      time.Time
-	Kind    string // "failure", "retry", "pause", "stop", "repair", ...
-	Batch   int    // 0 when the event is not about one batch
-	Attempt int
-	Host    string
-	Detail  string // the error, or the reason given
-}
-
 // Data is everything a report shows.
 type Data struct {
 	RunID       int64
 	PlanFP      string
 	PlannedAt   time.Time
 	Spans       []checkpoint.Span
-	Events      []Event       // the run's history, when the ledger has it
-	Estimate    *Estimate     // nil when the plan stored none
-	Verify      *Verification // nil when not given
+	Events      []checkpoint.Event // the run's audit history, oldest first
+	Estimate    *Estimate          // nil when the plan stored none
+	Verify      *Verification      // nil when not given
 	GeneratedAt time.Time
 }
 
@@ -140,6 +128,9 @@ type view struct {
 type eventRow struct {
 	At, Kind, Batch, Attempt, Host, Detail string
 }
+
+// MaxEvents bounds the history a report lists.
+const MaxEvents = 10_000
 
 type stateCount struct {
 	State string
@@ -347,15 +338,28 @@ func plannedBatches(spans []checkpoint.Span) *planner.Plan {
 	return p
 }
 
-// eventRows are the history in time order, for the template.
-func eventRows(events []Event) []eventRow {
+// eventRows are the history in time order, for the template: a batch event
+// names its table and key range, a control its operator.
+func eventRows(events []checkpoint.Event) []eventRow {
 	es := slices.Clone(events)
-	slices.SortStableFunc(es, func(a, b Event) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(es, func(a, b checkpoint.Event) int { return a.At.Compare(b.At) })
 	out := make([]eventRow, 0, len(es))
 	for _, e := range es {
-		r := eventRow{At: e.At.UTC().Format("2006-01-02 15:04:05.000"), Kind: e.Kind, Host: e.Host, Detail: e.Detail}
+		r := eventRow{At: e.At.UTC().Format("2006-01-02 15:04:05.000"), Kind: string(e.Kind), Host: e.Host, Detail: e.Detail}
+		if e.Who != "" {
+			r.Host = e.Who
+		}
 		if e.Batch > 0 {
-			r.Batch = fmt.Sprintf("#%d", e.Batch)
+			r.Batch = fmt.Sprintf("#%d %s", e.Batch, e.Table)
+			if len(e.Tenants) > 0 {
+				r.Batch += " tenant " + strings.Join(e.Tenants[:min(len(e.Tenants), 3)], ",")
+				if len(e.Tenants) > 3 {
+					r.Batch += fmt.Sprintf(" (+%d)", len(e.Tenants)-3)
+				}
+			}
+			if len(e.Lo) > 0 || len(e.Hi) > 0 {
+				r.Batch += fmt.Sprintf(" key [%s, %s)", strings.Join(e.Lo, ","), strings.Join(e.Hi, ","))
+			}
 		}
 		if e.Attempt > 0 {
 			r.Attempt = fmt.Sprint(e.Attempt)
@@ -593,9 +597,9 @@ pre { white-space: pre-wrap; margin: 0; }
 
 <h2>History</h2>
 {{if .Events}}<table id="history">
-<tr><th>time (UTC)</th><th>what</th><th>batch</th><th>attempt</th><th>host</th><th>detail</th></tr>
+<tr><th>time (UTC)</th><th>what</th><th>batch</th><th>attempt</th><th>host or operator</th><th>detail</th></tr>
 {{range .Events}}<tr class="event {{.Kind}}"><td>{{.At}}</td><td>{{.Kind}}</td><td>{{.Batch}}</td><td>{{.Attempt}}</td><td>{{.Host}}</td><td style="text-align:left"><pre>{{.Detail}}</pre></td></tr>
-{{end}}</table>{{else}}<p id="history">no history recorded for this run</p>{{end}}
+{{end}}</table>{{if ge (len .Events) 10000}}<p>the first 10,000 events</p>{{end}}{{else}}<p id="history">no history recorded for this run</p>{{end}}
 
 <p><small>generated {{.GeneratedAt.UTC.Format "2006-01-02 15:04:05 MST"}} by cutover report</small></p>
 </body>

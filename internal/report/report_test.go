@@ -116,17 +116,19 @@ func TestPausedTimeIsShownAndLeftOutOfTheComparison(t *testing.T) {
 
 func TestHistoryKeepsFailuresThatWereRetried(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
-	ev := []Event{
-		{At: t0.Add(2 * time.Second), Kind: "retry", Batch: 3, Attempt: 2, Host: "db-7"},
-		{At: t0.Add(time.Second), Kind: "failure", Batch: 3, Attempt: 1, Host: "db-7", Detail: "deadlock <found>"},
-		{At: t0.Add(3 * time.Second), Kind: "pause", Host: "ops-1", Detail: "reason: load on the primary"},
+	ev := []checkpoint.Event{
+		{At: t0.Add(2 * time.Second), Kind: checkpoint.EventRetry, Batch: 3, Table: "m", Tenants: []string{"3"}, Attempt: 2, Host: "db-7"},
+		{At: t0.Add(time.Second), Kind: checkpoint.EventAttemptFailed, Batch: 3, Table: "m", Tenants: []string{"3"}, Attempt: 1, Host: "db-7", Detail: "deadlock <found>"},
+		{At: t0.Add(3 * time.Second), Kind: checkpoint.EventControl, Host: "db-7", Who: "dba@ops-1", Detail: "pause: load on the primary"},
 	}
 	var buf bytes.Buffer
 	require.NoError(t, Write(&buf, Data{Spans: pausedRun(), Events: ev}))
 	page := buf.String()
 	require.Contains(t, page, "none left failed (the history below lists every failure, also those retried)")
-	i, j, k := strings.Index(page, `class="event failure"`), strings.Index(page, `class="event retry"`), strings.Index(page, `class="event pause"`)
+	i, j, k := strings.Index(page, `class="event attempt-failed"`), strings.Index(page, `class="event retry"`), strings.Index(page, `class="event control"`)
 	require.True(t, i > 0 && i < j && j < k, "the history is in time order")
 	require.Contains(t, page, "deadlock &lt;found&gt;")
-	require.Contains(t, page, "reason: load on the primary")
+	require.Contains(t, page, "pause: load on the primary")
+	require.Contains(t, page, "<td>dba@ops-1</td>", "a control names its operator")
+	require.Contains(t, page, "<td>#3 m tenant 3</td>")
 }
