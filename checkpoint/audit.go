@@ -118,6 +118,20 @@ func (l *Ledger) auditBatch(ctx context.Context, x execer, kind EventKind, runID
 	return nil
 }
 
+// auditOf appends an event about batch b from what b holds, reading nothing
+// of the batches table: Done's refusal is recorded while the refused
+// transaction still holds the batch's row lock.
+func (l *Ledger) auditOf(ctx context.Context, x execer, kind EventKind, b *Batch, detail string) error {
+	tenants, _ := json.Marshal(nonNil(b.Tenants))
+	_, err := x.ExecContext(ctx, "INSERT INTO "+l.t("audit")+
+		" (run_id, at, kind, batch_id, tbl, tenants, lo, hi, attempt, owner, host, detail) VALUES (?, NOW(6), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		b.RunID, string(kind), b.ID, b.Table, string(tenants), jsonOrNil(b.Lo), jsonOrNil(b.Hi), b.Token, nullIfEmpty(b.Owner), hostname(), nullIfEmpty(truncate(detail)))
+	if err != nil {
+		return fmt.Errorf("record %s of batch %d in the audit history: %w", kind, b.ID, err)
+	}
+	return nil
+}
+
 // auditRun appends an event about the run as a whole, by the operator.
 func (l *Ledger) auditRun(ctx context.Context, x execer, kind EventKind, runID int64, detail string) error {
 	_, err := x.ExecContext(ctx, "INSERT INTO "+l.t("audit")+" (run_id, at, kind, host, who, detail) VALUES (?, NOW(6), ?, ?, ?, ?)",

@@ -340,7 +340,7 @@ func (l *Ledger) Done(ctx context.Context, tx *sql.Tx, b *Batch, rows int64) err
 	if n, _ := res.RowsAffected(); n != 1 {
 		// Recorded outside tx, which the caller rolls back. The refusal
 		// stands whether or not it could be recorded.
-		_ = l.auditBatch(ctx, l.db, EventFenced, b.RunID, b.ID, b.Token, b.Owner, "",
+		_ = l.auditOf(ctx, l.db, EventFenced, b,
 			fmt.Sprintf("attempt %d finished after its claim was taken over: its done mark was refused and its rows rolled back", b.Token))
 		return fmt.Errorf("batch %d attempt %d: %w", b.ID, b.Token, ErrLeaseLost)
 	}
