@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,6 +111,11 @@ func kindOf(dataType, columnType string) catalog.Kind {
 		return catalog.KindString
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
 		return catalog.KindBinary
+	case "bit":
+		// The driver returns a BIT(n) value as its ceil(n/8) bytes, big-endian,
+		// and LOAD DATA and a bound INSERT store those bytes back as the same
+		// value: copied and checksummed as bytes. Not as a key (isBit).
+		return catalog.KindBinary
 	case "date", "datetime", "timestamp", "time", "year":
 		return catalog.KindTime
 	}
@@ -139,6 +145,7 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		return nil, fmt.Errorf("describe columns of %s: %w", table, err)
 	}
 	defer rows.Close()
+	bits := map[string]bool{}
 	for rows.Next() {
 		var c catalog.Column
 		var dataType, nullable string
@@ -147,6 +154,9 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		}
 		c.Kind = kindOf(strings.ToLower(dataType), strings.ToLower(c.Type))
 		c.Nullable = nullable == "YES"
+		if strings.EqualFold(dataType, "bit") {
+			bits[c.Name] = true
+		}
 		info.Columns = append(info.Columns, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -187,7 +197,9 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 	}
 	for _, name := range order {
 		ix := byName[name]
-		if !ix.unique {
+		// A key with a BIT column is not offered: keys are bound as bytes,
+		// and BIT compares with a byte string as a number, not bytewise.
+		if !ix.unique || slices.ContainsFunc(ix.cols, func(c string) bool { return bits[c] }) {
 			continue
 		}
 		if name == "PRIMARY" {
