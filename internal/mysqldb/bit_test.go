@@ -212,3 +212,26 @@ func TestPreflightBit(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, fs)
 }
+
+// TestCheckBit: the dry run's check of a BIT value against the target
+// column's width, the value being its bytes as the driver returns them.
+func TestCheckBit(t *testing.T) {
+	for _, tc := range []struct {
+		v    []byte
+		typ  string
+		fail bool
+	}{
+		{[]byte{0x01}, "bit(1)", false},
+		{[]byte{0x02}, "bit(1)", true},
+		{[]byte{0x00, 0x0f}, "bit(4)", false}, // leading zero bytes do not count
+		{[]byte{0x00, 0x10}, "bit(4)", true},
+		{[]byte{0x0f, 0xff}, "bit(12)", false},
+		{[]byte{0x1f, 0xff}, "bit(12)", true},
+		{[]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "bit(64)", false},
+		{[]byte{}, "bit(8)", false},
+		{[]byte{0x01}, "bit", false},
+	} {
+		got := checkBit(tc.v, tc.typ)
+		require.Equal(t, tc.fail, got != "", "%x into %s: %q", tc.v, tc.typ, got)
+	}
+}
