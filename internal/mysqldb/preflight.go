@@ -124,7 +124,10 @@ type PreflightTable struct {
 // which `run --create-tables` copies). It reads aggregates in one scan of the
 // source table and writes nothing. Checks:
 //
-//   - unsupported-type: spatial and other columns the copy refuses;
+//   - unsupported-type: columns of a type the copy refuses;
+//   - spatial-fit: geometries of a type the target spatial column does not
+//     take (a POLYGON for a POINT column), or a spatial column bound for a
+//     non-spatial one, or the reverse;
 //   - bit-fit: a BIT(n) column bound for a narrower BIT, for a column that
 //     is neither BIT nor a byte string, or a BIT column fed from another type;
 //   - no-key: no primary key or NOT NULL unique key to order and split by;
@@ -239,7 +242,7 @@ func (p *tablePreflight) add(sev preflight.Severity, col, check string, rows int
 func (p *tablePreflight) structure(cols []ColumnDef, src, tgt *catalog.Info) {
 	for _, c := range cols {
 		if kindOf(c.DataType, c.ColumnType) == catalog.KindOther {
-			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "type %s cannot be copied losslessly through LOAD DATA text (spatial and similar types); change the column's type or leave the table out", c.ColumnType)
+			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "type %s cannot be copied losslessly through LOAD DATA text yet; change the column's type or leave the table out", c.ColumnType)
 		}
 	}
 	key := p.t.Key
@@ -365,6 +368,10 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 	}
 	if sc.DataType == "bit" || tc.DataType == "bit" {
 		p.planBit(sc, tc, num)
+		return
+	}
+	if isSpatial(sc.DataType) || isSpatial(tc.DataType) {
+		p.planSpatial(sc, tc, num)
 		return
 	}
 	if !sameType(sc.ColumnType, tc.ColumnType) {
@@ -578,6 +585,37 @@ func (p *tablePreflight) planBit(sc, tc ColumnDef, num func([]sql.NullString, in
 	default:
 		p.add(preflight.Blocking, sc.Name, "bit-fit", 0, "", "source type %s bound for target type %s: a BIT value travels as its bytes and would not be read as a number or text; make the target column %s", sc.ColumnType, tc.ColumnType, sc.ColumnType)
 	}
+}
+
+// planSpatial checks a spatial column's way: its value travels as the
+// server's bytes (SRID and WKB), so it lands unchanged in a GEOMETRY column
+// or one of its own type; a column of another type refuses the values of
+// other types.
+func (p *tablePreflight) planSpatial(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
+	c := Quote(sc.Name)
+	switch {
+	case !isSpatial(sc.DataType) || !isSpatial(tc.DataType):
+		p.add(preflight.Blocking, sc.Name, "spatial-fit", 0, "", "source type %s bound for target type %s: a spatial column copies only into a spatial column; change the target column's type", sc.ColumnType, tc.ColumnType)
+	case tc.DataType == "geometry" || spatialName(tc.DataType) == spatialName(sc.DataType):
+	default:
+		want := strings.ToUpper(spatialName(tc.DataType))
+		p.checks = append(p.checks, scanCheck{
+			exprs: countAndFirst(fmt.Sprintf("REPLACE(UPPER(ST_GeometryType(%s)), 'GEOMCOLLECTION', 'GEOMETRYCOLLECTION') <> '%s'", c, want), fmt.Sprintf("ST_GeometryType(%s)", c)),
+			judge: func(v []sql.NullString) {
+				if k := num(v, 0); k > 0 {
+					p.add(preflight.Blocking, sc.Name, "spatial-fit", k, v[1].String, "%d values are not of target type %s (one is a %s)", k, tc.ColumnType, v[1].String)
+				}
+			},
+		})
+	}
+}
+
+// spatialName is MySQL 8's GEOMCOLLECTION under its other name.
+func spatialName(dataType string) string {
+	if dataType == "geomcollection" {
+		return "geometrycollection"
+	}
+	return dataType
 }
 
 // planUTF8 counts values bound for a utf8mb4 text column that are not

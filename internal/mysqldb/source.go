@@ -116,10 +116,27 @@ func kindOf(dataType, columnType string) catalog.Kind {
 		// and LOAD DATA and a bound INSERT store those bytes back as the same
 		// value: copied and checksummed as bytes. Not as a key (isBit).
 		return catalog.KindBinary
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+		"geometrycollection", "geomcollection": // isSpatial
+		// A spatial value is sent as the server stores it: the SRID (4 bytes,
+		// little-endian), then the WKB. Both LOAD DATA and a bound INSERT take
+		// those bytes back as the same geometry: copied and checksummed as
+		// bytes, like BIT (and, like BIT, never a key: see Describe).
+		return catalog.KindBinary
 	case "date", "datetime", "timestamp", "time", "year":
 		return catalog.KindTime
 	}
 	return catalog.KindOther
+}
+
+// isSpatial reports whether dataType (DATA_TYPE, lower case) is a spatial type.
+func isSpatial(dataType string) bool {
+	switch dataType {
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+		"geometrycollection", "geomcollection":
+		return true
+	}
+	return false
 }
 
 // Describe reads a table's columns, keys and size estimates from information_schema.
@@ -145,7 +162,7 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		return nil, fmt.Errorf("describe columns of %s: %w", table, err)
 	}
 	defer rows.Close()
-	bits := map[string]bool{}
+	bytewise := map[string]bool{} // BIT and spatial columns: copied as bytes, compared otherwise
 	for rows.Next() {
 		var c catalog.Column
 		var dataType, nullable string
@@ -154,8 +171,8 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		}
 		c.Kind = kindOf(strings.ToLower(dataType), strings.ToLower(c.Type))
 		c.Nullable = nullable == "YES"
-		if strings.EqualFold(dataType, "bit") {
-			bits[c.Name] = true
+		if dt := strings.ToLower(dataType); dt == "bit" || isSpatial(dt) {
+			bytewise[c.Name] = true
 		}
 		info.Columns = append(info.Columns, c)
 	}
@@ -197,9 +214,10 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 	}
 	for _, name := range order {
 		ix := byName[name]
-		// A key with a BIT column is not offered: keys are bound as bytes,
-		// and BIT compares with a byte string as a number, not bytewise.
-		if !ix.unique || slices.ContainsFunc(ix.cols, func(c string) bool { return bits[c] }) {
+		// A key with a BIT or spatial column is not offered: keys are bound
+		// as bytes, and BIT compares with a byte string as a number, a
+		// geometry as a geometry, not bytewise.
+		if !ix.unique || slices.ContainsFunc(ix.cols, func(c string) bool { return bytewise[c] }) {
 			continue
 		}
 		if name == "PRIMARY" {
