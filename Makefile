@@ -8,7 +8,7 @@ BIN       := bin/cutover
 ROWS      ?= 1000000
 BENCH_ROWS ?= 2000000
 
-.PHONY: build test demo bench vet fmt check clean mariadb
+.PHONY: build test test-faults test-oracle demo bench vet fmt check clean mariadb
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/cutover
@@ -16,10 +16,22 @@ build:
 mariadb:
 	@scripts/ensure-mariadb
 
-# Every test, against real servers, under the race detector.
+# Every test but the fault tests (test-faults), against real servers, under the
+# race detector.
 test: mariadb
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v '/faults$$')
+
+# The fault tests (README, Reliability): two throwaway servers per test, one
+# killed, restarted, stalled or starved of disk while cutover runs; about 3 min.
+test-faults: mariadb
+	$(GO) vet ./faults/
+	$(GO) test -race -count=1 -timeout 15m -parallel 4 ./faults/
+
+# The Oracle conformance suite and a copy into MariaDB against a real Oracle
+# Free in docker/podman; one SKIP line where neither (or no Instant Client).
+test-oracle:
+	@scripts/test-oracle
 
 # The whole flow on a throwaway local server with a skewed generated dataset.
 demo: mariadb build

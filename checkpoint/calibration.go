@@ -53,7 +53,7 @@ func LatestCalibration(ctx context.Context, db *sql.DB, schema, configFP string)
 	l := OpenExisting(db, schema)
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
-		schema, fmt.Sprintf("calibration_v%d", Version)).Scan(&n); err != nil {
+		schema, l.name("calibration")).Scan(&n); err != nil {
 		return nil, fmt.Errorf("look for calibrations: %w", err)
 	}
 	if n == 0 {

@@ -214,6 +214,7 @@ func (m *MemLedger) Claim(_ context.Context, _ int64, owner string, worker int, 
 	m.next++
 	b.State, b.Owner = checkpoint.Claimed, owner
 	b.Attempts++
+	b.Token++
 	m.results[b.ID] = &BatchResult{Batch: b, Worker: worker, Start: time.Now()}
 	return b, len(m.batches) - m.next, nil
 }

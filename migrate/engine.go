@@ -89,6 +89,8 @@ type Options struct {
 	// batch may run twice (both copies would insert the same keys). 0: each
 	// batch rolls back on its own.
 	StackRows int64
+	// Indexes, when set, defers secondary indexes and rebuilds them (indexes.go).
+	Indexes *Indexes
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -126,6 +128,7 @@ type Engine struct {
 
 	mu     sync.Mutex
 	failed []FailedBatch
+	idx    indexState
 }
 
 // New returns an engine; Counters may be read while it runs.
@@ -146,6 +149,14 @@ func New(src Source, tgt Target, ledger Ledger, opt Options) *Engine {
 // claim nothing new, finish what is in flight) or workCtx is cancelled (hard
 // stop: in-flight transactions roll back). workCtx must outlive claimCtx.
 func (e *Engine) Run(claimCtx, workCtx context.Context) (Result, error) {
+	if e.opt.Indexes != nil {
+		if err := e.prepareIndexes(claimCtx); err != nil {
+			if claimCtx.Err() != nil {
+				return Result{Interrupted: true}, nil
+			}
+			return Result{}, err
+		}
+	}
 	hbCtx, stopHB := context.WithCancel(workCtx)
 	var hb sync.WaitGroup
 	hb.Add(1)
@@ -154,10 +165,16 @@ func (e *Engine) Run(claimCtx, workCtx context.Context) (Result, error) {
 		e.heartbeat(hbCtx)
 	}()
 	g, gctx := errgroup.WithContext(workCtx)
+	if e.opt.Indexes != nil {
+		g.Go(func() error { return e.rebuilder(claimCtx, gctx) })
+	}
 	for w := 1; w <= e.opt.Workers; w++ {
 		g.Go(func() error { return e.worker(claimCtx, gctx, w) })
 	}
 	err := g.Wait()
+	if err == nil && e.opt.Indexes != nil {
+		err = e.idx.err()
+	}
 	stopHB()
 	hb.Wait()
 	res := Result{
@@ -263,6 +280,7 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 		if err == nil {
 			e.Counters.RowsDone.Add(rows)
 			e.Counters.BatchesDone.Add(1)
+			e.idx.batchDone()
 			if e.opt.OnBatch != nil {
 				e.opt.OnBatch(b, rows, time.Since(start))
 			}
@@ -294,12 +312,17 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 			wait = min(wait*2, 30*time.Second)
 			continue
 		}
+		ferr := e.ledger.Fail(ctx, b, err)
+		if errors.Is(ferr, checkpoint.ErrLeaseLost) {
+			log.Warn("batch taken over by another attempt after its lease expired; this attempt's failure is not the batch's", "batch", b.ID, "err", err)
+			return nil
+		}
 		e.Counters.BatchesFailed.Add(1)
 		e.mu.Lock()
 		e.failed = append(e.failed, FailedBatch{ID: b.ID, Table: b.Table, Err: err})
 		e.mu.Unlock()
 		log.Error("batch failed", "batch", b.ID, "table", b.Table, "err", err)
-		if ferr := e.ledger.Fail(ctx, b, err); ferr != nil {
+		if ferr != nil {
 			return fmt.Errorf("batch %d failed (%v) and could not be recorded: %w", b.ID, err, ferr)
 		}
 		return nil

@@ -217,7 +217,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	eng = migrate.New(s.ep.src, s.ep.tgt, ctl.Ledger(s.ledger), migrate.Options{
 		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
 		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
-		Gate: ctl.Gate, OnBatch: met.observe, NoChecksums: !s.cfg.Run.ChecksumsOn(),
+		Gate: ctl.Gate, OnBatch: met.observe, NoChecksums: !s.cfg.Run.ChecksumsOn(), Indexes: indexOptions(s),
 	})
 	met.counters, met.ctl = eng.Counters, ctl
 	if ln != nil {

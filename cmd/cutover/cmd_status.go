@@ -94,6 +94,10 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 		fmt.Fprintf(w, "rate over the last minute: %s rows/s; ETA %s\n", commas(int64(st.RowsPerSecond)), eta.Round(time.Second))
 	}
 	printMembers(w, doc.Members)
+	rebuilding, err := printIndexSteps(ctx, w, ledger, run.ID)
+	if err != nil {
+		return err
+	}
 	for _, f := range st.InFlight {
 		note := ""
 		if f.Expired {
@@ -104,7 +108,7 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 	for _, f := range st.Failures {
 		fmt.Fprintf(w, "failed: batch %d of %s after %d attempts: %s\n", f.Batch, f.Table, f.Attempts, f.Error)
 	}
-	if st.TotalBatches == st.Batches[checkpoint.Done.String()] {
+	if st.TotalBatches == st.Batches[checkpoint.Done.String()] && !rebuilding {
 		fmt.Fprintln(w, "complete: next, cutover verify --config "+cfgPath)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/preflight"
 )
 
@@ -300,57 +301,13 @@ func sameType(a, b string) bool {
 	return norm(a) == norm(b)
 }
 
-// typeArgs returns the numbers in a COLUMN_TYPE's parentheses.
-func typeArgs(columnType string) []int {
-	i := strings.Index(columnType, "(")
-	j := strings.Index(columnType, ")")
-	if i < 0 || j < i {
-		return nil
-	}
-	var out []int
-	for _, a := range strings.Split(columnType[i+1:j], ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(a)); err == nil {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// intBounds is the range of an integer column type.
-func intBounds(dataType, columnType string) (lo, hi *big.Int, ok bool) {
-	bits := map[string]uint{"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}[dataType]
-	if bits == 0 {
-		return nil, nil, false
-	}
-	one := big.NewInt(1)
-	if strings.Contains(columnType, "unsigned") {
-		return big.NewInt(0), new(big.Int).Sub(new(big.Int).Lsh(one, bits), one), true
-	}
-	return new(big.Int).Neg(new(big.Int).Lsh(one, bits-1)), new(big.Int).Sub(new(big.Int).Lsh(one, bits-1), one), true
-}
-
-// byteCap is the byte capacity of a TEXT or BLOB family type, 0 for others.
-func byteCap(dataType string) int64 {
-	switch dataType {
-	case "tinytext", "tinyblob":
-		return 255
-	case "text", "blob":
-		return 65535
-	case "mediumtext", "mediumblob":
-		return 16777215
-	case "longtext", "longblob":
-		return 4294967295
-	}
-	return 0
-}
-
 func isUTF8Charset(cs string) bool {
 	return cs == "utf8mb4" || cs == "utf8mb3" || cs == "utf8"
 }
 
 // planColumn adds the checks one source column needs against its target.
 func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext string) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	num := func(vals []sql.NullString, i int) int64 {
 		n, _ := strconv.ParseInt(vals[i].String, 10, 64)
 		return n
@@ -380,7 +337,7 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 	if tgtKind == catalog.KindString && (srcKind == catalog.KindBinary || srcKind == catalog.KindString) {
 		p.planUTF8(sc, tc, srcKind)
 	}
-	if _, hi, ok := intBounds(tc.DataType, tc.ColumnType); ok && tc.AutoIncrement && (srcKind == catalog.KindInt || srcKind == catalog.KindUint) {
+	if _, hi, ok := mysqltype.IntBounds(tc.ColumnType); ok && tc.AutoIncrement && (srcKind == catalog.KindInt || srcKind == catalog.KindUint) {
 		p.checks = append(p.checks, scanCheck{
 			whole: true,
 			exprs: []string{fmt.Sprintf("MAX(%s)", c)},
@@ -407,7 +364,7 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 			},
 		})
 	}
-	if byteCap(sc.DataType) > 0 && packet > 0 {
+	if mysqltype.ByteCap(sc.DataType) > 0 && packet > 0 {
 		p.checks = append(p.checks, scanCheck{
 			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN LENGTH(%s) > %d THEN 1 END)", c, packet), fmt.Sprintf("MAX(LENGTH(%s))", c)},
 			judge: func(v []sql.NullString) {
@@ -417,7 +374,7 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 			},
 		})
 	}
-	if bound := p.lobBound; bound > 0 && byteCap(sc.DataType) > bound {
+	if bound := p.lobBound; bound > 0 && mysqltype.ByteCap(sc.DataType) > bound {
 		p.checks = append(p.checks, scanCheck{
 			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN LENGTH(%s) > %d THEN 1 END)", c, bound), fmt.Sprintf("MAX(LENGTH(%s))", c)},
 			judge: func(v []sql.NullString) {
@@ -431,12 +388,12 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 
 // planFit adds the check that values fit a target column of another type.
 func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num func([]sql.NullString, int) int64) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	numeric := srcKind == catalog.KindInt || srcKind == catalog.KindUint || srcKind == catalog.KindDecimal || srcKind == catalog.KindFloat
-	args := typeArgs(tc.ColumnType)
+	args := mysqltype.Args(tc.ColumnType)
 	switch {
 	case numeric && tc.DataType != "decimal" && tc.DataType != "numeric" && tc.DataType != "float" && tc.DataType != "double":
-		lo, hi, ok := intBounds(tc.DataType, tc.ColumnType)
+		lo, hi, ok := mysqltype.IntBounds(tc.ColumnType)
 		if !ok {
 			break
 		}
@@ -492,8 +449,8 @@ func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num fun
 			},
 		})
 		return
-	case tc.DataType == "binary" || tc.DataType == "varbinary" || byteCap(tc.DataType) > 0:
-		limit := byteCap(tc.DataType)
+	case tc.DataType == "binary" || tc.DataType == "varbinary" || mysqltype.ByteCap(tc.DataType) > 0:
+		limit := mysqltype.ByteCap(tc.DataType)
 		if limit == 0 && len(args) > 0 {
 			limit = int64(args[0])
 		}
@@ -521,9 +478,9 @@ func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num fun
 // digits (the server would round them, and the load fails on its note) or
 // a TIMESTAMP target, whose range is 1970 to 2038.
 func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	fsp := 0
-	if a := typeArgs(tc.ColumnType); len(a) > 0 {
+	if a := mysqltype.Args(tc.ColumnType); len(a) > 0 {
 		fsp = a[0]
 	}
 	if fsp < 6 && (sc.DataType == "datetime" || sc.DataType == "timestamp" || sc.DataType == "time") {
@@ -626,7 +583,7 @@ func spatialName(dataType string) string {
 // validated the rest). Text in another character set is converted on the way
 // out: it is malformed when the round trip through utf8mb4 changes it.
 func (p *tablePreflight) planUTF8(sc, tc ColumnDef, srcKind catalog.Kind) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	raw := fmt.Sprintf("CAST(%s AS BINARY)", c)
 	// ED is never a continuation byte in UTF-8, so no alignment is needed;
 	// X'ED5BA02DBF5D' is the bytes of the pattern \xED[\xA0-\xBF], matched
@@ -710,10 +667,10 @@ func (p *tablePreflight) scope(ctx context.Context, src *DB, info *catalog.Info)
 	for _, id := range t.Tenants {
 		args = append(args, id)
 	}
-	where := "c." + Quote(t.TenantColumn) + " IN (" + in + ")"
+	where := "c." + mysqltype.Quote(t.TenantColumn) + " IN (" + in + ")"
 	if t.TenantColumn == "" {
-		where = "c." + Quote(t.ViaOn) + " IN (SELECT p." + Quote(t.ParentOn) + " FROM " + qualified(src.Schema, t.Parent) +
-			" p WHERE p." + Quote(t.ParentTenant) + " IN (" + in + "))"
+		where = "c." + mysqltype.Quote(t.ViaOn) + " IN (SELECT p." + mysqltype.Quote(t.ParentOn) + " FROM " + qualified(src.Schema, t.Parent) +
+			" p WHERE p." + mysqltype.Quote(t.ParentTenant) + " IN (" + in + "))"
 	}
 	return "(SELECT c.* FROM " + qualified(src.Schema, t.Source) + " c WHERE " + where + ") AS scoped", args, false, nil
 }
@@ -784,7 +741,7 @@ func (p *tablePreflight) sampleFrom(ctx context.Context, src *DB, info *catalog.
 	case want < 10*sampleChunks:
 		return table, nil, nil // small: the whole table costs little more
 	}
-	k := Quote(key[0])
+	k := mysqltype.Quote(key[0])
 	var lo, hi sql.NullString
 	if err := src.db.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+table).Scan(&lo, &hi); err != nil {
 		return "", nil, fmt.Errorf("preflight key range of %s: %w", p.t.Source, err)

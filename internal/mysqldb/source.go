@@ -13,6 +13,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -37,6 +38,10 @@ const (
 	RoleTarget
 )
 
+// DefaultIOTimeout bounds each read and write on a connection whose DSN sets
+// no readTimeout or writeTimeout.
+const DefaultIOTimeout = 10 * time.Minute
+
 // Open connects to the database named by dsn. schema overrides the DSN's
 // database. maxConns bounds the pool (workers plus a few for the ledger).
 func Open(ctx context.Context, dsn, schema string, role Role, maxConns int) (*DB, error) {
@@ -56,6 +61,15 @@ func Open(ctx context.Context, dsn, schema string, role Role, maxConns int) (*DB
 	cfg.Collation = "utf8mb4_general_ci"
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	// A stalled server (paused, or its network gone quiet) would otherwise
+	// hold a worker forever: every read and write on the connection has a
+	// deadline, long enough for a lock wait or a slow first row.
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultIOTimeout
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = DefaultIOTimeout
 	}
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
@@ -149,7 +163,7 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
 		d.Schema, table).Scan(&rowsEst, &avgLen, &engine)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("table %s.%s: %w", d.Schema, table, catalog.ErrNotFound)
+		return nil, d.notVisible(ctx, table, fmt.Errorf("table %s.%s: %w", d.Schema, table, catalog.ErrNotFound))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("describe %s: %w", table, err)
@@ -211,6 +225,9 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 	}
 	if err := idx.Err(); err != nil {
 		return nil, fmt.Errorf("describe indexes of %s: %w", table, err)
+	}
+	if info.Triggers, err = d.triggers(ctx, table); err != nil {
+		return nil, err
 	}
 	for _, name := range order {
 		ix := byName[name]
@@ -279,9 +296,9 @@ func (d *DB) sizes(ctx context.Context, t *catalog.Table, tenants []string, useT
 		if err != nil {
 			return nil, err
 		}
-		col := "c." + Quote(t.TenantColumn)
+		col := "c." + mysqltype.Quote(t.TenantColumn)
 		if t.Via != nil {
-			col = "p." + Quote(t.TenantColumn)
+			col = "p." + mysqltype.Quote(t.TenantColumn)
 		}
 		q := "SELECT " + col + ", COUNT(*)" + from
 		if !strings.Contains(from, " WHERE ") {
@@ -545,7 +562,7 @@ func (d *DB) ShowCreateTable(ctx context.Context, table, schema, name string) (s
 		return "", fmt.Errorf("show create table %s: %w", table, err)
 	}
 	ddl = autoIncrement.ReplaceAllString(ddl, "")
-	prefix := "CREATE TABLE " + Quote(tbl)
+	prefix := "CREATE TABLE " + mysqltype.Quote(tbl)
 	if !strings.HasPrefix(ddl, prefix) {
 		return "", fmt.Errorf("show create table %s: unexpected statement", table)
 	}
