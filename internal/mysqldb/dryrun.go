@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/migrate"
 )
 
@@ -150,7 +151,7 @@ func (c targetColumn) check(v []byte) string {
 // column's bits.
 func checkBit(v []byte, columnType string) string {
 	width := 1
-	if a := typeArgs(columnType); len(a) > 0 {
+	if a := mysqltype.Args(columnType); len(a) > 0 {
 		width = a[0]
 	}
 	v = bytes.TrimLeft(v, "\x00")

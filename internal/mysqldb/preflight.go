@@ -511,9 +511,9 @@ func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString
 // narrower BIT only the values below 2^m fit (strict mode refuses the
 // rest); anything else would be read as text or as a number.
 func (p *tablePreflight) planBit(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	width := func(d ColumnDef) int {
-		if a := typeArgs(d.ColumnType); len(a) > 0 {
+		if a := mysqltype.Args(d.ColumnType); len(a) > 0 {
 			return a[0]
 		}
 		return 1 // BIT is BIT(1)
@@ -534,9 +534,9 @@ func (p *tablePreflight) planBit(sc, tc ColumnDef, num func([]sql.NullString, in
 				}
 			},
 		})
-	case tc.DataType == "varbinary" || tc.DataType == "binary" && len(typeArgs(tc.ColumnType)) > 0 && typeArgs(tc.ColumnType)[0] == (width(sc)+7)/8 || byteCap(tc.DataType) > 0:
+	case tc.DataType == "varbinary" || tc.DataType == "binary" && len(mysqltype.Args(tc.ColumnType)) > 0 && mysqltype.Args(tc.ColumnType)[0] == (width(sc)+7)/8 || mysqltype.ByteCap(tc.DataType) > 0:
 		// The same bytes (a BINARY of exactly ceil(n/8) bytes pads nothing).
-		if tc.DataType == "varbinary" && len(typeArgs(tc.ColumnType)) > 0 && typeArgs(tc.ColumnType)[0] < (width(sc)+7)/8 {
+		if tc.DataType == "varbinary" && len(mysqltype.Args(tc.ColumnType)) > 0 && mysqltype.Args(tc.ColumnType)[0] < (width(sc)+7)/8 {
 			p.add(preflight.Blocking, sc.Name, "bit-fit", 0, "", "source type %s needs %d bytes; target type %s holds fewer", sc.ColumnType, (width(sc)+7)/8, tc.ColumnType)
 		}
 	default:
@@ -549,7 +549,7 @@ func (p *tablePreflight) planBit(sc, tc ColumnDef, num func([]sql.NullString, in
 // or one of its own type; a column of another type refuses the values of
 // other types.
 func (p *tablePreflight) planSpatial(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	switch {
 	case !isSpatial(sc.DataType) || !isSpatial(tc.DataType):
 		p.add(preflight.Blocking, sc.Name, "spatial-fit", 0, "", "source type %s bound for target type %s: a spatial column copies only into a spatial column; change the target column's type", sc.ColumnType, tc.ColumnType)
