@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/internal/testdb"
 	"github.com/cutover/cutover/migrate"
 )
@@ -234,4 +235,36 @@ func TestCheckBit(t *testing.T) {
 		got := checkBit(tc.v, tc.typ)
 		require.Equal(t, tc.fail, got != "", "%x into %s: %q", tc.v, tc.typ, got)
 	}
+}
+
+// TestBitTenantRefused: a BIT tenant column is refused before anything is
+// planned (a bound id would match no row: BIT compares as a number), by the
+// run's sizing as a config error and by preflight.
+func TestBitTenantRefused(t *testing.T) {
+	srv := testdb.StartT(t)
+	_, srcDSN := srv.NewDatabase(t, "bittsrc")
+	_, tgtDSN := srv.NewDatabase(t, "bitttgt")
+	ctx := context.Background()
+	src, tgt := openPair(t, srcDSN, tgtDSN)
+	for _, q := range []string{
+		"CREATE TABLE t (id INT PRIMARY KEY, agent BIT(8) NOT NULL, KEY (agent))",
+		"INSERT INTO t VALUES (1, b'101'), (2, b'1000001')",
+	} {
+		_, err := src.SQL().ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	info, err := src.Describe(ctx, "t")
+	require.NoError(t, err)
+	table := &catalog.Table{Name: "t", Target: "t", Columns: info.Columns, Key: info.Columns[:1], TenantColumn: "agent", TenantKind: catalog.KindBinary}
+	_, err = src.Sizes(ctx, table, nil)
+	var ce *migrate.ConfigError
+	require.ErrorAs(t, err, &ce)
+	require.Contains(t, ce.Msg, "tenant column agent of table t has type bit(8)")
+	fs, err := Preflight(ctx, src, tgt, PreflightTable{Source: "t", Target: "t", TenantColumn: "agent"})
+	require.NoError(t, err)
+	found := false
+	for _, f := range fs {
+		found = found || f.Column == "agent" && f.Check == "unsupported-type" && f.Severity == preflight.Blocking
+	}
+	require.True(t, found, "%+v", fs)
 }

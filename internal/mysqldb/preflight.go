@@ -245,6 +245,9 @@ func (p *tablePreflight) structure(cols []ColumnDef, src, tgt *catalog.Info) {
 		if kindOf(c.DataType, c.ColumnType) == catalog.KindOther {
 			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "type %s cannot be copied losslessly through LOAD DATA text yet; change the column's type or leave the table out", c.ColumnType)
 		}
+		if (c.DataType == "bit" || isSpatial(c.DataType)) && strings.EqualFold(c.Name, p.t.TenantColumn) {
+			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "a %s column cannot hold tenant ids (it compares as a number or a geometry, not as bytes); choose another tenant column", c.ColumnType)
+		}
 	}
 	key := p.t.Key
 	switch {

@@ -153,6 +153,26 @@ func isSpatial(dataType string) bool {
 	return false
 }
 
+// bytewiseTenant refuses a BIT or spatial tenant column: tenant ids are
+// bound as bytes, and such a column compares with bytes as a number or a
+// geometry, so a batch would find none of its rows. Every table that holds
+// the tenant column itself is sized, so one refusal covers the tables that
+// reach it through a parent.
+func bytewiseTenant(t *catalog.Table) error {
+	if t.Shared || t.Via != nil {
+		return nil
+	}
+	for _, c := range t.Columns {
+		if c.Name != t.TenantColumn {
+			continue
+		}
+		if base, _, _ := mysqltype.Shape(c.Type); base == "bit" || isSpatial(base) {
+			return &migrate.ConfigError{Msg: fmt.Sprintf("tenant column %s of table %s has type %s, which cannot hold tenant ids (it compares as a number or a geometry, not as bytes); choose another tenant column", c.Name, t.Name, c.Type)}
+		}
+	}
+	return nil
+}
+
 // Describe reads a table's columns, keys and size estimates from information_schema.
 func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) {
 	info := &catalog.Info{Name: table, Indexed: map[string]bool{}}
@@ -265,6 +285,9 @@ func (d *DB) TargetSizes(ctx context.Context, t *catalog.Table, tenants []string
 }
 
 func (d *DB) sizes(ctx context.Context, t *catalog.Table, tenants []string, useTarget bool) ([]planner.Size, error) {
+	if err := bytewiseTenant(t); err != nil {
+		return nil, err
+	}
 	name := t.Name
 	if useTarget {
 		name = t.Target
