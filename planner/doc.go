@@ -22,7 +22,9 @@ type Doc struct {
 	Warnings    []string   `json:"warnings"`
 	Estimate    *Estimate  `json:"estimate,omitempty"`
 	Deferred    []Deferred `json:"deferred_indexes,omitempty"`
-	Batches     []Batch    `json:"batches"`
+	// Source is the source tables' columns at plan time (shape.go).
+	Source  []SourceTable `json:"source,omitempty"`
+	Batches []Batch       `json:"batches"`
 }
 
 // Deferred is what a run would defer of one target table's indexes: loaded
