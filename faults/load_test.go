@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/testdb"
@@ -79,6 +83,7 @@ func BenchmarkLedgerLoad(b *testing.B) {
 		statusTime("before")
 		explain(b, dbs[0], schema, runID)
 
+		var deadlocks atomic.Int64
 		var mu sync.Mutex
 		claims := make(map[int]int, batches)
 		var done sync.WaitGroup
@@ -101,7 +106,7 @@ func BenchmarkLedgerLoad(b *testing.B) {
 							continue
 						}
 						if err == nil && bt != nil {
-							err = markDone(ctx, dbs[p], ledgers[p], bt)
+							err = markDone(ctx, dbs[p], ledgers[p], bt, &deadlocks)
 						}
 						if err != nil {
 							once.Do(func() { first = err })
@@ -135,6 +140,7 @@ func BenchmarkLedgerLoad(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(batches)/elapsed.Seconds(), "claims/s")
+		b.ReportMetric(float64(deadlocks.Load()), "deadlocks")
 		b.Logf("%d batches claimed and done by %d workers in %d handles in %s (%.0f/s), each exactly once",
 			batches, procs*perProc, procs, elapsed.Round(time.Millisecond), float64(batches)/elapsed.Seconds())
 		statusTime("after")
@@ -142,7 +148,22 @@ func BenchmarkLedgerLoad(b *testing.B) {
 	}
 }
 
-func markDone(ctx context.Context, db *sql.DB, l *checkpoint.Ledger, bt *checkpoint.Batch) error {
+// markDone marks bt done in its own transaction, as a batch's commit does,
+// trying again (at most 5 times) after a deadlock, as the engine retries a
+// batch; deadlocks counts them.
+func markDone(ctx context.Context, db *sql.DB, l *checkpoint.Ledger, bt *checkpoint.Batch, deadlocks *atomic.Int64) error {
+	for try := 0; ; try++ {
+		err := markDoneOnce(ctx, db, l, bt)
+		var me *mysql.MySQLError
+		if try < 5 && errors.As(err, &me) && me.Number == 1213 {
+			deadlocks.Add(1)
+			continue
+		}
+		return err
+	}
+}
+
+func markDoneOnce(ctx context.Context, db *sql.DB, l *checkpoint.Ledger, bt *checkpoint.Batch) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -162,10 +183,9 @@ func explain(b *testing.B, db *sql.DB, schema string, runID int64) {
 	if err := db.QueryRow("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE 'batches%' ORDER BY table_name DESC LIMIT 1", schema).Scan(&table); err != nil {
 		b.Fatal(err)
 	}
-	q := "EXPLAIN FORMAT=JSON SELECT id FROM `" + schema + "`.`" + table + "` WHERE run_id = ? AND (state = " + checkpoint.Pending.SQL() +
-		" OR (state = " + checkpoint.Claimed.SQL() + " AND lease_until < NOW(6))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
 	var plan string
-	if err := db.QueryRow(q, runID).Scan(&plan); err != nil {
+	if err := db.QueryRow("EXPLAIN FORMAT=JSON SELECT id FROM `"+schema+"`.`"+table+"` WHERE run_id = ? AND (state = "+checkpoint.Pending.SQL()+
+		" OR (state = "+checkpoint.Claimed.SQL()+" AND lease_until < NOW(6))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", runID).Scan(&plan); err != nil {
 		b.Fatal(err)
 	}
 	var doc map[string]any
