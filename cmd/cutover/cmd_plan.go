@@ -53,7 +53,7 @@ func classify(err error) error {
 func (s *session) openLedger(ctx context.Context) error {
 	l, err := checkpoint.Open(ctx, s.ep.tgt.SQL(), s.cfg.Target.LedgerSchema)
 	if err != nil {
-		return err
+		return ledgerAccess(s.cfg.Target.LedgerSchema, err)
 	}
 	s.ledger = l
 	return nil
@@ -103,6 +103,7 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 			Warnings:    append([]string{}, s.res.Warnings...),
 			Batches:     sized.Plan.Batches,
 			SCN:         snapshotSCN(s.ep.src),
+			Source:      sourceShape(s.res.Tables),
 		},
 		sizes: sized.Sizes,
 		model: model,

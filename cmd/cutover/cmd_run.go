@@ -80,6 +80,9 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err := a.gateEarly(ctx, s, *cfgPath); err != nil {
 		return err
 	}
+	if err := a.refuseEarly(ctx, s, *replan); err != nil {
+		return err
+	}
 	if len(s.res.Missing) > 0 {
 		if err := a.createTables(ctx, s); err != nil {
 			return err
