@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cutover/cutover/internal/mysqltype"
 )
 
 // State of a batch. Values only grow: a batch moves from pending to claimed
@@ -86,7 +88,7 @@ type Batch struct {
 	Rows  int64
 	Owner string
 	Error string
-	// Checksum is the canonical checksum (verify/canon, hex) of the rows the
+	// Checksum is the canonical checksum (internal/canon, hex) of the rows the
 	// engine copied, stored by Done; "" when not computed.
 	Checksum string
 }
@@ -99,8 +101,6 @@ type Run struct {
 	Plan      json.RawMessage
 	CreatedAt time.Time
 }
-
-func quote(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
 // Open returns a ledger in schema on db, creating the schema and its tables
 // when they are missing and upgrading a ledger of an older schema version in
@@ -120,7 +120,9 @@ func (l *Ledger) name(table string) string { return fmt.Sprintf("%s_v%d", table,
 // t names a versioned ledger table, qualified by the ledger's schema.
 func (l *Ledger) t(table string) string { return l.qualified(l.name(table)) }
 
-func (l *Ledger) qualified(table string) string { return quote(l.schema) + "." + quote(table) }
+func (l *Ledger) qualified(table string) string {
+	return mysqltype.Quote(l.schema) + "." + mysqltype.Quote(table)
+}
 
 // Exists reports whether the ledger tables exist in schema, without creating them.
 func Exists(ctx context.Context, db *sql.DB, schema string) (bool, error) {

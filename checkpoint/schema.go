@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cutover/cutover/internal/mysqltype"
 )
 
 // SchemaVersion is the ledger schema this binary reads and writes: the number
 // of its last migration. Open upgrades an older ledger to it in place and
 // refuses a newer one with a *VersionError.
-const SchemaVersion = 4
+const SchemaVersion = 6
 
 // tableGen is the generation carried in the ledger's table names (runs_v1).
 // Columns and tables are added by numbered migrations; a table would get the
@@ -44,6 +46,8 @@ func migrations() []migration {
 		{2, "columns added by earlier builds without a migration; batches.checksum CHAR(32) -> VARCHAR(40)", migrateEarlierBuilds},
 		{3, "batches.claim_token: the fencing token of the current claim", migrateClaimToken},
 		{4, "audit_v1: the append-only history of failures, retries, controls and repairs", migrateAudit},
+		{5, "index_steps_v1: deferred secondary-index rebuilds as ledger steps", migrateIndexSteps},
+		{6, "sync_positions_v1: change-capture positions, one row per source table", migrateSyncPositions},
 	}
 }
 
@@ -52,7 +56,7 @@ func migrations() []migration {
 // testdata/checkpoint/ledger_v1.sql holds them; a test compares).
 func v1Statements(l *Ledger) []string {
 	return []string{
-		"CREATE DATABASE IF NOT EXISTS " + quote(l.schema) + " CHARACTER SET utf8mb4",
+		"CREATE DATABASE IF NOT EXISTS " + mysqltype.Quote(l.schema) + " CHARACTER SET utf8mb4",
 		`CREATE TABLE IF NOT EXISTS ` + l.t("runs") + ` (
 			id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
 			active TINYINT NOT NULL DEFAULT 1,
@@ -177,6 +181,18 @@ func migrateAudit(ctx context.Context, c *sql.Conn, l *Ledger) error {
 	return err
 }
 
+// migrateIndexSteps creates the table of deferred index rebuilds (indexes.go).
+func migrateIndexSteps(ctx context.Context, c *sql.Conn, l *Ledger) error {
+	_, err := c.ExecContext(ctx, fmt.Sprintf(IndexStepsDDL, l.indexSteps()))
+	return err
+}
+
+// migrateSyncPositions creates the table of change-capture positions (sync.go).
+func migrateSyncPositions(ctx context.Context, c *sql.Conn, l *Ledger) error {
+	_, err := c.ExecContext(ctx, fmt.Sprintf(SyncPositionsDDL, l.t("sync_positions")))
+	return err
+}
+
 // addColumn adds a column to a ledger table unless it is there.
 func addColumn(ctx context.Context, c *sql.Conn, l *Ledger, table, column, def string) error {
 	cols, err := columnTypes(ctx, c, l.schema, l.name(table))
@@ -186,7 +202,7 @@ func addColumn(ctx context.Context, c *sql.Conn, l *Ledger, table, column, def s
 	if _, ok := cols[column]; ok {
 		return nil
 	}
-	if _, err := c.ExecContext(ctx, "ALTER TABLE "+l.t(table)+" ADD COLUMN "+quote(column)+" "+def); err != nil {
+	if _, err := c.ExecContext(ctx, "ALTER TABLE "+l.t(table)+" ADD COLUMN "+mysqltype.Quote(column)+" "+def); err != nil {
 		return fmt.Errorf("add %s.%s: %w", l.name(table), column, err)
 	}
 	return nil
@@ -331,7 +347,7 @@ func (l *Ledger) migrate(ctx context.Context) error {
 		return fmt.Errorf("upgrade ledger %s: %w", l.schema, err)
 	}
 	defer c.Close()
-	if _, err := c.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+quote(l.schema)+" CHARACTER SET utf8mb4"); err != nil {
+	if _, err := c.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+mysqltype.Quote(l.schema)+" CHARACTER SET utf8mb4"); err != nil {
 		return fmt.Errorf("create ledger %s: %w", l.schema, err)
 	}
 	unlock, err := l.lock(ctx, c)
