@@ -50,20 +50,12 @@ type IndexStep struct {
 
 func (l *Ledger) indexSteps() string { return l.t("index_steps") }
 
-// ensureIndexSteps creates the table when missing.
-func (l *Ledger) ensureIndexSteps(ctx context.Context) error {
-	if _, err := l.db.ExecContext(ctx, fmt.Sprintf(IndexStepsDDL, l.indexSteps())); err != nil {
-		return fmt.Errorf("create the ledger's index steps in %s: %w", l.schema, err)
-	}
-	return nil
-}
-
 // hasIndexSteps reports whether the table exists (a ledger of an older
 // binary lacks it: then no run of it deferred anything).
 func (l *Ledger) hasIndexSteps(ctx context.Context) (bool, error) {
 	var n int
 	err := l.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-		l.schema, fmt.Sprintf("index_steps_v%d", Version)).Scan(&n)
+		l.schema, l.name("index_steps")).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look for the ledger's index steps: %w", err)
 	}
@@ -75,9 +67,6 @@ func (l *Ledger) hasIndexSteps(ctx context.Context) (bool, error) {
 // Only the first process to record a table's step gets recorded = true: it,
 // and no other, drops them.
 func (l *Ledger) RecordIndexes(ctx context.Context, runID int64, table, target string, idx []catalog.Index) (bool, error) {
-	if err := l.ensureIndexSteps(ctx); err != nil {
-		return false, err
-	}
 	defs, err := json.Marshal(idx)
 	if err != nil {
 		return false, err

@@ -38,6 +38,8 @@ commands:
   resume   lift a pause, stop or halt; stopped hosts then rerun
   upgrade  drain every process, then move the run to this binary and config
   report   write the end-of-run report as one HTML file
+  capture  start, stop or show changed-key capture on the source (before the copy)
+  sync     apply captured changes to the target (--follow, --until caught-up)
   schema   print MySQL CREATE TABLE statements (Oracle DDL offline with --oracle-ddl)
   version  print the version and revision
 
@@ -84,6 +86,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.cmdControl(ctx, cmd, rest)
 	case "upgrade":
 		return a.cmdUpgrade(ctx, rest)
+	case "capture":
+		return a.cmdCapture(ctx, rest)
+	case "sync":
+		return a.cmdSync(ctx, rest)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "cutover %s (revision %s)\n", version, revision)
 		return nil
@@ -230,5 +236,13 @@ func existingLedger(ctx context.Context, cfg *config.Config) (tgt *mysqldb.DB, l
 		tgt.Close()
 		return nil, nil, false, err
 	}
-	return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), found, nil
+	if !found {
+		return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), false, nil
+	}
+	// Open upgrades a ledger of an older schema in place and refuses a newer or damaged one.
+	if l, err = checkpoint.Open(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		tgt.Close()
+		return nil, nil, false, err
+	}
+	return tgt, l, true, nil
 }

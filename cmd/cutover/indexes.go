@@ -11,6 +11,7 @@ import (
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
@@ -24,26 +25,17 @@ func indexOptions(s *session) *migrate.Indexes {
 		Unique: s.cfg.Run.DeferUnique, Foreign: s.cfg.Run.DeferForeignKeys}
 }
 
-// deferredTable is what a run would defer of one target table (plan --json).
-type deferredTable struct {
-	Table   string   `json:"table"`
-	Target  string   `json:"target"`
-	Indexes []string `json:"indexes,omitempty"`
-	// Why says why nothing is deferred, when nothing is.
-	Why string `json:"why,omitempty"`
-}
-
 // planDeferral says, per table, which indexes a run starting now would load
 // without and build at the end.
-func planDeferral(ctx context.Context, cfg *config.Config, tgt *mysqldb.DB, tables []*catalog.Table, missing []string) ([]deferredTable, error) {
+func planDeferral(ctx context.Context, cfg *config.Config, tgt *mysqldb.DB, tables []*catalog.Table, missing []string) ([]planner.Deferred, error) {
 	ix := &migrate.Indexes{Defer: cfg.Run.DeferIndexesOn(), Unique: cfg.Run.DeferUnique, Foreign: cfg.Run.DeferForeignKeys}
 	absent := map[string]bool{}
 	for _, m := range missing {
 		absent[m] = true
 	}
-	var out []deferredTable
+	var out []planner.Deferred
 	for _, t := range tables {
-		d := deferredTable{Table: t.Name, Target: t.Target}
+		d := planner.Deferred{Table: t.Name, Target: t.Target}
 		switch {
 		case !ix.Defer:
 			d.Why = "run.defer_indexes is false"
@@ -75,11 +67,11 @@ func planDeferral(ctx context.Context, cfg *config.Config, tgt *mysqldb.DB, tabl
 }
 
 func describeIndex(i catalog.Index) string {
-	return fmt.Sprintf("%s %s (%s)", i.Kind, mysqldb.Quote(i.Name), strings.Join(i.Columns, ", "))
+	return fmt.Sprintf("%s %s (%s)", i.Kind, mysqltype.Quote(i.Name), strings.Join(i.Columns, ", "))
 }
 
 // printDeferral prints planDeferral's answer, one line per table that defers.
-func printDeferral(w io.Writer, ds []deferredTable) {
+func printDeferral(w io.Writer, ds []planner.Deferred) {
 	for _, d := range ds {
 		if len(d.Indexes) > 0 {
 			fmt.Fprintf(w, "deferred indexes of %s (loaded without, built in one ALTER TABLE once its batches are done): %s\n",
@@ -151,11 +143,6 @@ func rebuildSeconds(doc *planDoc) float64 {
 		}
 	}
 	return planner.RebuildPhase(planner.DefaultRebuildCost(), rows, defs)
-}
-
-func rebuildText(rebuild, makespan float64) string {
-	return fmt.Sprintf("deferred index rebuilds: at most %s after the copy (%.1f us per row and definition, measured; one table at a time), so the run ends within %s",
-		dur(rebuild), 1e6*planner.DefaultRebuildCost().PerIndexRow, dur(makespan+rebuild))
 }
 
 // indexStepDoc is one rebuild in status --json.

@@ -1,6 +1,8 @@
 package mysqldb
 
 import (
+	"github.com/cutover/cutover/internal/mysqltype"
+
 	"context"
 	"errors"
 	"fmt"
@@ -60,7 +62,7 @@ func parseKeys(ddl string) []keyLine {
 			k = keyLine{kind: "other", name: quotedName(rest), group: 3}
 		case strings.HasPrefix(s, "CONSTRAINT `"):
 			name := quotedName(s[len("CONSTRAINT "):])
-			after := strings.TrimSpace(s[len("CONSTRAINT ")+len(Quote(name)):])
+			after := strings.TrimSpace(s[len("CONSTRAINT ")+len(mysqltype.Quote(name)):])
 			if !strings.HasPrefix(after, "FOREIGN KEY ") {
 				continue // a CHECK constraint: not an index
 			}
@@ -259,12 +261,12 @@ func (d *DB) DropIndexes(ctx context.Context, table string, idx []catalog.Index)
 	var clauses []string
 	for _, fk := range idx {
 		if fk.Kind == catalog.IndexForeign && have[indexKey(true, fk.Name)] {
-			clauses = append(clauses, "DROP FOREIGN KEY "+Quote(fk.Name))
+			clauses = append(clauses, "DROP FOREIGN KEY "+mysqltype.Quote(fk.Name))
 		}
 	}
 	for _, ix := range idx {
 		if ix.Kind != catalog.IndexForeign && have[indexKey(false, ix.Name)] {
-			clauses = append(clauses, "DROP INDEX "+Quote(ix.Name))
+			clauses = append(clauses, "DROP INDEX "+mysqltype.Quote(ix.Name))
 		}
 	}
 	if len(clauses) == 0 {

@@ -34,6 +34,7 @@ type Server struct {
 	dir    string
 	cmd    *exec.Cmd
 	exited chan error
+	proc   process // how to start mariadbd again (control.go)
 }
 
 // InstallHint is the one-line advice printed when no server binary is found.
@@ -56,17 +57,6 @@ func Start(ctx context.Context) (*Server, error) {
 	}
 	return startLocal(ctx, Options{})
 }
-
-// Options change a throwaway server's start (benchmarks).
-type Options struct {
-	// Args are more server options, after the defaults (later ones win).
-	Args []string
-	// Wrap runs the server under a command, e.g. taskset -c 0.
-	Wrap []string
-}
-
-// StartLocal starts a throwaway MariaDB with opt, whatever CUTOVER_TEST_MYSQL_DSN says.
-func StartLocal(ctx context.Context, opt Options) (*Server, error) { return startLocal(ctx, opt) }
 
 // StartT is Start for a test binary's TestMain-less use: it stops the server when
 // the test ends.
@@ -95,7 +85,7 @@ func findBinary(names ...string) string {
 	return ""
 }
 
-func startLocal(ctx context.Context, opt Options) (*Server, error) {
+func startLocal(ctx context.Context, o Options) (*Server, error) {
 	mariadbd := findBinary("mariadbd", "mysqld")
 	installDB := findBinary("mariadb-install-db", "mysql_install_db")
 	if mariadbd == "" || installDB == "" {
@@ -111,9 +101,9 @@ func startLocal(ctx context.Context, opt Options) (*Server, error) {
 		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	if out, err := exec.CommandContext(ctx, "cp", "-a", template, data).CombinedOutput(); err != nil {
+	if err := copyDataDir(ctx, template, data, o); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("copy template datadir: %v: %s", err, out)
+		return nil, err
 	}
 	sock := filepath.Join(dir, "s.sock")
 	args := []string{"--no-defaults"}
@@ -128,10 +118,10 @@ func startLocal(ctx context.Context, opt Options) (*Server, error) {
 		"--performance-schema=OFF", "--character-set-server=utf8mb4",
 		"--collation-server=utf8mb4_general_ci",
 	)
-	args = append(args, opt.Args...)
-	if len(opt.Wrap) > 0 {
-		args = append(append(append([]string{}, opt.Wrap[1:]...), mariadbd), args...)
-		mariadbd = opt.Wrap[0]
+	args = append(args, o.Args...)
+	if len(o.Wrap) > 0 {
+		args = append(append(append([]string{}, o.Wrap[1:]...), mariadbd), args...)
+		mariadbd = o.Wrap[0]
 	}
 	// Not CommandContext: the server must outlive ctx, which only bounds the start.
 	cmd := exec.Command(mariadbd, args...)
@@ -144,7 +134,8 @@ func startLocal(ctx context.Context, opt Options) (*Server, error) {
 	cfg.User = "root"
 	cfg.Net = "unix"
 	cfg.Addr = sock
-	s := &Server{base: cfg, Socket: sock, dir: dir, cmd: cmd, exited: make(chan error, 1)}
+	s := &Server{base: cfg, Socket: sock, dir: dir, cmd: cmd, exited: make(chan error, 1),
+		proc: process{bin: mariadbd, args: args, data: data, tmpfs: o.TmpfsBytes > 0}}
 	go func() { s.exited <- cmd.Wait() }()
 	if err := s.ping(ctx, 60*time.Second); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
@@ -250,18 +241,24 @@ func (s *Server) DSN(db string) string {
 // Stop shuts a throwaway server down and removes its files; it leaves an
 // existing server alone.
 func (s *Server) Stop() error {
-	if s.cmd == nil {
+	if s.dir == "" {
 		return nil
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(30 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
+	if s.cmd != nil { // nil after Kill (control.go)
+		_ = s.cmd.Process.Signal(syscall.SIGCONT) // a paused server must run to shut down
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+		case <-time.After(30 * time.Second):
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			<-s.exited
+		}
+		s.cmd = nil
 	}
-	s.cmd = nil
-	return os.RemoveAll(s.dir)
+	s.unmount()
+	err := os.RemoveAll(s.dir)
+	s.dir = ""
+	return err
 }
 
 // CreateDatabase creates a database with a unique name starting with prefix and
