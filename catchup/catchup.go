@@ -87,7 +87,12 @@ type Options struct {
 	// Settle is how long a gap in the sequence is taken for an insert that is
 	// still committing before sync reads past it (default 1s; see settled).
 	Settle time.Duration
-	Log    *slog.Logger
+	// Transient classifies errors worth another pass (a lock wait timeout
+	// behind a long writer transaction, a deadlock, a lost connection);
+	// Retries bounds the passes in a row that may fail so (default 5).
+	Transient func(error) bool
+	Retries   int
+	Log       *slog.Logger
 }
 
 // Syncer applies captured changes. It holds no connection of its own.
@@ -111,6 +116,12 @@ func New(src Source, tgt Target, led Ledger, opt Options) *Syncer {
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Transient == nil {
+		opt.Transient = func(error) bool { return false }
+	}
+	if opt.Retries <= 0 {
+		opt.Retries = 5
 	}
 	return &Syncer{src: src, tgt: tgt, led: led, opt: opt, forgot: map[string]int64{}}
 }

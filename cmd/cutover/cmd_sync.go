@@ -69,6 +69,7 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	syncer := catchup.New(c, s.ep.tgt.Applier(), s.ledger, catchup.Options{
 		Tables: s.res.Tables, Tenants: cfg.Tenant.IDs, CaptureID: id,
 		Batch: cfg.Capture.ApplyBatch(), Settle: cfg.Capture.SettleTime(), Log: a.log,
+		Transient: isTransient, Retries: cfg.Run.Retries,
 	})
 	n, err := syncer.Run(sigCtx, mode, *every, func(r catchup.Result, total int) {
 		for _, t := range r.Tables {
