@@ -62,7 +62,8 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 	case "start":
 		res, err := catchup.Start(ctx, c, s.ledger, names)
 		var started *catchup.ErrCopyStarted
-		if errors.As(err, &started) {
+		var other *catchup.ErrOtherTables
+		if errors.As(err, &started) || errors.As(err, &other) {
 			return usageError{err}
 		}
 		if err != nil {

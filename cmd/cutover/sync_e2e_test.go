@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -527,6 +528,16 @@ func TestCaptureByHand(t *testing.T) {
 	code, out, errs = cutover(t, "capture", "status", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 	require.Contains(t, out, ": on")
+	// A config naming other tables than the capture covers is refused.
+	raw, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	fewer := strings.Replace(string(raw), "  - name: currencies      # shared reference data: belongs to no tenant\n    key: [code]\n    tenant: none\n", "", 1)
+	require.NotEqual(t, string(raw), fewer)
+	other := filepath.Join(t.TempDir(), "fewer.yaml")
+	require.NoError(t, os.WriteFile(other, []byte(fewer), 0o600))
+	code, _, errs = cutover(t, "capture", "start", "--config", other)
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "capture on the source covers tables")
 
 	code, out, errs = cutover(t, "capture", "stop", "--config", f.config, "--print")
 	require.Equal(t, 0, code, errs)

@@ -274,6 +274,19 @@ func (c *Capture) Installed(ctx context.Context) (string, bool, error) {
 	return st.ID, st.Leftovers, nil
 }
 
+// InstalledTables lists the source tables the installed capture covers.
+func (c *Capture) InstalledTables(ctx context.Context) ([]string, error) {
+	st, err := c.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(st.Tables))
+	for i, t := range st.Tables {
+		out[i] = t.Source
+	}
+	return out, nil
+}
+
 // Remove drops every trigger and table of ours (those capture_tables
 // records, else those derived from the configured tables) and the capture
 // schema when nothing else is left in it.
