@@ -89,7 +89,7 @@ type Options struct {
 	Settle time.Duration
 	// Transient classifies errors worth another pass (a lock wait timeout
 	// behind a long writer transaction, a deadlock, a lost connection);
-	// Retries bounds the passes in a row that may fail so (default 5).
+	// Retries bounds the passes in a row that may fail so (0: none).
 	Transient func(error) bool
 	Retries   int
 	Log       *slog.Logger
@@ -120,8 +120,8 @@ func New(src Source, tgt Target, led Ledger, opt Options) *Syncer {
 	if opt.Transient == nil {
 		opt.Transient = func(error) bool { return false }
 	}
-	if opt.Retries <= 0 {
-		opt.Retries = 5
+	if opt.Retries < 0 {
+		opt.Retries = 0
 	}
 	return &Syncer{src: src, tgt: tgt, led: led, opt: opt, forgot: map[string]int64{}}
 }
