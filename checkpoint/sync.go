@@ -41,23 +41,19 @@ type SyncPosition struct {
 // caller rolls back and reads again.
 var ErrSyncMoved = errors.New("the sync position moved: another sync process applied these changes")
 
-// EnsureSync creates the positions table in the ledger schema (an existing
-// ledger that predates it included).
+// EnsureSync makes sure the ledger in schema exists and has the positions
+// table: it opens the ledger, which migrates an older one (migration 6 adds
+// the table) and refuses a newer or damaged one.
 func EnsureSync(ctx context.Context, db *sql.DB, schema string) error {
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+quote(schema)+" CHARACTER SET utf8mb4"); err != nil {
-		return fmt.Errorf("create ledger schema %s: %w", schema, err)
-	}
-	if _, err := db.ExecContext(ctx, fmt.Sprintf(SyncPositionsDDL, OpenExisting(db, schema).t("sync_positions"))); err != nil {
-		return fmt.Errorf("create the sync positions table in %s: %w", schema, err)
-	}
-	return nil
+	_, err := Open(ctx, db, schema)
+	return err
 }
 
 // syncExists reports whether the positions table exists.
 func (l *Ledger) syncExists(ctx context.Context) (bool, error) {
 	var n int
 	err := l.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
-		l.schema, fmt.Sprintf("sync_positions_v%d", Version)).Scan(&n)
+		l.schema, l.name("sync_positions")).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look for sync positions: %w", err)
 	}

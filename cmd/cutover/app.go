@@ -236,5 +236,13 @@ func existingLedger(ctx context.Context, cfg *config.Config) (tgt *mysqldb.DB, l
 		tgt.Close()
 		return nil, nil, false, err
 	}
-	return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), found, nil
+	if !found {
+		return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), false, nil
+	}
+	// Open upgrades a ledger of an older schema in place and refuses a newer or damaged one.
+	if l, err = checkpoint.Open(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		tgt.Close()
+		return nil, nil, false, err
+	}
+	return tgt, l, true, nil
 }

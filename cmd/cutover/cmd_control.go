@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
 )
 
 // binaryVersion is what the ledger's version gate compares: the version
@@ -189,19 +189,11 @@ func checkProbes(ctx context.Context, s *session, a *app) error {
 
 // bytesPerRow is the plan's estimated average row size.
 func bytesPerRow(runRec *checkpoint.Run) float64 {
-	var doc planDoc
-	if err := json.Unmarshal(runRec.Plan, &doc); err != nil {
+	doc, err := planner.ParseDoc(runRec.Plan)
+	if err != nil {
 		return 0
 	}
-	var rows, bytes int64
-	for _, b := range doc.Batches {
-		rows += b.Rows
-		bytes += b.Bytes
-	}
-	if rows == 0 {
-		return 0
-	}
-	return float64(bytes) / float64(rows)
+	return doc.BytesPerRow()
 }
 
 // stopOutcome maps a stop the controller obeyed to the exit contract.

@@ -59,15 +59,10 @@ func (s *session) openLedger(ctx context.Context) error {
 	return nil
 }
 
-// planDoc is the stored and printed form of a plan.
+// planDoc is a plan made in this process: its stored and printed form
+// (planner.Doc) and what it was made from.
 type planDoc struct {
-	RunID       int64           `json:"run_id,omitempty"`
-	Fingerprint string          `json:"fingerprint"`
-	SCN         uint64          `json:"scn,omitempty"` // the Oracle snapshot every batch reads
-	Summary     planner.Summary `json:"summary"`
-	Warnings    []string        `json:"warnings"`
-	Estimate    *planEstimate   `json:"estimate,omitempty"`
-	Batches     []planner.Batch `json:"batches"`
+	planner.Doc
 
 	sizes []planner.Size // measured, for estimates and for cutting again
 	model planner.Model  // the cost model the batches were cut with
@@ -102,14 +97,19 @@ func (a *app) makePlan(ctx context.Context, s *session) (*planDoc, error) {
 		return nil, un.err
 	}
 	doc := &planDoc{
-		Fingerprint: planner.Fingerprint(sized.Plan),
-		Summary:     planner.Summarize(sized.Plan, sized.Sizes, s.cfg.Run.Workers),
-		Warnings:    append([]string{}, s.res.Warnings...),
-		Batches:     sized.Plan.Batches,
-		SCN:         snapshotSCN(s.ep.src),
-		sizes:       sized.Sizes,
-		model:       model,
-		calib:       calib,
+		Doc: planner.Doc{
+			Fingerprint: planner.Fingerprint(sized.Plan),
+			Summary:     planner.Summarize(sized.Plan, sized.Sizes, s.cfg.Run.Workers),
+			Warnings:    append([]string{}, s.res.Warnings...),
+			Batches:     sized.Plan.Batches,
+			SCN:         snapshotSCN(s.ep.src),
+		},
+		sizes: sized.Sizes,
+		model: model,
+		calib: calib,
+	}
+	if doc.Deferred, err = planDeferral(ctx, s.cfg, s.ep.tgt, s.res.Tables, s.res.Missing); err != nil {
+		return nil, err
 	}
 	doc.Estimate = estimate(doc, model, s.cfg.Run.Workers)
 	for _, m := range s.res.Missing {
@@ -218,7 +218,7 @@ func abbreviate(ids []string, n int) string {
 
 // storePlan records the plan as a new active run.
 func (s *session) storePlan(ctx context.Context, doc *planDoc) (*checkpoint.Run, error) {
-	raw, err := json.Marshal(doc)
+	raw, err := doc.Marshal()
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +283,11 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 		// see what these settings cost the night.
 		doc.Warnings = append(doc.Warnings, targetWarnings(ctx, s, doc)...)
 	}
+	if err := a.planChecks(ctx, s, doc); err != nil {
+		return err
+	}
 	if *svgPath != "" {
-		if err := writePlanSVG(*svgPath, doc); err != nil {
+		if err := writePlanSVG(*svgPath, &doc.Doc); err != nil {
 			return err
 		}
 	}
@@ -317,7 +320,7 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		return enc.Encode(&doc.Doc)
 	}
 	printPlan(a, doc)
 	if doc.Estimate != nil {
@@ -332,9 +335,10 @@ func printPlan(a *app, doc *planDoc) {
 	if n > 0 {
 		fmt.Fprintf(a.stdout, "largest batches:\n")
 		for _, b := range doc.Batches[:n] {
-			fmt.Fprintf(a.stdout, "  #%-5d %-16s %10s rows  %s\n", b.ID, b.Table, commas(b.Rows), describeTenants(b))
+			fmt.Fprintf(a.stdout, "  #%-5d %-16s %10s rows  %s\n", b.ID, b.Table, commas(b.Rows), b.Describe())
 		}
 	}
+	printDeferral(a.stdout, doc.Deferred)
 	for _, w := range doc.Warnings {
 		fmt.Fprintf(a.stdout, "warning: %s\n", w)
 	}
@@ -342,17 +346,3 @@ func printPlan(a *app, doc *planDoc) {
 
 // commas formats n with thousands separators.
 func commas(n int64) string { return planner.Thousands(n) }
-
-func describeTenants(b planner.Batch) string {
-	switch {
-	case len(b.Tenants) == 0 && (b.Lo != nil || b.Hi != nil):
-		return "all rows, key range" // a shared or ranged table
-	case len(b.Tenants) == 0:
-		return "all rows"
-	case len(b.Tenants) == 1 && (b.Lo != nil || b.Hi != nil):
-		return "tenant " + b.Tenants[0] + " (key range)"
-	case len(b.Tenants) == 1:
-		return "tenant " + b.Tenants[0]
-	}
-	return fmt.Sprintf("%d tenants packed", len(b.Tenants))
-}

@@ -77,7 +77,10 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 // table, then the run's own resolution: its refusal (the first problem it
 // meets) is a finding too, even where a check already explains it.
 func (a *app) preflightFindings(ctx context.Context, cfg *config.Config, ep *endpoints, sample float64) ([]preflight.Finding, error) {
-	var out []preflight.Finding
+	out, err := oracleChecks(ctx, ep.src, cfg, 0)
+	if err != nil {
+		return nil, fmt.Errorf("preflight: %w", err)
+	}
 	for _, tc := range cfg.Tables {
 		var fs []preflight.Finding
 		var err error
@@ -105,6 +108,13 @@ func (a *app) preflightFindings(ctx context.Context, cfg *config.Config, ep *end
 		for _, w := range res.Warnings {
 			out = append(out, preflight.Finding{Severity: preflight.Warning, Check: "index", Message: w})
 		}
+	}
+	if err == nil {
+		fs, err := deferralFindings(ctx, cfg, ep.tgt, res)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
 	}
 	return out, nil
 }

@@ -63,6 +63,7 @@ type statusDoc struct {
 	Control    checkpoint.Control  `json:"control"`
 	Members    []checkpoint.Member `json:"members"`
 	ETASeconds float64             `json:"eta_seconds,omitempty"`
+	IndexSteps []indexStepDoc      `json:"index_rebuilds,omitempty"`
 }
 
 func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration, asJSON bool, cfgPath string) error {
@@ -75,6 +76,9 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 		return err
 	}
 	if asJSON {
+		if doc.IndexSteps, err = indexStepDocs(ctx, ledger, run.ID); err != nil {
+			return err
+		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
@@ -94,6 +98,10 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 		fmt.Fprintf(w, "rate over the last minute: %s rows/s; ETA %s\n", commas(int64(st.RowsPerSecond)), eta.Round(time.Second))
 	}
 	printMembers(w, doc.Members)
+	rebuilding, err := printIndexSteps(ctx, w, ledger, run.ID)
+	if err != nil {
+		return err
+	}
 	for _, f := range st.InFlight {
 		note := ""
 		if f.Expired {
@@ -104,7 +112,7 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 	for _, f := range st.Failures {
 		fmt.Fprintf(w, "failed: batch %d of %s after %d attempts: %s\n", f.Batch, f.Table, f.Attempts, f.Error)
 	}
-	if st.TotalBatches == st.Batches[checkpoint.Done.String()] {
+	if st.TotalBatches == st.Batches[checkpoint.Done.String()] && !rebuilding {
 		fmt.Fprintln(w, "complete: next, cutover verify --config "+cfgPath)
 	}
 	return nil

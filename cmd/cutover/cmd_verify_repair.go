@@ -8,45 +8,24 @@ import (
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/migrate"
-	"github.com/cutover/cutover/verify"
-	"github.com/cutover/cutover/verify/canon"
 )
 
-// repair copies the batches that differ again, through the ledger: they are
-// reopened (pending) in one transaction, the engine claims and copies each in
-// its own target transaction (delete the scope, load, done mark with a fresh
-// checksum), and they are checked again, against the source read anew. It
-// returns the results with the repaired batches' new outcome, and their ids.
-func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jobs []verify.Job, results []verify.BatchResult, opt verify.ChecksumOptions, cfgPath string) ([]verify.BatchResult, []int, error) {
-	var ids []int
-	var redo []int // indexes into jobs
-	tableSet := map[string]bool{}
-	var tableNames []string
-	for i, r := range results {
-		if r.Equal {
-			continue
-		}
-		ids = append(ids, r.Batch)
-		redo = append(redo, i)
-		if !tableSet[r.Table] {
-			tableSet[r.Table] = true
-			tableNames = append(tableNames, r.Table)
-		}
-	}
-	if len(ids) == 0 {
-		return results, nil, nil
-	}
-	if err := s.ledger.Reopen(ctx, runRec.ID, ids, tableNames); err != nil {
-		return nil, nil, err
-	}
-	a.log.Info("repair: copying differing batches again", "batches", len(ids))
+// repairCopier is verify --repair's copy: the engine joins the run as a
+// process of its own and copies the reopened batches again.
+type repairCopier struct {
+	a *app
+	s *session
+}
+
+func (c repairCopier) Copy(ctx context.Context, runID int64, batches, workers int) (migrate.Result, error) {
+	s := c.s
 	owner := fmt.Sprintf("%s:%d:repair", hostname(), os.Getpid())
 	if len(owner) > 64 {
 		owner = owner[len(owner)-64:]
 	}
-	if err := s.ledger.Register(ctx, runRec.ID, checkpoint.Process{Owner: owner, Host: hostname(), PID: os.Getpid(),
-		Version: version + " " + revision, Workers: opt.Workers}); err != nil {
-		return nil, nil, err
+	if err := s.ledger.Register(ctx, runID, checkpoint.Process{Owner: owner, Host: hostname(), PID: os.Getpid(),
+		Version: version + " " + revision, Workers: workers}); err != nil {
+		return migrate.Result{}, err
 	}
 	defer func() {
 		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -55,60 +34,9 @@ func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jo
 	}()
 	// No clean start: the target holds these batches' old rows.
 	eng := migrate.New(s.ep.src, s.ep.tgt, s.ledger, migrate.Options{
-		RunID: runRec.ID, Owner: owner, Workers: min(opt.Workers, len(ids)), Retries: s.cfg.Run.Retries,
-		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: migrate.TableMap(s.res.Tables),
+		RunID: runID, Owner: owner, Workers: min(workers, batches), Retries: s.cfg.Run.Retries,
+		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: c.a.log, Tables: migrate.TableMap(s.res.Tables),
 		NoChecksums: !s.cfg.Run.ChecksumsOn(),
 	})
-	res, err := eng.Run(ctx, ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("repair: %w", err)
-	}
-	if res.Interrupted {
-		return nil, nil, interruptedError{fmt.Errorf("repair interrupted; the reopened batches are copied again by\nresume with: cutover run --config %s", cfgPath)}
-	}
-	for _, fb := range res.FailedBatches {
-		a.log.Error("repair: batch failed", "batch", fb.ID, "table", fb.Table, "err", fb.Err)
-	}
-	sums, err := s.ledger.Checksums(ctx, runRec.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	again := make([]verify.Job, len(redo))
-	for n, i := range redo {
-		j := jobs[i]
-		b := *j.Batch
-		j.Batch, j.Stored = &b, nil
-		if h, ok := sums[b.ID]; ok {
-			sum, err := canon.ParseHex(0, h)
-			if err != nil {
-				return nil, nil, err // the repair's own copy wrote it: always this format
-			}
-			j.Stored = &sum
-		}
-		again[n] = j
-	}
-	// The rows of the stored checksums are in the ledger; read them back.
-	all, err := s.ledger.Batches(ctx, runRec.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows := map[int]int64{}
-	for _, b := range all {
-		rows[b.ID] = b.Rows
-	}
-	for _, j := range again {
-		if j.Stored != nil {
-			j.Stored.Rows = rows[j.Batch.ID]
-		}
-	}
-	opt.Source = true
-	checked, err := verify.Checksums(ctx, s.ep.src, s.ep.tgt, again, opt)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := append([]verify.BatchResult(nil), results...)
-	for n, i := range redo {
-		out[i] = checked[n]
-	}
-	return out, ids, nil
+	return eng.Run(ctx, ctx)
 }

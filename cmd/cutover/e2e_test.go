@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cutover/cutover/internal/gen"
+	"github.com/cutover/cutover/planner"
 )
 
 func TestCopyEndToEnd(t *testing.T) {
@@ -25,7 +26,7 @@ func TestCopyEndToEnd(t *testing.T) {
 
 	code, out, errs := cutover(t, "plan", "--config", f.config, "--json")
 	require.Equal(t, 0, code, errs)
-	var doc planDoc
+	var doc planner.Doc
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	require.NotEmpty(t, doc.Batches)
 	var planned int64
@@ -437,7 +438,7 @@ func TestRangeBatching(t *testing.T) {
 
 	code, out, errs := cutover(t, "plan", "--config", f.config, "--json")
 	require.Equal(t, 0, code, errs)
-	var doc planDoc
+	var doc planner.Doc
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	var planned int64
 	ranges := 0
@@ -517,7 +518,7 @@ func TestPlanCountsRowsOfNoTenant(t *testing.T) {
 		}
 		code, out, errs := cutover(t, "plan", "--config", f.config, "--json", "--replan")
 		require.Equal(t, 0, code, errs)
-		var doc planDoc
+		var doc planner.Doc
 		require.NoError(t, json.Unmarshal([]byte(out), &doc))
 		require.Contains(t, doc.Warnings, "2 rows of transactions belong to no tenant (NULL tenant or no parent row) and are not copied", batching)
 		var planned int64

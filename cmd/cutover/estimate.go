@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/cutover/cutover/migrate"
@@ -17,26 +15,6 @@ import (
 // maxFitWorkers bounds the worker counts a deadline search tries, over all
 // processes: 16 processes of the most workers one process may run.
 const maxFitWorkers = 4096
-
-// planEstimate is how long the plan takes, stored and printed with it.
-type planEstimate struct {
-	Calibrated        bool               `json:"calibrated"`
-	Calibration       string             `json:"calibration,omitempty"` // which rehearsal
-	CalibratedWorkers int                `json:"calibrated_workers,omitempty"`
-	Model             planner.Model      `json:"model"`
-	Schedule          planner.Schedule   `json:"schedule"`
-	LargestTenant     planner.TenantCost `json:"largest_tenant"`
-	Critical          planner.Batch      `json:"critical_batch"`
-	Fit               *fitDoc            `json:"fit,omitempty"`
-}
-
-// fitDoc answers --deadline / --window.
-type fitDoc struct {
-	Asked     string      `json:"asked"` // as given: "05:00" or "4h"
-	Until     time.Time   `json:"until"`
-	Fit       planner.Fit `json:"fit"`
-	Processes int         `json:"processes"` // of run.workers workers each
-}
 
 // window turns --deadline HH:MM (its next occurrence, local time) or --window
 // D into a duration from now; zero when neither is given.
@@ -65,23 +43,13 @@ func window(deadline, win string, now time.Time) (time.Duration, string, error) 
 }
 
 // estimate simulates doc's plan on workers under model.
-func estimate(doc *planDoc, model planner.Model, workers int) *planEstimate {
-	p := &planner.Plan{Batches: doc.Batches}
-	s := planner.Simulate(p, model, workers)
-	e := &planEstimate{
-		Calibrated:    model.Calibrated,
-		Model:         model,
-		Schedule:      s,
-		LargestTenant: planner.LargestTenant(doc.sizes, model),
+func estimate(doc *planDoc, model planner.Model, workers int) *planner.Estimate {
+	var calib *planner.Calibration
+	if doc.calib != nil {
+		calib = &planner.Calibration{Note: calibrationNote(doc.calib), Workers: doc.calib.Workers}
 	}
-	if doc.calib != nil && model.Calibrated {
-		e.Calibration, e.CalibratedWorkers = calibrationNote(doc.calib), doc.calib.Workers
-	}
-	for _, b := range doc.Batches {
-		if b.ID == s.Critical.Batch {
-			e.Critical = b
-		}
-	}
+	e := planner.EstimatePlan(doc.Batches, doc.sizes, model, workers, calib)
+	e.RebuildSeconds = rebuildSeconds(doc)
 	return e
 }
 
@@ -106,7 +74,7 @@ func (a *app) fitWindow(ctx context.Context, s *session, doc *planDoc, d time.Du
 	fit = planner.FitWindow(&planner.Plan{Batches: doc.Batches}, model, d.Seconds(), maxFitWorkers)
 	doc.Estimate = estimate(doc, model, fit.Workers)
 	per := max(perProcess, 1)
-	doc.Estimate.Fit = &fitDoc{Asked: asked, Until: now.Add(d), Fit: fit, Processes: (fit.Workers + per - 1) / per}
+	doc.Estimate.Fit = &planner.WindowFit{Asked: asked, Until: now.Add(d), Fit: fit, Processes: (fit.Workers + per - 1) / per}
 	return nil
 }
 
@@ -124,108 +92,19 @@ func (a *app) recut(ctx context.Context, s *session, doc *planDoc, workers int) 
 	return nil
 }
 
-// Text renders e for a terminal, one fact a line, without a trailing
-// newline. perProcess is run.workers.
-func (e *planEstimate) Text(perProcess int) string {
-	var b strings.Builder
-	s := e.Schedule
-	if e.Calibrated {
-		fmt.Fprintf(&b, "estimate with %d workers (%s): makespan %s, lower bound %s (ratio %.3f)\n",
-			s.Workers, cmp.Or(e.Calibration, "calibrated"), dur(s.Makespan), dur(s.LowerBound), s.Ratio())
-	} else {
-		fmt.Fprintf(&b, "estimate with %d workers (UNCALIBRATED: default cost model; `cutover rehearse` measures this source and target): makespan %s, lower bound %s (ratio %.3f)\n",
-			s.Workers, dur(s.Makespan), dur(s.LowerBound), s.Ratio())
-	}
-	switch m := e.Model; {
-	case m.Workers > 0 && m.Workers != s.Workers:
-		fmt.Fprintf(&b, "note: batch times were measured with %d workers and with 1 (contention %.2f): with %d workers each batch takes %.2fx its time with %d%s\n",
-			m.Workers, m.Contention, s.Workers, m.Scale(s.Workers), m.Workers, beyond(s.Workers, m.Workers))
-	case e.CalibratedWorkers > 0 && e.CalibratedWorkers != s.Workers:
-		fmt.Fprintf(&b, "note: batch times were measured with %d workers; with %d, a saturated source or target makes each batch slower than estimated: rehearse with run.workers = %d to measure it\n",
-			e.CalibratedWorkers, s.Workers, s.Workers)
-	}
-	if s.Total > 0 {
-		share := s.Largest / (s.Total / float64(s.Workers))
-		verdict := "batches are small enough for a short tail"
-		if share > planner.CriticalPathShare+1e-9 {
-			verdict = "the tail may run long: more workers than the plan was cut for, or a lower run.batch_rows"
-		}
-		fmt.Fprintf(&b, "tail: the largest batch takes %s, %.1f%% of the time per worker (at most %.0f%% wanted): %s\n",
-			dur(s.Largest), 100*share, 100*planner.CriticalPathShare, verdict)
-	}
-	if e.LargestTenant.Tenant != "" {
-		fmt.Fprintf(&b, "largest tenant %s: %.1f%% of the work, %s on one worker\n",
-			e.LargestTenant.Tenant, 100*e.LargestTenant.Share, dur(e.LargestTenant.Seconds))
-	}
-	if s.Critical.Batch > 0 {
-		fmt.Fprintf(&b, "critical path: batch #%d (%s, %s, %s rows), worker %d, %s to %s\n",
-			e.Critical.ID, e.Critical.Table, describeTenants(e.Critical), commas(e.Critical.Rows),
-			s.Critical.Worker, dur(s.Critical.Start), dur(s.Critical.End))
-	}
-	if f := e.Fit; f != nil {
-		until := fmt.Sprintf("window %s", f.Asked)
-		if strings.Contains(f.Asked, ":") {
-			until = fmt.Sprintf("deadline %s (%s from now)", f.Until.Format("2006-01-02 15:04 MST"), dur(f.Fit.Window))
-		}
-		if f.Fit.Fits {
-			fmt.Fprintf(&b, "%s: fits with %d workers = %d processes of %d workers (run.workers), estimate %s, %s to spare\n",
-				until, f.Fit.Workers, f.Processes, perProcess, dur(f.Fit.Schedule.Makespan), dur(f.Fit.Window-f.Fit.Schedule.Makespan))
-		} else {
-			fmt.Fprintf(&b, "%s: DOES NOT FIT: the best estimate, with %d workers, is %s, %s over",
-				until, f.Fit.Workers, dur(f.Fit.Schedule.Makespan), dur(f.Fit.Over))
-			switch m := e.Model; {
-			case f.Fit.Schedule.Largest > f.Fit.Window:
-				fmt.Fprintf(&b, " (one batch alone takes %s: lower run.batch_rows)", dur(f.Fit.Schedule.Largest))
-			case m.Workers > 0 && m.Contention >= 0.5:
-				fmt.Fprintf(&b, " (rehearse measured contention %.2f: the workers wait for a saturated source or target, so more of them barely help; a faster server or a longer window does)", m.Contention)
-			}
-			b.WriteByte('\n')
-		}
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
 // dur prints estimated seconds for people: 3h25m, 4m10s, 12.3s, 78ms.
-func dur(sec float64) string {
-	d := planner.Seconds(sec)
-	switch {
-	case d >= time.Hour:
-		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
-	case d >= time.Minute:
-		return d.Round(time.Second).String()
-	case d >= time.Second:
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Millisecond).String()
-}
+func dur(sec float64) string { return planner.Human(sec) }
 
-// writePlanSVG draws doc's estimated schedule as a Gantt chart into path,
-// with the deadline or window as a line when one was asked for.
-func writePlanSVG(path string, doc *planDoc) error {
-	e := doc.Estimate
-	o := planner.GanttOptions{Title: fmt.Sprintf("plan %s: %d batches on %d workers, estimated %s (%s)",
-		doc.Fingerprint, len(doc.Batches), e.Schedule.Workers, dur(e.Schedule.Makespan), calibrationWord(e))}
-	if f := e.Fit; f != nil {
-		o.Deadline, o.DeadlineLabel = f.Fit.Window, "window "+f.Asked
-		if strings.Contains(f.Asked, ":") {
-			o.DeadlineLabel = "deadline " + f.Asked
-		}
-	}
+// writePlanSVG draws doc's estimated schedule as a Gantt chart into path.
+func writePlanSVG(path string, doc *planner.Doc) error {
 	var buf bytes.Buffer
-	if err := planner.WriteGantt(&buf, doc.Batches, e.Model, e.Schedule, o); err != nil {
-		return err
+	if err := doc.WriteGantt(&buf); err != nil {
+		return fmt.Errorf("draw the plan: %w", err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return usagef("--svg: %v", err)
 	}
 	return nil
-}
-
-func calibrationWord(e *planEstimate) string {
-	if e.Calibrated {
-		return "calibrated"
-	}
-	return "uncalibrated"
 }
 
 // targetWarnings says what about the target's InnoDB settings makes the
@@ -268,14 +147,6 @@ func redoCapacity(ctx context.Context, db *sql.DB) (int64, string) {
 		n *= files
 	}
 	return n, "innodb_log_file_size"
-}
-
-// beyond warns when an estimate extrapolates past the measured worker counts.
-func beyond(n, measured int) string {
-	if n > measured {
-		return fmt.Sprintf("; more workers than the %d measured: an extrapolation", measured)
-	}
-	return ""
 }
 
 func humanMB(n int64) string { return fmt.Sprintf("%.0f MB", float64(n)/1e6) }

@@ -58,7 +58,7 @@ func TestPlanEstimates(t *testing.T) {
 
 	code, out, errs = cutover(t, "plan", "--config", f.config, "--json", "--replan")
 	require.Equal(t, 0, code, errs)
-	var doc planDoc
+	var doc planner.Doc
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	e := doc.Estimate
 	require.NotNil(t, e)
@@ -82,7 +82,7 @@ func TestPlanEstimates(t *testing.T) {
 	win := time.Duration(one / 2.5 * float64(time.Second)).Round(time.Millisecond)
 	code, out, errs = cutover(t, "plan", "--config", f.config, "--json", "--replan", "--window", win.String())
 	require.Equal(t, 0, code, errs)
-	doc = planDoc{}
+	doc = planner.Doc{}
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	fit := doc.Estimate.Fit
 	require.NotNil(t, fit)
@@ -134,8 +134,8 @@ func TestEstimateTextNamesTheMeasuredContention(t *testing.T) {
 	m := planner.DefaultModel()
 	m.Calibrated, m.Workers, m.Contention = true, 4, 1
 	sched := planner.Schedule{Workers: 8, Makespan: 100, LowerBound: 99, Total: 800, Largest: 2}
-	e := &planEstimate{Calibrated: true, Model: m, Schedule: sched,
-		Fit: &fitDoc{Asked: "50s", Fit: planner.Fit{Window: 50, Workers: 8, Schedule: sched, Over: 50}}}
+	e := &planner.Estimate{Calibrated: true, Model: m, Schedule: sched,
+		Fit: &planner.WindowFit{Asked: "50s", Fit: planner.Fit{Window: 50, Workers: 8, Schedule: sched, Over: 50}}}
 	out := e.Text(4)
 	require.Contains(t, out, "measured with 4 workers and with 1 (contention 1.00): with 8 workers each batch takes 2.00x its time with 4; more workers than the 4 measured: an extrapolation")
 	require.Contains(t, out, "DOES NOT FIT")

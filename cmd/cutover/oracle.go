@@ -2,19 +2,21 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
-	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/oracle"
+	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
 )
 
 // openOracle opens the Oracle source; scn 0 takes a new snapshot SCN.
@@ -23,8 +25,18 @@ func openOracle(ctx context.Context, cfg *config.Config, conns int, scn uint64, 
 	for _, c := range cfg.Source.NullAsEmpty {
 		nullAsEmpty[c] = true
 	}
+	raw := map[string]string{}
+	if cs := cfg.Source.RawCharset; cs != "" {
+		if len(cfg.Source.RawCharsetColumns) == 0 {
+			raw["*"] = cs
+		}
+		for _, c := range cfg.Source.RawCharsetColumns {
+			raw[c] = cs
+		}
+	}
 	src, err := oracle.Open(ctx, cfg.Source.DSN, oracle.Options{
-		Schema: cfg.Source.Schema, Snapshot: cfg.Source.SnapshotOn(), SCN: scn,
+		RawCharset: raw,
+		Schema:     cfg.Source.Schema, Snapshot: cfg.Source.SnapshotOn(), SCN: scn,
 		Sizing: cfg.Source.Sizing, SamplePercent: cfg.Source.SamplePercent,
 		NullAsEmpty: nullAsEmpty, MaxConns: conns, MaxLOBBytes: cfg.Source.LOBMaxBytes, Log: log,
 		PrefetchCount: cfg.Source.PrefetchRows, FetchArraySize: cfg.Source.FetchArraySize, Parallel: cfg.Source.Parallel,
@@ -54,11 +66,9 @@ func (a *app) pinSnapshot(ctx context.Context, s *session, run *checkpoint.Run) 
 	if _, ok := s.ep.src.(*oracle.Source); !ok {
 		return nil
 	}
-	var doc struct {
-		SCN uint64 `json:"scn"`
-	}
-	if err := json.Unmarshal(run.Plan, &doc); err != nil {
-		return fmt.Errorf("read the stored plan: %w", err)
+	doc, err := planner.ParseDoc(run.Plan)
+	if err != nil {
+		return err
 	}
 	if doc.SCN == 0 || doc.SCN == snapshotSCN(s.ep.src) {
 		return nil
@@ -86,7 +96,7 @@ func oracleDDL(ctx context.Context, s *session, name, target string) (string, er
 	if err != nil {
 		return "", fmt.Errorf("create table %s from the Oracle dictionary: %w", target, err)
 	}
-	return createTableName.ReplaceAllLiteralString(ddl, "CREATE TABLE "+mysqldb.Quote(target)), nil
+	return createTableName.ReplaceAllLiteralString(ddl, "CREATE TABLE "+mysqltype.Quote(target)), nil
 }
 
 // statements splits generated DDL into statements: each ends with ';' at the
@@ -118,10 +128,14 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML): read the live Oracle dictionary")
 	ddlPath := fs.String("oracle-ddl", "", "Oracle DDL file (as DBMS_METADATA.GET_DDL writes it), converted offline")
 	skipFK := fs.Bool("skip-foreign-keys", false, "write foreign keys as comments, for loading tenants in any order")
+	namesFlag := fs.String("names", "as-is", "as-is, or lower: fold Oracle's upper-case names to lower case")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	opts := oracle.DDLOptions{SkipForeignKeys: *skipFK}
+	if *namesFlag != "as-is" && *namesFlag != "lower" {
+		return usagef("schema: --names %q: want as-is or lower", *namesFlag)
+	}
+	opts := oracle.DDLOptions{SkipForeignKeys: *skipFK, LowerNames: *namesFlag == "lower"}
 	var ddl string
 	var findings []oracle.Finding
 	switch {
@@ -162,6 +176,44 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 	fmt.Fprint(a.stdout, ddl)
 	if len(findings) > 0 {
 		fmt.Fprintf(a.stderr, "%d findings (also as comments in the DDL):\n%s", len(findings), oracle.FormatFindings(findings))
+	}
+	return nil
+}
+
+// oracleChecks runs the Oracle source's database-wide probes (grants, undo
+// retention against estimate, 0 when unknown, character sets); nil for a
+// MySQL source.
+func oracleChecks(ctx context.Context, src migrate.Source, cfg *config.Config, estimate time.Duration) ([]preflight.Finding, error) {
+	o, ok := src.(*oracle.Source)
+	if !ok {
+		return nil, nil
+	}
+	names := make([]string, len(cfg.Tables))
+	for i, t := range cfg.Tables {
+		names[i] = t.Name
+	}
+	return o.Checks(ctx, names, estimate)
+}
+
+// planChecks adds the Oracle probes to a plan: the undo retention against the
+// plan's estimated duration, the grants, the character sets. A blocking one
+// refuses the plan (exit 2); the others are the plan's warnings.
+func (a *app) planChecks(ctx context.Context, s *session, doc *planDoc) error {
+	var estimate time.Duration
+	if doc.Estimate != nil {
+		estimate = time.Duration(doc.Estimate.Schedule.Makespan * float64(time.Second))
+	}
+	fs, err := oracleChecks(ctx, s.ep.src, s.cfg, estimate)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if f.Severity == preflight.Blocking {
+			return usagef("plan: %s", f.Message)
+		}
+		if f.Severity == preflight.Warning {
+			doc.Warnings = append(doc.Warnings, f.Message)
+		}
 	}
 	return nil
 }

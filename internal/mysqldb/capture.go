@@ -1,6 +1,8 @@
 package mysqldb
 
 import (
+	"github.com/cutover/cutover/internal/mysqltype"
+
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -41,7 +43,7 @@ func (c *Capture) CaptureGrants(user string) []string {
 	for _, t := range c.tables {
 		out = append(out, fmt.Sprintf("GRANT TRIGGER, SELECT ON %s TO %s", qualified(c.db.Schema, t.Name), user))
 	}
-	return append(out, fmt.Sprintf("GRANT CREATE, DROP, SELECT, INSERT, DELETE ON %s.* TO %s", Quote(c.schema), user))
+	return append(out, fmt.Sprintf("GRANT CREATE, DROP, SELECT, INSERT, DELETE ON %s.* TO %s", mysqltype.Quote(c.schema), user))
 }
 
 // captureName is a derived identifier: prefix+name when it fits in 64
@@ -72,7 +74,7 @@ type CaptureStmt struct {
 // its bookkeeping tables, per table its change table and triggers, and last
 // the row that says capture captureID is complete.
 func (c *Capture) InstallSQL(captureID string) []CaptureStmt {
-	cap := Quote(c.schema)
+	cap := mysqltype.Quote(c.schema)
 	out := []CaptureStmt{
 		{SQL: "CREATE DATABASE IF NOT EXISTS " + cap + " CHARACTER SET utf8mb4"},
 		{SQL: "CREATE TABLE IF NOT EXISTS " + cap + ".`capture_tables` (\n" +
@@ -116,18 +118,18 @@ func (c *Capture) tableSQL(t *catalog.Table) []CaptureStmt {
 	insert := func(op, row string) string {
 		vals := make([]string, len(t.Key))
 		for i, k := range t.Key {
-			vals[i] = row + "." + Quote(k.Name)
+			vals[i] = row + "." + mysqltype.Quote(k.Name)
 		}
 		return "INSERT INTO " + chg + " (op, at, " + strings.Join(cols, ", ") + ") VALUES ('" + op + "', UTC_TIMESTAMP(6), " + strings.Join(vals, ", ") + ")"
 	}
 	same := make([]string, len(t.Key))
 	for i, k := range t.Key {
-		same[i] = "OLD." + Quote(k.Name) + " <=> NEW." + Quote(k.Name)
+		same[i] = "OLD." + mysqltype.Quote(k.Name) + " <=> NEW." + mysqltype.Quote(k.Name)
 	}
 	trg := func(op string) string { return qualified(c.db.Schema, triggerName(op, t.Name)) }
 	return []CaptureStmt{
 		{SQL: ddl.String()},
-		{SQL: "INSERT INTO " + Quote(c.schema) + ".`capture_tables` VALUES (" + strings.Join([]string{
+		{SQL: "INSERT INTO " + mysqltype.Quote(c.schema) + ".`capture_tables` VALUES (" + strings.Join([]string{
 			sqlString(t.Name), sqlString(changeTable(t.Name)), sqlString(triggerName("ins", t.Name)),
 			sqlString(triggerName("upd", t.Name)), sqlString(triggerName("del", t.Name)), sqlString(strings.Join(keyNames, ",")),
 		}, ", ") + ")"},
@@ -159,7 +161,7 @@ func (c *Capture) RemoveSQL(installed []InstalledTable) []string {
 	for _, t := range installed {
 		out = append(out, "DROP TABLE IF EXISTS "+qualified(c.schema, t.Change))
 	}
-	return append(out, "DROP TABLE IF EXISTS "+Quote(c.schema)+".`capture_info`", "DROP TABLE IF EXISTS "+Quote(c.schema)+".`capture_tables`")
+	return append(out, "DROP TABLE IF EXISTS "+mysqltype.Quote(c.schema)+".`capture_info`", "DROP TABLE IF EXISTS "+mysqltype.Quote(c.schema)+".`capture_tables`")
 }
 
 // Script is SQL for the mysql client: the statements with a delimiter around
@@ -218,7 +220,7 @@ func (c *Capture) State(ctx context.Context) (*CaptureState, error) {
 		return st, nil
 	}
 	rows, err := c.db.db.QueryContext(ctx, "SELECT source_table, change_table, trg_insert, trg_update, trg_delete, key_columns FROM "+
-		Quote(c.schema)+".`capture_tables` ORDER BY source_table")
+		mysqltype.Quote(c.schema)+".`capture_tables` ORDER BY source_table")
 	if err != nil {
 		return nil, fmt.Errorf("read captured tables: %w", err)
 	}
@@ -236,7 +238,7 @@ func (c *Capture) State(ctx context.Context) (*CaptureState, error) {
 		return nil, fmt.Errorf("read captured tables: %w", err)
 	}
 	var started string
-	err = c.db.db.QueryRowContext(ctx, "SELECT capture_id, started_at FROM "+Quote(c.schema)+".`capture_info` LIMIT 1").Scan(&st.ID, &started)
+	err = c.db.db.QueryRowContext(ctx, "SELECT capture_id, started_at FROM "+mysqltype.Quote(c.schema)+".`capture_info` LIMIT 1").Scan(&st.ID, &started)
 	if errors.Is(err, sql.ErrNoRows) {
 		st.Leftovers = true
 		return st, nil
@@ -309,7 +311,7 @@ func (c *Capture) Remove(ctx context.Context) error {
 		return fmt.Errorf("remove capture: %w", err)
 	}
 	if left == 0 {
-		if _, err := c.db.db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+Quote(c.schema)); err != nil {
+		if _, err := c.db.db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+mysqltype.Quote(c.schema)); err != nil {
 			return fmt.Errorf("remove capture schema %s: %w", c.schema, err)
 		}
 	}
@@ -333,7 +335,7 @@ func (w *where) keyIn(alias string, cols []catalog.Column, vals [][]string) erro
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		one[i] = placeholder(c.Kind)
-		names[i] = alias + Quote(c.Name)
+		names[i] = alias + mysqltype.Quote(c.Name)
 	}
 	tuple := strings.Join(one, ", ")
 	lhs := strings.Join(names, ", ")
@@ -458,12 +460,12 @@ func scopeFrom(schema string, t *catalog.Table, tenants []string, useTarget bool
 	switch {
 	case t.Shared:
 	case t.Via != nil:
-		from += " JOIN " + qualified(schema, parent) + " AS p ON c." + Quote(t.Via.On) + " = p." + Quote(t.Via.ParentOn)
-		if err := w.tenantOf("p."+Quote(t.TenantColumn), t.TenantKind, tenants); err != nil {
+		from += " JOIN " + qualified(schema, parent) + " AS p ON c." + mysqltype.Quote(t.Via.On) + " = p." + mysqltype.Quote(t.Via.ParentOn)
+		if err := w.tenantOf("p."+mysqltype.Quote(t.TenantColumn), t.TenantKind, tenants); err != nil {
 			return "", nil, err
 		}
 	default:
-		if err := w.tenantOf("c."+Quote(t.TenantColumn), t.TenantKind, tenants); err != nil {
+		if err := w.tenantOf("c."+mysqltype.Quote(t.TenantColumn), t.TenantKind, tenants); err != nil {
 			return "", nil, err
 		}
 	}
