@@ -66,8 +66,11 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 		if errors.As(err, &started) || errors.As(err, &other) {
 			return usageError{err}
 		}
+		if mysqldb.IsPrivilegeError(err) {
+			return usagef("%v: nothing is installed; cutover capture start --print gives the SQL and the grants for a DBA", err)
+		}
 		if err != nil {
-			return fmt.Errorf("%w (a user without TRIGGER or CREATE rights: cutover capture start --print gives the SQL for a DBA)", err)
+			return err
 		}
 		switch {
 		case res.Already:

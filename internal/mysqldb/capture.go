@@ -1,8 +1,6 @@
 package mysqldb
 
 import (
-	"github.com/cutover/cutover/internal/mysqltype"
-
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -12,8 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 )
 
 // Changed-key capture on a MySQL/MariaDB source: per source table, AFTER
@@ -598,4 +599,20 @@ func (a *Applier) Insert(ctx context.Context, tx *sql.Tx, t *catalog.Table, rows
 		rows = rows[n:]
 	}
 	return total, nil
+}
+
+// IsPrivilegeError reports whether err is the server refusing a statement
+// for want of a privilege: access to a database or table (1044, 1142), a
+// privilege such as SUPER (1227), or SUPER to create a trigger with the
+// binary log on (1419, see log_bin_trust_function_creators).
+func IsPrivilegeError(err error) bool {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.Number {
+	case 1044, 1142, 1227, 1419:
+		return true
+	}
+	return false
 }
