@@ -45,8 +45,11 @@ type Source interface {
 	// target (raw bytes for binary columns), nil for NULL.
 	Rows(ctx context.Context, t *catalog.Table, tenants []string, cols []catalog.Column, vals [][]string, fn func(row [][]byte) error) error
 	// Pending counts t's changes after seq and the oldest one's age by the
-	// source's clock.
+	// source's clock (for status: it reads them all).
 	Pending(ctx context.Context, t *catalog.Table, after uint64) (int64, time.Duration, error)
+	// AnyPending reports whether t has a change after seq, reading one index
+	// entry: what a pass asks of a held table every tick.
+	AnyPending(ctx context.Context, t *catalog.Table, after uint64) (bool, error)
 	// Purge forgets t's changes below seq (applied ones).
 	Purge(ctx context.Context, t *catalog.Table, below uint64) error
 }
@@ -183,11 +186,11 @@ func (s *Syncer) Pass(ctx context.Context) (Result, error) {
 		}
 		tr := TableResult{Table: t.Name}
 		if why := s.held(t, bulk); why != "" {
-			n, _, err := s.src.Pending(ctx, t, p.Seq)
+			pending, err := s.src.AnyPending(ctx, t, p.Seq)
 			if err != nil {
 				return res, err
 			}
-			tr.Held, tr.Pending = why, n > 0
+			tr.Held, tr.Pending = why, pending
 			res.Tables = append(res.Tables, tr)
 			continue
 		}

@@ -427,6 +427,20 @@ func (c *Capture) Pending(ctx context.Context, t *catalog.Table, after uint64) (
 	return n, time.Duration(us.Int64) * time.Microsecond, nil
 }
 
+// AnyPending reports whether t has a change after seq (one primary-key
+// lookup, no lock).
+func (c *Capture) AnyPending(ctx context.Context, t *catalog.Table, after uint64) (bool, error) {
+	var one int
+	err := c.db.db.QueryRowContext(ctx, "SELECT 1 FROM "+qualified(c.schema, changeTable(t.Name))+" WHERE seq > ? LIMIT 1", after).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look for pending changes of %s: %w", t.Name, err)
+	}
+	return true, nil
+}
+
 // Purge deletes t's applied changes below seq, in bounded statements. The
 // change at seq itself stays, so that a server whose auto-increment counter
 // restarts from the largest value (MySQL before 8.0) never hands out a
