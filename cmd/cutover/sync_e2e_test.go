@@ -597,3 +597,17 @@ func TestCaptureStartWithoutPrivilege(t *testing.T) {
 	require.NoError(t, f.srcDB.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", capSchema).Scan(&tables))
 	require.Zero(t, triggers+tables, "a refused start left objects behind")
 }
+
+// TestCaptureOracleRefused: on an Oracle source, capture start and sync
+// refuse (exit 2, one line) before connecting; --print is the way.
+func TestCaptureOracleRefused(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join(t.TempDir(), "ora.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("source:\n  driver: oracle\n  dsn: u/secret@db:1521/X\ntarget:\n  dsn: u:p@tcp(127.0.0.1:1)/t\ntenant:\n  column: agent_id\ntables:\n  - name: agents\n"), 0o600))
+	for _, args := range [][]string{{"capture", "start"}, {"capture", "status", "--print"}, {"sync"}} {
+		code, _, errs := cutover(t, append(args, "--config", cfg)...)
+		require.Equal(t, 2, code, errs)
+		require.Contains(t, errs, "MySQL source", args)
+		require.NotContains(t, errs, "secret")
+	}
+}
