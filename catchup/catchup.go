@@ -229,7 +229,7 @@ func (s *Syncer) Pass(ctx context.Context) (Result, error) {
 // sync applies a table's changes only once every batch of the table is done,
 // and, for a table that carries tenants to others (a via parent), every
 // batch of those too, since a parent that moves tenant rewrites their rows.
-// Until then the changes are held: read, counted, never skipped. Without a
+// Until then the changes are held: kept, never skipped. Without a
 // run in the ledger everything is held: there is no copy to catch up.
 func (s *Syncer) held(t *catalog.Table, bulk *checkpoint.BulkProgress) string {
 	if bulk == nil {

@@ -36,10 +36,21 @@ func (s *Syncer) Run(ctx context.Context, mode Mode, tick time.Duration, progres
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	total := 0
+	held := map[string]string{} // the last reason logged per table
 	for {
 		r, err := s.retriedPass(ctx)
 		if err != nil {
 			return total, err
+		}
+		for _, t := range r.Tables {
+			if t.Held != held[t.Table] {
+				if t.Held != "" {
+					s.opt.Log.Info("changes held", "table", t.Table, "why", t.Held)
+				} else {
+					s.opt.Log.Info("changes no longer held", "table", t.Table)
+				}
+				held[t.Table] = t.Held
+			}
 		}
 		total += r.Applied
 		if progress != nil && r.Applied > 0 {

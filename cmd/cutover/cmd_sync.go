@@ -73,8 +73,8 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	})
 	n, err := syncer.Run(sigCtx, mode, *every, func(r catchup.Result, total int) {
 		for _, t := range r.Tables {
-			if t.Applied > 0 || t.Held != "" {
-				a.log.Info("sync", "table", t.Table, "applied", t.Applied, "keys", t.Keys, "held", t.Held)
+			if t.Applied > 0 {
+				a.log.Info("sync", "table", t.Table, "applied", t.Applied, "keys", t.Keys)
 			}
 		}
 	})
