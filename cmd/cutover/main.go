@@ -7,9 +7,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+
+	"github.com/cutover/cutover/internal/mysqldb"
 )
 
 func main() {
+	mysqldb.SilenceDriverLog()
 	ctx := context.Background()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	code := exitCode(err)
