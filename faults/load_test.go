@@ -193,3 +193,69 @@ func explain(b *testing.B, db *sql.DB, schema string, runID int64) {
 	compact, _ := json.Marshal(doc)
 	b.Logf("EXPLAIN of the claim query: %s", compact)
 }
+
+// BenchmarkStatus100k times `status` (checkpoint's Status) on a run of
+// 100,000 batches, half of them done (marked by SQL, not claimed: cheap to
+// set up), and logs EXPLAIN of the claim query at that point.
+//
+//	go test ./faults/ -run '^$' -bench Status100k
+func BenchmarkStatus100k(b *testing.B) {
+	const batches = 100_000
+	if testdb.EnvDSNSet() {
+		b.Skip("starts its own server")
+	}
+	srv := testdb.StartLocalT(b, testdb.Options{})
+	ctx := context.Background()
+	schema, err := srv.CreateDatabase(ctx, "ledger")
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := srv.Open("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	l, err := checkpoint.Open(ctx, db, schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	nb := make([]checkpoint.NewBatch, batches)
+	for j := range nb {
+		nb[j] = checkpoint.NewBatch{ID: j + 1, Table: "t", Tenants: []string{strconv.Itoa(j % 997)}, EstRows: 1000, EstBytes: 100_000}
+	}
+	runID, err := l.CreateRun(ctx, "cfg", "plan", []byte("{}"), nb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var table string
+	if err := db.QueryRow("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE 'batches%' ORDER BY table_name DESC LIMIT 1", schema).Scan(&table); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE `"+schema+"`.`"+table+"` SET state = "+checkpoint.Done.SQL()+", rows_copied = est_rows, finished_at = NOW(6) WHERE run_id = ? AND id <= ?", runID, batches/2); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec("ANALYZE TABLE `" + schema + "`.`" + table + "`"); err != nil {
+		b.Fatal(err)
+	}
+	run, err := l.ActiveRun(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	explain(b, db, schema, runID)
+	const claims = 20
+	t0 := time.Now()
+	for i := 0; i < claims; i++ {
+		if bt, _, err := l.Claim(ctx, runID, "bench:1:x", 1, time.Minute, 3); err != nil || bt == nil {
+			b.Fatalf("claim %d: %v %v", i, bt, err)
+		}
+	}
+	perClaim := time.Since(t0) / claims
+	b.Logf("one claim with %d of %d batches done: %s", batches/2, batches, perClaim.Round(time.Microsecond))
+	b.ReportMetric(float64(perClaim.Microseconds())/1000, "claim-ms-half-done")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := l.Status(ctx, run, time.Minute); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
