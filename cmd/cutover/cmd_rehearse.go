@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -88,32 +90,32 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	}
 	// The sample writes into the real target tables (and rolls back): they
 	// must exist.
-	s, err := a.prepare(ctx, cfg, false, cfg.Run.Workers+4)
+	ep, res, err := a.prepare(ctx, cfg, false, cfg.Run.Workers+4)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	doc, err := a.makePlan(ctx, s)
+	defer ep.Close()
+	doc, err := makePlan(ctx, cfg, ep, res)
 	if err != nil {
 		return err
 	}
-	plan := &planner.Plan{Batches: doc.Batches}
-	sample := planner.Sample(plan, doc.model, frac, rehearseTopTenants, rehearseBatchesPerWorker*cfg.Run.Workers)
+	plan := &planner.Plan{Batches: doc.Doc.Batches}
+	sample := planner.Sample(plan, doc.Model, frac, rehearseTopTenants, rehearseBatchesPerWorker*cfg.Run.Workers)
 	again := "cutover rehearse --config " + *cfgPath
 	workers := cfg.Run.Workers
 	must := steadySample(sample, workers)
-	list := append(must, ledgerBatches(spreadOut(doc.Batches, sample))...)
+	list := append(must, migrate.LedgerBatches(spreadOut(doc.Doc.Batches, sample))...)
 	// Batches stack in one rolled-back transaction per worker when the
 	// target tables are empty (as on the night) and no batch runs twice.
 	var stackRows int64
-	clean, err := targetTablesEmpty(ctx, s)
+	clean, err := targetTablesEmpty(ctx, ep.tgt, res.Tables)
 	if err != nil {
 		return err
 	}
 	if clean && len(must) == len(sample) {
 		stackRows = rehearseStackRows
 	}
-	first, err := a.rehearsePhase(ctx, s, list, len(must), *minTime, workers, stackRows, !*asJSON, again)
+	first, err := a.rehearsePhase(ctx, cfg, ep, res, list, len(must), *minTime, workers, stackRows, !*asJSON, again)
 	if err != nil {
 		return err
 	}
@@ -137,7 +139,7 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 			c.State, c.Owner, c.Attempts = 0, "", 0
 			again2 = append(again2, &c)
 		}
-		second, err := a.rehearsePhase(ctx, s, again2, len(again2), 0, 1, stackRows, !*asJSON, again)
+		second, err := a.rehearsePhase(ctx, cfg, ep, res, again2, len(again2), 0, 1, stackRows, !*asJSON, again)
 		if err != nil {
 			return err
 		}
@@ -151,20 +153,21 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.openLedger(ctx); err != nil {
+	l, err := openLedger(ctx, cfg, ep.tgt)
+	if err != nil {
 		return err
 	}
-	id, err := s.ledger.SaveCalibration(ctx, checkpoint.Calibration{
+	id, err := l.SaveCalibration(ctx, checkpoint.Calibration{
 		ConfigFP: cfg.PlanFingerprint(), Workers: cfg.Run.Workers, Batches: len(ms), Seconds: elapsed.Seconds(), Model: raw,
 	})
 	if err != nil {
 		return err
 	}
-	doc.calib = &checkpoint.Calibration{ID: id, Workers: cfg.Run.Workers, CreatedAt: time.Now()}
+	doc.Calibration = &checkpoint.Calibration{ID: id, Workers: cfg.Run.Workers, CreatedAt: time.Now()}
 	rep := &rehearsal{
-		CalibrationID: id, Workers: cfg.Run.Workers, Sampled: ran, PlanBatches: len(doc.Batches),
+		CalibrationID: id, Workers: cfg.Run.Workers, Sampled: ran, PlanBatches: len(doc.Doc.Batches),
 		Seconds: elapsed.Seconds(), Measured: ms, Model: model, Scaling: scaling, Stacked: stackRows > 0,
-		Estimate: estimate(doc, model, cfg.Run.Workers), Tables: map[string]fitError{},
+		Estimate: doc.EstimateWith(model, cfg.Run.Workers), Tables: map[string]fitError{},
 	}
 	for _, x := range ms {
 		fe := rep.Tables[x.Table]
@@ -179,12 +182,12 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 		return enc.Encode(rep)
 	}
 	a.printRehearsal(rep, *cfgPath)
-	for _, w := range targetWarnings(ctx, s, doc) {
+	for _, w := range migrate.TargetWarnings(ctx, ep.tgt, doc.Doc.Summary.Bytes) {
 		fmt.Fprintf(a.stdout, "warning: %s\n", w)
 	}
 	var full []string
-	for _, t := range s.res.Tables {
-		if empty, err := s.ep.tgt.IsEmpty(ctx, t.Target); err == nil && !empty {
+	for _, t := range res.Tables {
+		if empty, err := ep.tgt.IsEmpty(ctx, t.Target); err == nil && !empty {
 			full = append(full, t.Target)
 		}
 	}
@@ -255,11 +258,6 @@ func parseShare(s string) (float64, error) {
 	return f, nil
 }
 
-// calibrationNote describes where a calibrated model came from.
-func calibrationNote(c *checkpoint.Calibration) string {
-	return fmt.Sprintf("calibrated by rehearsal %d at %d workers, %s", c.ID, c.Workers, c.CreatedAt.UTC().Format(time.RFC3339))
-}
-
 // calibrateFromRun fits the cost model from the measured batches of a run
 // that really committed (a dress rehearsal on a staging copy): unlike a
 // rolled-back sample it has seen the target fill up, which on a small buffer
@@ -324,7 +322,7 @@ func (a *app) calibrateFromRun(ctx context.Context, cfgPath string, runID int64,
 // not alone in a short sample, which on a saturated server made the estimate
 // 40% low (make bench, 2M rows).
 func steadySample(sample []planner.Batch, workers int) []*checkpoint.Batch {
-	base := ledgerBatches(sample)
+	base := migrate.LedgerBatches(sample)
 	if len(base) == 0 {
 		return base
 	}
@@ -362,10 +360,12 @@ type phase struct {
 // rehearsePhase runs the first must batches of list, then more of it until
 // minTime has passed, with workers, everything rolled back. A failed batch
 // fails the rehearsal (a real run would fail the same way).
-func (a *app) rehearsePhase(ctx context.Context, s *session, list []*checkpoint.Batch, must int, minTime time.Duration, workers int, stackRows int64, bar bool, again string) (*phase, error) {
+func (a *app) rehearsePhase(ctx context.Context, cfg *config.Config, ep endpoints, res *migrate.Resolution, list []*checkpoint.Batch, must int, minTime time.Duration, workers int, stackRows int64, bar bool, again string) (*phase, error) {
 	a.log.Info("rehearsing", "batches", must, "of", len(list), "workers", workers, "min_time", minTime, "stacked", stackRows > 0)
 	mem := migrate.NewSampleLedger(list, must, minTime)
-	out, err := a.dryEngine(ctx, s, mem, migrate.DryRollback, workers, stackRows, s.cfg.Run.Grace.Duration, bar)
+	opt := a.processOptions(cfg, res)
+	opt.Workers, opt.DryRun, opt.StackRows = workers, migrate.DryRollback, stackRows
+	out, err := a.dryEngine(ctx, ep, mem, opt, bar)
 	if err != nil {
 		return nil, err
 	}
@@ -418,9 +418,11 @@ func pairedRatio(first, second []migrate.BatchResult) (float64, int) {
 }
 
 // targetTablesEmpty reports whether every target table of the run is empty.
-func targetTablesEmpty(ctx context.Context, s *session) (bool, error) {
-	for _, t := range s.res.Tables {
-		empty, err := s.ep.tgt.IsEmpty(ctx, t.Target)
+func targetTablesEmpty(ctx context.Context, tgt interface {
+	IsEmpty(ctx context.Context, table string) (bool, error)
+}, tables []*catalog.Table) (bool, error) {
+	for _, t := range tables {
+		empty, err := tgt.IsEmpty(ctx, t.Target)
 		if err != nil {
 			return false, err
 		}

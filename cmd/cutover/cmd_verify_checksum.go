@@ -84,32 +84,32 @@ type sampleInfo struct {
 // verifyChecksums checks the done batches of the active run on the target
 // (and source), reports readiness per tenant, drills down and repairs.
 func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksumFlags) error {
-	s, err := a.prepare(ctx, cfg, false, 2*f.workers+4)
+	ep, res, err := a.prepare(ctx, cfg, false, 2*f.workers+4)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	ok, err := checkpoint.Exists(ctx, s.ep.tgt.SQL(), cfg.Target.LedgerSchema)
+	defer ep.Close()
+	ok, err := checkpoint.Exists(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return usagef("no ledger in schema %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
 	}
-	s.ledger = checkpoint.OpenExisting(s.ep.tgt.SQL(), cfg.Target.LedgerSchema)
-	runRec, err := s.ledger.ActiveRun(ctx)
+	l := checkpoint.OpenExisting(ep.tgt.SQL(), cfg.Target.LedgerSchema)
+	runRec, err := l.ActiveRun(ctx)
 	if err != nil {
 		return err
 	}
 	if runRec == nil {
 		return usagef("no active run in %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
 	}
-	tables := migrate.TableMap(s.res.Tables)
-	all, err := s.ledger.Batches(ctx, runRec.ID)
+	tables := migrate.TableMap(res.Tables)
+	all, err := l.Batches(ctx, runRec.ID)
 	if err != nil {
 		return err
 	}
-	groups, err := readinessGroups(s.res.Tables, all, f.tenants)
+	groups, err := readinessGroups(res.Tables, all, f.tenants)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	for _, g := range groups {
 		want[g] = true
 	}
-	sums, err := s.ledger.Checksums(ctx, runRec.ID)
+	sums, err := l.Checksums(ctx, runRec.ID)
 	if err != nil {
 		return err
 	}
@@ -170,23 +170,23 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		countIDs = f.tenants
 	}
 	start := time.Now()
-	if rep.Counts, err = verify.Counts(ctx, s.ep.src, s.ep.tgt, countTables(s.res.Tables, f.tenants), countIDs, min(f.workers, 4)); err != nil {
+	if rep.Counts, err = verify.Counts(ctx, ep.src, ep.tgt, countTables(res.Tables, f.tenants), countIDs, min(f.workers, 4)); err != nil {
 		return err
 	}
-	if err := unknownTenant(s.res.Tables, all, f.tenants, rep.Counts); err != nil {
+	if err := unknownTenant(res.Tables, all, f.tenants, rep.Counts); err != nil {
 		return err
 	}
 	opt := verify.ChecksumOptions{Workers: f.workers, Source: f.source, DrillDown: true}
-	results, err := verify.Checksums(ctx, s.ep.src, s.ep.tgt, jobs, opt)
+	results, err := verify.Checksums(ctx, ep.src, ep.tgt, jobs, opt)
 	if err != nil {
 		return err
 	}
 	a.log.Info("checksums compared", "batches", len(jobs), "workers", f.workers, "took", time.Since(start).Round(time.Millisecond))
 	if f.repair {
-		if results, rep.Repaired, err = a.repair(ctx, s, runRec, jobs, results, opt, f.cfgPath); err != nil {
+		if results, rep.Repaired, err = a.repair(ctx, cfg, ep, res, l, runRec, jobs, results, opt, f.cfgPath); err != nil {
 			return err
 		}
-		if rep.Counts, err = verify.Counts(ctx, s.ep.src, s.ep.tgt, countTables(s.res.Tables, f.tenants), countIDs, min(f.workers, 4)); err != nil {
+		if rep.Counts, err = verify.Counts(ctx, ep.src, ep.tgt, countTables(res.Tables, f.tenants), countIDs, min(f.workers, 4)); err != nil {
 			return err
 		}
 	}

@@ -3,10 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/verify"
 	"github.com/cutover/cutover/verify/canon"
@@ -17,7 +16,7 @@ import (
 // its own target transaction (delete the scope, load, done mark with a fresh
 // checksum), and they are checked again, against the source read anew. It
 // returns the results with the repaired batches' new outcome, and their ids.
-func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jobs []verify.Job, results []verify.BatchResult, opt verify.ChecksumOptions, cfgPath string) ([]verify.BatchResult, []int, error) {
+func (a *app) repair(ctx context.Context, cfg *config.Config, ep endpoints, tables *migrate.Resolution, l *checkpoint.Ledger, runRec *checkpoint.Run, jobs []verify.Job, results []verify.BatchResult, opt verify.ChecksumOptions, cfgPath string) ([]verify.BatchResult, []int, error) {
 	var ids []int
 	var redo []int // indexes into jobs
 	tableSet := map[string]bool{}
@@ -36,30 +35,19 @@ func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jo
 	if len(ids) == 0 {
 		return results, nil, nil
 	}
-	if err := s.ledger.Reopen(ctx, runRec.ID, ids, tableNames); err != nil {
+	if err := l.Reopen(ctx, runRec.ID, ids, tableNames); err != nil {
 		return nil, nil, err
 	}
 	a.log.Info("repair: copying differing batches again", "batches", len(ids))
-	owner := fmt.Sprintf("%s:%d:repair", hostname(), os.Getpid())
-	if len(owner) > 64 {
-		owner = owner[len(owner)-64:]
-	}
-	if err := s.ledger.Register(ctx, runRec.ID, checkpoint.Process{Owner: owner, Host: hostname(), PID: os.Getpid(),
-		Version: version + " " + revision, Workers: opt.Workers}); err != nil {
+	// No clean start: the target holds these batches' old rows.
+	po := a.processOptions(cfg, tables)
+	po.Workers = min(opt.Workers, len(ids))
+	p, err := migrate.NewRepair(ctx, l, runRec, ep.src, ep.tgt, po)
+	if err != nil {
 		return nil, nil, err
 	}
-	defer func() {
-		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = s.ledger.Stopped(c, owner)
-	}()
-	// No clean start: the target holds these batches' old rows.
-	eng := migrate.New(s.ep.src, s.ep.tgt, s.ledger, migrate.Options{
-		RunID: runRec.ID, Owner: owner, Workers: min(opt.Workers, len(ids)), Retries: s.cfg.Run.Retries,
-		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: migrate.TableMap(s.res.Tables),
-		NoChecksums: !s.cfg.Run.ChecksumsOn(),
-	})
-	res, err := eng.Run(ctx, ctx)
+	defer p.Close()
+	res, err := p.Run(ctx, ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("repair: %w", err)
 	}
@@ -69,7 +57,7 @@ func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jo
 	for _, fb := range res.FailedBatches {
 		a.log.Error("repair: batch failed", "batch", fb.ID, "table", fb.Table, "err", fb.Err)
 	}
-	sums, err := s.ledger.Checksums(ctx, runRec.ID)
+	sums, err := l.Checksums(ctx, runRec.ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -88,7 +76,7 @@ func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jo
 		again[n] = j
 	}
 	// The rows of the stored checksums are in the ledger; read them back.
-	all, err := s.ledger.Batches(ctx, runRec.ID)
+	all, err := l.Batches(ctx, runRec.ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,7 +90,7 @@ func (a *app) repair(ctx context.Context, s *session, runRec *checkpoint.Run, jo
 		}
 	}
 	opt.Source = true
-	checked, err := verify.Checksums(ctx, s.ep.src, s.ep.tgt, again, opt)
+	checked, err := verify.Checksums(ctx, ep.src, ep.tgt, again, opt)
 	if err != nil {
 		return nil, nil, err
 	}
