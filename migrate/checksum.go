@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cutover/cutover/internal/canon"
 	"github.com/cutover/cutover/internal/catalog"
-	"github.com/cutover/cutover/verify/canon"
 )
 
 // batchSum hashes the rows of one batch attempt as they stream to the target,

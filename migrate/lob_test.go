@@ -19,12 +19,12 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/canon"
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/internal/testdb"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/verify"
-	"github.com/cutover/cutover/verify/canon"
 )
 
 const lobDDL = "CREATE TABLE docs (id BIGINT NOT NULL PRIMARY KEY, tenant_id INT NOT NULL, body LONGTEXT NULL, " +

@@ -7,10 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cutover/cutover/internal/canon"
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/internal/testdb"
-	"github.com/cutover/cutover/verify/canon"
 )
 
 // TestCanonAgainstMariaDB stores values spelled the way a source adapter

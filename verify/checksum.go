@@ -12,9 +12,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/canon"
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/migrate"
-	"github.com/cutover/cutover/verify/canon"
 )
 
 // Opener opens a per-worker reader of one database (migrate.Source's Open):

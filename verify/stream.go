@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 
+	"github.com/cutover/cutover/internal/canon"
 	"github.com/cutover/cutover/migrate"
-	"github.com/cutover/cutover/verify/canon"
 )
 
 // rowDigest hashes a row read through migrate.StreamRows: its streamed

@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/cutover/cutover/internal/canon"
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/migrate"
-	"github.com/cutover/cutover/verify/canon"
 )
 
 func lob(col int, v []byte, piece int) migrate.LOB {

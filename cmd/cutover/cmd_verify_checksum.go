@@ -6,21 +6,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/cutover/cutover/checkpoint"
-	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/config"
-	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/verify"
-	"github.com/cutover/cutover/verify/canon"
 )
 
 // checksumFlags are verify's content-checksum options.
@@ -58,31 +52,9 @@ func parseSample(s string) (float64, error) {
 	return p, nil
 }
 
-// checksumReport is verify's JSON output in checksum mode.
-type checksumReport struct {
-	Ready          bool                 `json:"ready"`
-	RunID          int64                `json:"run_id"`
-	SourceReread   bool                 `json:"source_reread"`
-	BatchesTotal   int                  `json:"batches_done"`
-	BatchesChecked int                  `json:"batches_checked"`
-	Sample         *sampleInfo          `json:"sample,omitempty"`
-	Readiness      []verify.Readiness   `json:"readiness"`
-	Counts         *verify.Report       `json:"counts"`
-	Differ         []verify.BatchResult `json:"batches_differ"`
-	Repaired       []int                `json:"repaired,omitempty"`
-}
-
-type sampleInfo struct {
-	Percent float64 `json:"percent"`
-	Batches int     `json:"batches"`
-	Of      int     `json:"of"`
-	// Bound: with 95% confidence fewer than this fraction of batches differ
-	// when the sample found none.
-	Bound95 float64 `json:"upper_bound_95"`
-}
-
 // verifyChecksums checks the done batches of the active run on the target
-// (and source), reports readiness per tenant, drills down and repairs.
+// (and source), reports readiness per tenant, drills down and repairs
+// (verify.Content).
 func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksumFlags) error {
 	ep, res, err := a.prepare(ctx, cfg, false, 2*f.workers+4)
 	if err != nil {
@@ -96,7 +68,10 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	if !ok {
 		return usagef("no ledger in schema %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
 	}
-	l := checkpoint.OpenExisting(ep.tgt.SQL(), cfg.Target.LedgerSchema)
+	l, err := checkpoint.Open(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema)
+	if err != nil {
+		return err
+	}
 	runRec, err := l.ActiveRun(ctx)
 	if err != nil {
 		return err
@@ -104,110 +79,25 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	if runRec == nil {
 		return usagef("no active run in %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
 	}
-	tables := migrate.TableMap(res.Tables)
-	all, err := l.Batches(ctx, runRec.ID)
-	if err != nil {
-		return err
+	opt := verify.ContentOptions{
+		RunID: runRec.ID, Tables: res.Tables, TenantIDs: cfg.Tenant.IDs, Tenants: f.tenants,
+		Sample: f.sample, Source: f.source, Workers: f.workers, Log: a.log,
 	}
-	groups, err := readinessGroups(res.Tables, all, f.tenants)
-	if err != nil {
-		return err
-	}
-	want := map[string]bool{}
-	for _, g := range groups {
-		want[g] = true
-	}
-	sums, err := l.Checksums(ctx, runRec.ID)
-	if err != nil {
-		return err
-	}
-	var jobs []verify.Job
-	var open []*checkpoint.Batch
-	otherFormat := 0
-	for _, b := range all {
-		t := tables[b.Table]
-		if t == nil {
-			return usagef("batch %d of run %d names table %s, which is not in the config: the config changed since the plan", b.ID, runRec.ID, b.Table)
-		}
-		// A batch of a ranged table names no tenant: any tenant may have rows
-		// in it, so it is checked whatever tenants are asked for.
-		ranged := t.Ranged && !t.Shared
-		if !ranged && !slices.ContainsFunc(verify.GroupsOf(t, b), func(g string) bool { return want[g] }) {
-			continue
-		}
-		if b.State != checkpoint.Done {
-			open = append(open, b)
-			continue
-		}
-		j := verify.Job{Batch: b, Table: t}
-		if h, ok := sums[b.ID]; ok {
-			sum, err := canon.ParseHex(b.Rows, h)
-			switch {
-			case errors.Is(err, canon.ErrOtherFormat):
-				otherFormat++ // no stored sum: the source is read instead
-			case err != nil:
-				return fmt.Errorf("batch %d: %w", b.ID, err)
-			default:
-				j.Stored = &sum
-			}
-		}
-		jobs = append(jobs, j)
-	}
-	if otherFormat > 0 {
-		a.log.Warn("stored checksums of another format (an older binary copied those batches): their source rows are read instead", "batches", otherFormat)
-	}
-	rep := &checksumReport{RunID: runRec.ID, SourceReread: f.source, BatchesTotal: len(jobs)}
-	if f.sample > 0 {
-		m := min(len(jobs), max(1, int(float64(len(jobs))*f.sample/100+0.999999)))
-		rand.Shuffle(len(jobs), func(i, j int) { jobs[i], jobs[j] = jobs[j], jobs[i] })
-		jobs = jobs[:m]
-		slices.SortFunc(jobs, func(x, y verify.Job) int { return x.Batch.ID - y.Batch.ID })
-		rep.Sample = &sampleInfo{Percent: f.sample, Batches: m, Of: rep.BatchesTotal, Bound95: verify.SampleConfidence(m, rep.BatchesTotal)}
-	}
-	rep.BatchesChecked = len(jobs)
-	countIDs := cfg.Tenant.IDs
-	if len(f.tenants) > 0 {
-		countIDs = f.tenants
-	}
-	start := time.Now()
-	if rep.Counts, err = verify.Counts(ctx, ep.src, ep.tgt, countTables(res.Tables, f.tenants), countIDs, min(f.workers, 4)); err != nil {
-		return err
-	}
-	if err := unknownTenant(res.Tables, all, f.tenants, rep.Counts); err != nil {
-		return err
-	}
-	opt := verify.ChecksumOptions{Workers: f.workers, Source: f.source, DrillDown: true}
-	results, err := verify.Checksums(ctx, ep.src, ep.tgt, jobs, opt)
-	if err != nil {
-		return err
-	}
-	a.log.Info("checksums compared", "batches", len(jobs), "workers", f.workers, "took", time.Since(start).Round(time.Millisecond))
 	if f.repair {
-		if results, rep.Repaired, err = a.repair(ctx, cfg, ep, res, l, runRec, jobs, results, opt, f.cfgPath); err != nil {
-			return err
-		}
-		if rep.Counts, err = verify.Counts(ctx, ep.src, ep.tgt, countTables(res.Tables, f.tenants), countIDs, min(f.workers, 4)); err != nil {
-			return err
-		}
+		opt.Repair = &verify.Repair{Ledger: l, Copier: repairCopier{a: a, ep: ep, l: l, opt: a.processOptions(cfg, res)}}
 	}
-	for _, r := range results {
-		if !r.Equal {
-			rep.Differ = append(rep.Differ, r)
-		}
-	}
-	if rep.Differ == nil {
-		rep.Differ = []verify.BatchResult{}
-	}
-	if len(f.tenants) == 0 {
-		// A tenant with rows on one side only is in no batch of the plan
-		// (added to the source since, or written to the target by someone
-		// else): it is not ready either.
-		groups = withCountGroups(groups, tables, rep.Counts)
-	}
-	rep.Readiness = verify.Ready(groups, tables, rep.Counts, results, open)
-	rep.Ready = true
-	for _, r := range rep.Readiness {
-		rep.Ready = rep.Ready && r.Ready
+	rep, err := verify.Content(ctx, ep.src, ep.tgt, l, opt)
+	var unknown *verify.UnknownTenantError
+	var mismatch *verify.PlanMismatchError
+	switch {
+	case errors.As(err, &unknown):
+		return usagef("--%v", err) // "--tenant "ID": ..."
+	case errors.As(err, &mismatch):
+		return asUsage(err)
+	case errors.Is(err, verify.ErrRepairInterrupted):
+		return interruptedError{fmt.Errorf("repair interrupted; the reopened batches are copied again by\nresume with: cutover run --config %s", f.cfgPath)}
+	case err != nil:
+		return err
 	}
 	if f.diffFile != "" {
 		if err := writeDiffFile(f.diffFile, rep.Differ); err != nil {
@@ -224,92 +114,9 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		a.printReadiness(rep, f)
 	}
 	if !rep.Ready {
-		notReady := 0
-		for _, r := range rep.Readiness {
-			if !r.Ready {
-				notReady++
-			}
-		}
-		return failedError{fmt.Errorf("verify: %d of %d tenants not ready for cutover", notReady, len(rep.Readiness))}
+		return failedError{fmt.Errorf("verify: %d of %d tenants not ready for cutover", rep.NotReady(), len(rep.Readiness))}
 	}
 	return nil
-}
-
-// countTables restricts the count reconciliation to the tables that matter
-// for the requested tenants: all of them (shared tables only without --tenant).
-func countTables(tables []*catalog.Table, requested []string) []*catalog.Table {
-	if len(requested) == 0 {
-		return tables
-	}
-	var out []*catalog.Table
-	for _, t := range tables {
-		if !t.Shared {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// readinessGroups lists the tenants of the plan (and the shared group), or
-// the requested ones, each of which must be in the plan.
-func readinessGroups(tables []*catalog.Table, batches []*checkpoint.Batch, requested []string) ([]string, error) {
-	byName := migrate.TableMap(tables)
-	anyRanged := slices.ContainsFunc(tables, func(t *catalog.Table) bool { return t.Ranged && !t.Shared })
-	inPlan := map[string]bool{}
-	for _, b := range batches {
-		if t := byName[b.Table]; t != nil {
-			for _, g := range verify.GroupsOf(t, b) {
-				inPlan[g] = true
-			}
-		}
-	}
-	if len(requested) == 0 {
-		groups := make([]string, 0, len(inPlan))
-		for g := range inPlan {
-			groups = append(groups, g)
-		}
-		verify.SortGroups(groups)
-		return groups, nil
-	}
-	var groups []string
-	seen := map[string]bool{}
-	for _, id := range requested {
-		// A tenant of a ranged table is in no batch's tenant list; the
-		// counts say whether it has rows.
-		if (!inPlan[id] && !anyRanged) || id == verify.SharedGroup {
-			return nil, usagef("--tenant %s: no batch of the plan holds this tenant", strconv.Quote(id))
-		}
-		if !seen[id] {
-			seen[id] = true
-			groups = append(groups, id)
-		}
-	}
-	return groups, nil
-}
-
-// withCountGroups adds the tenants of count differences missing from groups,
-// and every tenant the counts saw: a tenant with rows only in ranged tables is
-// in no batch's tenant list.
-func withCountGroups(groups []string, tables map[string]*catalog.Table, counts *verify.Report) []string {
-	have := map[string]bool{}
-	for _, g := range groups {
-		have[g] = true
-	}
-	for _, id := range counts.Seen {
-		if !have[id] {
-			have[id] = true
-			groups = append(groups, id)
-		}
-	}
-	for _, d := range counts.Differences {
-		if t := tables[d.Table]; t == nil || t.Shared || have[d.Tenant] {
-			continue
-		}
-		have[d.Tenant] = true
-		groups = append(groups, d.Tenant)
-	}
-	verify.SortGroups(groups)
-	return groups
 }
 
 // writeDiffFile writes every differing row as one JSON object per line.
@@ -318,20 +125,9 @@ func writeDiffFile(path string, differ []verify.BatchResult) error {
 	if err != nil {
 		return usagef("--diff-file: %v", err)
 	}
-	enc := json.NewEncoder(f)
-	for _, b := range differ {
-		for _, r := range b.Rows {
-			if err := enc.Encode(r); err != nil {
-				f.Close()
-				return fmt.Errorf("write %s: %w", path, err)
-			}
-		}
-		if len(b.Rows) == 0 {
-			if err := enc.Encode(map[string]any{"table": b.Table, "batch": b.Batch, "what": "batch differs", "note": b.Note}); err != nil {
-				f.Close()
-				return fmt.Errorf("write %s: %w", path, err)
-			}
-		}
+	if err := verify.WriteRowDiffs(f, differ); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -346,7 +142,7 @@ func yesNo(b bool) string {
 	return "NO"
 }
 
-func (a *app) printReadiness(rep *checksumReport, f checksumFlags) {
+func (a *app) printReadiness(rep *verify.ContentReport, f checksumFlags) {
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENANT\tREADY\tCOUNT DIFFS\tBATCHES CHECKED\tDIFFER\tNOT DONE\tROWS IN CHECKED BATCHES\t")
 	// Every tenant that is not ready is listed; of the ready ones, only the
@@ -485,26 +281,6 @@ func (f *checksumFlags) check(counts bool) error {
 	if f.diffFile != "" {
 		if st, err := os.Stat(filepath.Dir(f.diffFile)); err != nil || !st.IsDir() {
 			return usagef("--diff-file %s: its directory does not exist", f.diffFile)
-		}
-	}
-	return nil
-}
-
-// unknownTenant refuses a requested tenant that no batch names and no count
-// saw: with ranged tables readinessGroups cannot tell from the plan alone.
-func unknownTenant(tables []*catalog.Table, batches []*checkpoint.Batch, requested []string, counts *verify.Report) error {
-	known := map[string]bool{}
-	for _, id := range counts.Seen {
-		known[id] = true
-	}
-	for _, b := range batches {
-		for _, id := range b.Tenants {
-			known[id] = true
-		}
-	}
-	for _, id := range requested {
-		if !known[id] {
-			return usagef("--tenant %s: no batch of the plan holds this tenant and no table has rows of it", strconv.Quote(id))
 		}
 	}
 	return nil
