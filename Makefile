@@ -35,11 +35,11 @@ test-oracle:
 
 # The whole flow on a throwaway local server with a skewed generated dataset.
 demo: mariadb build
-	$(GO) run ./internal/demo -bin $(BIN) -rows $(ROWS)
+	$(GO) run ./cmd/cutover-demo -bin $(BIN) -rows $(ROWS)
 
 # Throughput side by side with the ceiling and the peers (see README).
 bench: mariadb build
-	$(GO) run ./internal/bench -bin $(BIN) -rows $(BENCH_ROWS)
+	$(GO) run ./cmd/cutover-bench -bin $(BIN) -rows $(BENCH_ROWS)
 
 vet:
 	$(GO) vet ./...
