@@ -74,7 +74,7 @@ func (a *app) openControl(ctx context.Context, cfgPath string) (*controlSession,
 	run, err := ledger.ActiveRun(ctx)
 	if err != nil {
 		tgt.Close()
-		return nil, err
+		return nil, fmt.Errorf("read the active run: %w", err)
 	}
 	if run == nil {
 		tgt.Close()
@@ -115,11 +115,11 @@ func (a *app) cmdControl(ctx context.Context, name string, args []string) error 
 		who += ": " + *reason
 	}
 	if err := c.ledger.SetControl(ctx, c.run.ID, state, who); err != nil {
-		return err
+		return fmt.Errorf("set the control of the run: %w", err)
 	}
 	live, err := c.ledger.LiveMembers(ctx, c.run.ID, c.cfg.Run.Lease.Duration)
 	if err != nil {
-		return err
+		return fmt.Errorf("count the live processes: %w", err)
 	}
 	switch name {
 	case "stop":
@@ -170,7 +170,7 @@ func (a *app) cmdUpgrade(ctx context.Context, args []string) error {
 	defer c.Close()
 	ctl, err := c.ledger.ReadControl(ctx, c.run.ID)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the controls of the run: %w", err)
 	}
 	to, fp := binaryVersion(), c.cfg.RunFingerprint()
 	if ctl.Version == to && ctl.RunFP == fp {
@@ -182,14 +182,14 @@ func (a *app) cmdUpgrade(ctx context.Context, args []string) error {
 	}
 	who := fmt.Sprintf("upgrade to %s requested on %s at %s", to, hostname(), time.Now().UTC().Format(time.RFC3339))
 	if err := c.ledger.SetControl(ctx, c.run.ID, checkpoint.ControlStop, who); err != nil {
-		return err
+		return fmt.Errorf("stop the run for the upgrade: %w", err)
 	}
 	fmt.Fprintf(a.stdout, "run %d: draining every process before moving from %s to %s\n", c.run.ID, orNone(ctl.Version), to)
 	if err := a.waitDrained(ctx, c, *wait, *cfgPath); err != nil {
 		return err
 	}
 	if err := c.ledger.Upgrade(ctx, c.run.ID, to, fp, who); err != nil {
-		return err
+		return fmt.Errorf("move the run to version %s: %w", to, err)
 	}
 	fmt.Fprintf(a.stdout, "run %d now accepts version %s with run settings %s; start `cutover run --config %s` on every host with this binary\n",
 		c.run.ID, to, fp, *cfgPath)

@@ -30,7 +30,7 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 	var run *checkpoint.Run
 	if ok {
 		if run, err = ledger.ActiveRun(ctx); err != nil {
-			return err
+			return fmt.Errorf("read the active run: %w", err)
 		}
 	}
 	if run == nil {
