@@ -12,7 +12,6 @@ import (
 	"github.com/cutover/cutover/internal/alert"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
-	"github.com/cutover/cutover/planner"
 )
 
 func (a *app) cmdRun(ctx context.Context, args []string) error {
@@ -93,12 +92,12 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	src, err := pinSnapshot(ep.src, runRec, a.log)
+	src, err := migrate.PinSnapshot(ep.src, runRec, a.log)
 	if err != nil {
 		return err
 	}
 	if *retryFailed {
-		if err := retryFailedBatches(ctx, l, runRec, a.log); err != nil {
+		if err := migrate.RetryFailed(ctx, l, runRec, hostname(), a.log); err != nil {
 			return err
 		}
 	}
@@ -134,41 +133,6 @@ func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints
 		a.log.Info("continuing the stored plan", "run", runRec.ID, "plan", runRec.PlanFP)
 	}
 	return runRec, nil
-}
-
-// pinSnapshot returns the source reading at the snapshot stored with the
-// plan (an Oracle SCN), so that every batch of a run, on every resume, sees
-// the same point in time; other sources are returned as they are.
-func pinSnapshot(src migrate.Source, run *checkpoint.Run, log *slog.Logger) (migrate.Source, error) {
-	p, ok := src.(migrate.SnapshotPinner)
-	if !ok {
-		return src, nil
-	}
-	doc, err := planner.ParseDoc(run.Plan)
-	if err != nil {
-		return nil, fmt.Errorf("run %d: %w", run.ID, err)
-	}
-	if doc.SCN == 0 || doc.SCN == p.SCN() {
-		return src, nil
-	}
-	log.Info("reading the Oracle source as of the plan's SCN", "scn", doc.SCN)
-	return p.AtSCN(doc.SCN), nil
-}
-
-// retryFailedBatches gives the failed batches fresh attempts and lifts an
-// error-budget halt: the fix that --retry-failed follows lifts it too.
-func retryFailedBatches(ctx context.Context, l *checkpoint.Ledger, run *checkpoint.Run, log *slog.Logger) error {
-	n, err := l.ResetFailed(ctx, run.ID)
-	if err != nil {
-		return fmt.Errorf("reset the failed batches of run %d: %w", run.ID, err)
-	}
-	log.Info("failed batches get fresh attempts", "batches", n)
-	if ctl, err := l.ReadControl(ctx, run.ID); err == nil && ctl.State == checkpoint.ControlHalted {
-		if err := l.SetControl(ctx, run.ID, checkpoint.ControlRun, "halt lifted by run --retry-failed on "+hostname()); err != nil {
-			return fmt.Errorf("lift the halt of run %d: %w", run.ID, err)
-		}
-	}
-	return nil
 }
 
 // runProcess joins the run, copies until done or stopped, and maps the
