@@ -10,7 +10,9 @@ import (
 
 	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/driver"
+	"github.com/cutover/cutover/migrate"
 )
 
 // cmdCapture is `capture start|stop|status`: changed-key capture on the
@@ -39,15 +41,11 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 	if cfg.Source.Driver != "mysql" {
 		return usagef("capture runs on a MySQL source; for Oracle, materialized view logs are created by a DBA (see the README, zero-downtime night)")
 	}
-	ep, res, err := a.prepare(ctx, cfg, true, 4)
+	ep, res, c, err := a.openCapture(ctx, cfg, true, 4)
 	if err != nil {
 		return err
 	}
 	defer ep.Close()
-	c, ok := driver.CaptureOf(ep.src, cfg.Capture.SchemaName(), res.Tables)
-	if !ok {
-		return usagef("capture runs on a MySQL source")
-	}
 	if *print {
 		return a.printCapture(ctx, c, verb)
 	}
@@ -135,4 +133,19 @@ func (a *app) printCapture(ctx context.Context, c *driver.Capture, verb string) 
 		return usagef("--print is for capture start and stop")
 	}
 	return nil
+}
+
+// openCapture opens both databases, resolves the tables, and returns the
+// MySQL source's capture of them.
+func (a *app) openCapture(ctx context.Context, cfg *config.Config, allowMissing bool, conns int) (endpoints, *migrate.Resolution, *driver.Capture, error) {
+	ep, res, err := a.prepare(ctx, cfg, allowMissing, conns)
+	if err != nil {
+		return endpoints{}, nil, nil, err
+	}
+	c, ok := driver.CaptureOf(ep.src, cfg.Capture.SchemaName(), res.Tables)
+	if !ok {
+		ep.Close()
+		return endpoints{}, nil, nil, usagef("capture runs on a MySQL source")
+	}
+	return ep, res, c, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -85,6 +86,15 @@ func (a *app) openControl(ctx context.Context, cfgPath string) (*controlSession,
 
 func (c *controlSession) Close() { c.tgt.Close() }
 
+// parseAndOpenControl parses an operator command's flags and opens the
+// target, the ledger and the active run it steers.
+func (a *app) parseAndOpenControl(ctx context.Context, fs *flag.FlagSet, args []string, cfgPath *string) (*controlSession, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	return a.openControl(ctx, *cfgPath)
+}
+
 // cmdControl sets the run's control state: stop, stop --now, pause, resume.
 func (a *app) cmdControl(ctx context.Context, name string, args []string) error {
 	fs := a.flags(name)
@@ -95,10 +105,7 @@ func (a *app) cmdControl(ctx context.Context, name string, args []string) error 
 		fs.BoolVar(&now, "now", false, "abort in-flight batches (they roll back) instead of letting them finish")
 	}
 	reason := fs.String("reason", "", "why, recorded in the ledger and shown by every process")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	c, err := a.openControl(ctx, *cfgPath)
+	c, err := a.parseAndOpenControl(ctx, fs, args, cfgPath)
 	if err != nil {
 		return err
 	}
@@ -160,10 +167,7 @@ func (a *app) cmdUpgrade(ctx context.Context, args []string) error {
 	fs := a.flags("upgrade")
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	wait := fs.Duration("wait", 10*time.Minute, "how long to wait for every process to drain")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	c, err := a.openControl(ctx, *cfgPath)
+	c, err := a.parseAndOpenControl(ctx, fs, args, cfgPath)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/checkpoint"
-	"github.com/cutover/cutover/internal/driver"
 )
 
 // cmdSync is `sync`: apply the captured changes to the target (package catchup).
@@ -42,15 +41,11 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	if cfg.Source.Driver != "mysql" {
 		return usagef("sync reads the capture of a MySQL source; an Oracle source is not supported yet")
 	}
-	ep, res, err := a.prepare(ctx, cfg, false, 6)
+	ep, res, c, err := a.openCapture(ctx, cfg, false, 6)
 	if err != nil {
 		return err
 	}
 	defer ep.Close()
-	c, ok := driver.CaptureOf(ep.src, cfg.Capture.SchemaName(), res.Tables)
-	if !ok {
-		return usagef("capture runs on a MySQL source")
-	}
 	id, _, err := c.Installed(ctx)
 	if err != nil {
 		return err
