@@ -73,13 +73,20 @@ func mysqlTarget() dictionary {
 	}
 }
 
-func parseConfig(t *testing.T, tables string) *config.Config {
+// parseConfig reads the tables of a config file into what Resolve takes, as
+// the command line does.
+func parseConfig(t *testing.T, tables string) Spec {
 	t.Helper()
 	cfg, err := config.Parse([]byte("source:\n  driver: oracle\n  dsn: u/p@h/s\ntarget:\n  dsn: root@tcp(127.0.0.1:3306)/t\ntenant:\n  column: agent_id\ntables:\n"+tables), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg
+	spec := Spec{TenantColumn: cfg.Tenant.Column}
+	for _, tc := range cfg.Tables {
+		spec.Tables = append(spec.Tables, TableSpec{Name: tc.Name, Target: tc.Target, Key: tc.Key, Shared: tc.Tenant.None,
+			Ranged: tc.Ranged(), Via: tc.Tenant.Via, On: tc.Tenant.On, ParentOn: tc.Tenant.Parent})
+	}
+	return spec
 }
 
 func TestResolveIgnoresCaseWhenUnambiguous(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/migrate"
 )
 
 func (a *app) cmdStatus(ctx context.Context, args []string) error {
@@ -56,24 +57,12 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 	}
 }
 
-// statusDoc is the status with the run's controls and processes (--json).
-type statusDoc struct {
-	*checkpoint.Status
-	State      string              `json:"state"`
-	Control    checkpoint.Control  `json:"control"`
-	Members    []checkpoint.Member `json:"members"`
-	ETASeconds float64             `json:"eta_seconds,omitempty"`
-}
-
 func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration, asJSON bool, cfgPath string) error {
-	st, err := ledger.Status(ctx, run, time.Minute)
+	doc, err := migrate.ReadRunStatus(ctx, ledger, run, lease)
 	if err != nil {
 		return err
 	}
-	doc, err := clusterStatus(ctx, ledger, st, lease)
-	if err != nil {
-		return err
-	}
+	st := doc.Status
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
