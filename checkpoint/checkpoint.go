@@ -1,7 +1,12 @@
 // Package checkpoint is the ledger: the run, its plan and its batches, kept in
 // tables of the target server so that a batch's rows and its done mark commit in
 // one transaction. Batch states only move forward: pending, claimed, done, or
-// failed after bounded attempts. Table names carry the schema version.
+// failed after bounded attempts; each claim carries a fencing token that the
+// done and failed marks are checked against. The ledger's shape changes only
+// through the numbered migrations of schema.go (a schema_version table); a
+// ledger newer than the binary, or damaged, is refused. Failures, retries,
+// controls and repairs are appended to an audit table (audit.go), never
+// rewritten.
 package checkpoint
 
 import (
@@ -10,14 +15,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cutover/cutover/internal/mysqltype"
 )
 
-// Version is the ledger schema version carried in the table names.
-const Version = 1
-
-// State of a batch. Values only grow.
+// State of a batch. Values only grow: a batch moves from pending to claimed
+// to done, or to failed; only the operator moves one back (ResetFailed,
+// Reopen), and the audit history records it.
 type State int
 
 // Batch states.
@@ -41,6 +48,12 @@ func (s State) String() string {
 	}
 	return fmt.Sprintf("state(%d)", int(s))
 }
+
+// SQL is the state as a literal for the ledger's statements.
+func (s State) SQL() string { return strconv.Itoa(int(s)) }
+
+// Valid reports whether s is a state this binary knows.
+func (s State) Valid() bool { return s >= Pending && s <= Failed }
 
 // ErrLeaseLost means another process took the batch after this one's lease
 // expired; the caller rolls back and moves on.
@@ -66,9 +79,15 @@ type Batch struct {
 	EstBytes int64
 	State    State
 	Attempts int
-	Rows     int64
-	Owner    string
-	Error    string
+	// Token is the fencing token of the batch's current claim: it grows by
+	// one at every claim and never goes back. Done, Fail, Note and Release
+	// act only while it is still the batch's token, so an attempt whose claim
+	// was taken over (its lease expired while it stalled) cannot mark the
+	// batch: Done and Fail return ErrLeaseLost and its transaction rolls back.
+	Token int64
+	Rows  int64
+	Owner string
+	Error string
 	// Checksum is the canonical checksum (internal/canon, hex) of the rows the
 	// engine copied, stored by Done; "" when not computed.
 	Checksum string
@@ -83,94 +102,33 @@ type Run struct {
 	CreatedAt time.Time
 }
 
-func quote(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
-
 // Open returns a ledger in schema on db, creating the schema and its tables
-// when they are missing.
+// when they are missing and upgrading a ledger of an older schema version in
+// place (schema.go). A ledger of a newer version is refused with a
+// *VersionError, a damaged one with a *SchemaError.
 func Open(ctx context.Context, db *sql.DB, schema string) (*Ledger, error) {
 	l := &Ledger{db: db, schema: schema}
-	stmts := []string{
-		"CREATE DATABASE IF NOT EXISTS " + quote(schema) + " CHARACTER SET utf8mb4",
-		`CREATE TABLE IF NOT EXISTS ` + l.t("runs") + ` (
-			id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-			active TINYINT NOT NULL DEFAULT 1,
-			config_fp VARCHAR(64) NOT NULL,
-			plan_fp VARCHAR(64) NOT NULL,
-			plan LONGTEXT NOT NULL,
-			total_rows BIGINT NOT NULL,
-			total_batches INT NOT NULL,
-			created_at DATETIME(6) NOT NULL,
-			finished_at DATETIME(6) NULL,
-			version VARCHAR(160) NULL,
-			run_fp VARCHAR(64) NULL,
-			control VARCHAR(16) NOT NULL DEFAULT 'run',
-			control_reason VARCHAR(1000) NULL,
-			control_at DATETIME(6) NULL
-		) ENGINE=InnoDB`,
-		`CREATE TABLE IF NOT EXISTS ` + l.t("batches") + ` (
-			run_id BIGINT NOT NULL,
-			id INT NOT NULL,
-			tbl VARCHAR(64) NOT NULL,
-			tenants MEDIUMTEXT NOT NULL,
-			lo TEXT NULL,
-			hi TEXT NULL,
-			est_rows BIGINT NOT NULL,
-			est_bytes BIGINT NOT NULL,
-			state TINYINT NOT NULL DEFAULT 0,
-			attempts INT NOT NULL DEFAULT 0,
-			rows_copied BIGINT NULL,
-			checksum VARCHAR(40) NULL,
-			owner VARCHAR(64) NULL,
-			worker INT NULL,
-			lease_until DATETIME(6) NULL,
-			claimed_at DATETIME(6) NULL,
-			finished_at DATETIME(6) NULL,
-			error TEXT NULL,
-			PRIMARY KEY (run_id, id),
-			KEY state_order (run_id, state, id)
-		) ENGINE=InnoDB`,
-		`CREATE TABLE IF NOT EXISTS ` + l.t("tables") + ` (
-			run_id BIGINT NOT NULL,
-			tbl VARCHAR(64) NOT NULL,
-			was_empty TINYINT NOT NULL,
-			checked_at DATETIME(6) NOT NULL,
-			PRIMARY KEY (run_id, tbl)
-		) ENGINE=InnoDB`,
-		`CREATE TABLE IF NOT EXISTS ` + l.t("processes") + ` (
-			owner VARCHAR(64) NOT NULL PRIMARY KEY,
-			run_id BIGINT NOT NULL,
-			host VARCHAR(255) NOT NULL,
-			pid INT NOT NULL,
-			version VARCHAR(128) NOT NULL,
-			workers INT NOT NULL,
-			started_at DATETIME(6) NOT NULL,
-			heartbeat_at DATETIME(6) NOT NULL,
-			stopped_at DATETIME(6) NULL,
-			run_fp VARCHAR(64) NOT NULL DEFAULT '',
-			plan_fp VARCHAR(64) NOT NULL DEFAULT '',
-			throttle VARCHAR(1000) NULL,
-			KEY run (run_id)
-		) ENGINE=InnoDB`,
-		calibrationDDL(l),
-	}
-	for _, s := range stmts {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			return nil, fmt.Errorf("create ledger in %s: %w", schema, err)
-		}
+	if err := l.migrate(ctx); err != nil {
+		return nil, err
 	}
 	return l, nil
 }
 
-// t names a versioned ledger table.
-func (l *Ledger) t(name string) string {
-	return quote(l.schema) + "." + quote(fmt.Sprintf("%s_v%d", name, Version))
+// name is the name of a versioned ledger table.
+func (l *Ledger) name(table string) string { return fmt.Sprintf("%s_v%d", table, tableGen) }
+
+// t names a versioned ledger table, qualified by the ledger's schema.
+func (l *Ledger) t(table string) string { return l.qualified(l.name(table)) }
+
+func (l *Ledger) qualified(table string) string {
+	return mysqltype.Quote(l.schema) + "." + mysqltype.Quote(table)
 }
 
 // Exists reports whether the ledger tables exist in schema, without creating them.
 func Exists(ctx context.Context, db *sql.DB, schema string) (bool, error) {
 	var n int
 	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
-		schema, fmt.Sprintf("batches_v%d", Version)).Scan(&n)
+		schema, OpenExisting(db, schema).name("batches")).Scan(&n)
 	return n > 0, err
 }
 
@@ -263,7 +221,7 @@ func (l *Ledger) ActiveRun(ctx context.Context) (*Run, error) {
 	return &r, nil
 }
 
-const batchCols = "run_id, id, tbl, tenants, lo, hi, est_rows, est_bytes, state, attempts, COALESCE(rows_copied, 0), COALESCE(owner, ''), COALESCE(error, '')"
+const batchCols = "run_id, id, tbl, tenants, lo, hi, est_rows, est_bytes, state, attempts, claim_token, COALESCE(rows_copied, 0), COALESCE(owner, ''), COALESCE(error, '')"
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -271,8 +229,11 @@ func scanBatch(s scanner) (*Batch, error) {
 	var b Batch
 	var tenants string
 	var lo, hi sql.NullString
-	if err := s.Scan(&b.RunID, &b.ID, &b.Table, &tenants, &lo, &hi, &b.EstRows, &b.EstBytes, &b.State, &b.Attempts, &b.Rows, &b.Owner, &b.Error); err != nil {
+	if err := s.Scan(&b.RunID, &b.ID, &b.Table, &tenants, &lo, &hi, &b.EstRows, &b.EstBytes, &b.State, &b.Attempts, &b.Token, &b.Rows, &b.Owner, &b.Error); err != nil {
 		return nil, err
+	}
+	if !b.State.Valid() {
+		return nil, fmt.Errorf("batch %d has state %d, which this binary does not know", b.ID, int(b.State))
 	}
 	if err := json.Unmarshal([]byte(tenants), &b.Tenants); err != nil {
 		return nil, fmt.Errorf("batch %d: tenants: %w", b.ID, err)
@@ -316,7 +277,7 @@ func (l *Ledger) claimOnce(ctx context.Context, runID int64, owner string, worke
 		// Batches this owner holds are finished or released by its own
 		// workers; only batches held elsewhere are worth waiting for.
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.t("batches")+
-			" WHERE run_id = ? AND (state = 0 OR (state = 1 AND NOT (owner <=> ?)))", runID, owner).Scan(&open); err != nil {
+			" WHERE run_id = ? AND (state = "+Pending.SQL()+" OR (state = "+Claimed.SQL()+" AND NOT (owner <=> ?)))", runID, owner).Scan(&open); err != nil {
 			return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
 		}
 		return nil, open, false, nil
@@ -329,8 +290,11 @@ func (l *Ledger) claimOnce(ctx context.Context, runID int64, owner string, worke
 		if b.Error != "" {
 			msg += "; last error: " + b.Error
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+" SET state = 3, error = ?, finished_at = NOW(6), lease_until = NULL WHERE run_id = ? AND id = ?",
+		if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+" SET state = "+Failed.SQL()+", error = ?, finished_at = NOW(6), lease_until = NULL WHERE run_id = ? AND id = ?",
 			truncate(msg), runID, b.ID); err != nil {
+			return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
+		}
+		if err := l.auditBatch(ctx, tx, EventFailed, runID, b.ID, b.Token, b.Owner, "", msg); err != nil {
 			return nil, 0, false, fmt.Errorf("claim a batch: %w", err)
 		}
 		if err := tx.Commit(); err != nil {
@@ -339,61 +303,116 @@ func (l *Ledger) claimOnce(ctx context.Context, runID int64, owner string, worke
 		return nil, 0, true, nil
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+
-		" SET state = 1, owner = ?, worker = ?, attempts = attempts + 1, claimed_at = NOW(6), lease_until = NOW(6) + INTERVAL ? MICROSECOND WHERE run_id = ? AND id = ?",
+		" SET state = "+Claimed.SQL()+", owner = ?, worker = ?, attempts = attempts + 1, claim_token = claim_token + 1, claimed_at = NOW(6),"+
+		" lease_until = NOW(6) + INTERVAL ? MICROSECOND WHERE run_id = ? AND id = ?",
 		owner, worker, lease.Microseconds(), runID, b.ID); err != nil {
 		return nil, 0, false, fmt.Errorf("claim batch %d: %w", b.ID, err)
+	}
+	if b.Attempts > 0 {
+		// An earlier attempt failed or its holder stopped without finishing.
+		detail := fmt.Sprintf("attempt %d", b.Attempts+1)
+		if b.State == Claimed {
+			detail += fmt.Sprintf("; the lease of %s (attempt %d) had expired", b.Owner, b.Token)
+		}
+		if b.Error != "" {
+			detail += "; last error: " + b.Error
+		}
+		if err := l.auditBatch(ctx, tx, EventRetry, runID, b.ID, b.Token+1, owner, "", detail); err != nil {
+			return nil, 0, false, fmt.Errorf("claim batch %d: %w", b.ID, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, 0, false, fmt.Errorf("claim batch %d: %w", b.ID, err)
 	}
 	b.State, b.Owner = Claimed, owner
 	b.Attempts++
+	b.Token++
 	return b, 0, false, nil
 }
 
 // Done marks the batch done with its row count inside tx, the transaction that
 // loaded its rows, so both commit or neither does. It fails with ErrLeaseLost
-// when the batch is no longer this owner's.
+// when the batch's claim is no longer b's (another attempt took it over after
+// b's lease expired): the caller rolls tx back.
 func (l *Ledger) Done(ctx context.Context, tx *sql.Tx, b *Batch, rows int64) error {
 	res, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+
-		" SET state = 2, rows_copied = ?, checksum = ?, finished_at = NOW(6), lease_until = NULL, error = NULL WHERE run_id = ? AND id = ? AND owner = ? AND state = 1",
-		rows, nullIfEmpty(b.Checksum), b.RunID, b.ID, b.Owner)
+		" SET state = "+Done.SQL()+", rows_copied = ?, checksum = ?, finished_at = NOW(6), lease_until = NULL, error = NULL"+
+		" WHERE run_id = ? AND id = ? AND owner = ? AND claim_token = ? AND state = "+Claimed.SQL(),
+		rows, nullIfEmpty(b.Checksum), b.RunID, b.ID, b.Owner, b.Token)
 	if err != nil {
 		return fmt.Errorf("mark batch %d done: %w", b.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("batch %d: %w", b.ID, ErrLeaseLost)
+		// Recorded outside tx, which the caller rolls back. The refusal
+		// stands whether or not it could be recorded.
+		_ = l.auditOf(ctx, l.db, EventFenced, b,
+			fmt.Sprintf("attempt %d finished after its claim was taken over: its done mark was refused and its rows rolled back", b.Token))
+		return fmt.Errorf("batch %d attempt %d: %w", b.ID, b.Token, ErrLeaseLost)
 	}
 	return nil
 }
 
-// Fail marks the batch failed with its error; it will not be retried by a plain
-// rerun (see ResetFailed).
+// Fail marks the batch failed with its error; it will not be retried by a
+// plain rerun (see ResetFailed). It fails with ErrLeaseLost, and marks
+// nothing, when the batch's claim is no longer b's.
 func (l *Ledger) Fail(ctx context.Context, b *Batch, cause error) error {
-	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+
-		" SET state = 3, error = ?, finished_at = NOW(6), lease_until = NULL WHERE run_id = ? AND id = ? AND owner = ? AND state = 1",
-		truncate(cause.Error()), b.RunID, b.ID, b.Owner)
+	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("mark batch %d failed: %w", b.ID, err)
 	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+
+		" SET state = "+Failed.SQL()+", error = ?, finished_at = NOW(6), lease_until = NULL"+
+		" WHERE run_id = ? AND id = ? AND owner = ? AND claim_token = ? AND state = "+Claimed.SQL(),
+		truncate(cause.Error()), b.RunID, b.ID, b.Owner, b.Token)
+	if err != nil {
+		return fmt.Errorf("mark batch %d failed: %w", b.ID, err)
+	}
+	kind, detail := EventFailed, cause.Error()
+	n, _ := res.RowsAffected()
+	if n != 1 {
+		kind, detail = EventFenced, fmt.Sprintf("attempt %d failed after its claim was taken over; not marked failed: %s", b.Token, cause)
+	}
+	if err := l.auditBatch(ctx, tx, kind, b.RunID, b.ID, b.Token, b.Owner, "", detail); err != nil {
+		return fmt.Errorf("mark batch %d failed: %w", b.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("mark batch %d failed: %w", b.ID, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("batch %d attempt %d: %w", b.ID, b.Token, ErrLeaseLost)
+	}
 	return nil
 }
 
-// Note records the error of an attempt that will be retried.
+// Note records the error of an attempt that will be retried: in the batch's
+// row while the claim is b's, and in the audit history in any case (the
+// attempt happened). It returns ErrLeaseLost when the claim is no longer b's.
 func (l *Ledger) Note(ctx context.Context, b *Batch, cause error) error {
-	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+" SET error = ? WHERE run_id = ? AND id = ? AND owner = ?",
-		truncate(cause.Error()), b.RunID, b.ID, b.Owner)
-	return err
+	res, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+" SET error = ? WHERE run_id = ? AND id = ? AND owner = ? AND claim_token = ? AND state = "+Claimed.SQL(),
+		truncate(cause.Error()), b.RunID, b.ID, b.Owner, b.Token)
+	if err != nil {
+		return fmt.Errorf("note the error of batch %d: %w", b.ID, err)
+	}
+	if err := l.auditBatch(ctx, l.db, EventAttemptFailed, b.RunID, b.ID, b.Token, b.Owner, "", cause.Error()); err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("batch %d attempt %d: %w", b.ID, b.Token, ErrLeaseLost)
+	}
+	return nil
 }
 
-// Release ends this owner's lease on a batch whose transaction rolled back, so
-// that a resume takes it at once instead of waiting for the lease to run out.
+// Release ends b's lease on a batch whose transaction rolled back, so that a
+// resume takes it at once instead of waiting for the lease to run out.
 // The state stays claimed (states only move forward); an expired claim is
-// claimable. The attempt is given back: an interruption is not the batch's fault.
+// claimable. The attempt is given back: an interruption is not the batch's
+// fault. A claim taken over since is left alone.
 func (l *Ledger) Release(ctx context.Context, b *Batch) error {
 	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+
-		" SET lease_until = NOW(6) - INTERVAL 1 SECOND, attempts = GREATEST(attempts - 1, 0) WHERE run_id = ? AND id = ? AND owner = ? AND state = 1",
-		b.RunID, b.ID, b.Owner)
+		" SET lease_until = NOW(6) - INTERVAL 1 SECOND, attempts = GREATEST(attempts - 1, 0)"+
+		" WHERE run_id = ? AND id = ? AND owner = ? AND claim_token = ? AND state = "+Claimed.SQL(),
+		b.RunID, b.ID, b.Owner, b.Token)
 	if err != nil {
 		return fmt.Errorf("release batch %d: %w", b.ID, err)
 	}
@@ -402,13 +421,31 @@ func (l *Ledger) Release(ctx context.Context, b *Batch) error {
 
 // ResetFailed moves failed batches back to pending with fresh attempts: the
 // operator's explicit `run --retry-failed` after fixing the cause.
+// The audit history keeps each batch's failure; the batch's row starts over.
 func (l *Ledger) ResetFailed(ctx context.Context, runID int64) (int64, error) {
-	res, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+
-		" SET state = 0, attempts = 0, owner = NULL, lease_until = NULL WHERE run_id = ? AND state = 3", runID)
+	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("reset failed batches: %w", err)
 	}
-	return res.RowsAffected()
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "INSERT INTO "+l.t("audit")+
+		" (run_id, at, kind, batch_id, tbl, tenants, lo, hi, attempt, owner, host, who, detail)"+
+		" SELECT run_id, NOW(6), ?, id, tbl, tenants, lo, hi, claim_token, owner, ?, ?,"+
+		" CONCAT('moved back to pending after ', attempts, ' attempts (run --retry-failed); last error: ', COALESCE(error, 'none'))"+
+		" FROM "+l.t("batches")+" WHERE run_id = ? AND state = "+Failed.SQL()+" ORDER BY id",
+		string(EventReset), hostname(), actor(), runID); err != nil {
+		return 0, fmt.Errorf("reset failed batches: record them in the audit history: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+
+		" SET state = "+Pending.SQL()+", attempts = 0, owner = NULL, lease_until = NULL WHERE run_id = ? AND state = "+Failed.SQL(), runID)
+	if err != nil {
+		return 0, fmt.Errorf("reset failed batches: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("reset failed batches: %w", err)
+	}
+	return n, nil
 }
 
 func truncate(s string) string {

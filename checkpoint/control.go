@@ -73,7 +73,7 @@ func (l *Ledger) nextClaimable(ctx context.Context, tx *sql.Tx, runID int64) (*B
 		}
 		var inFlight int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.t("batches")+
-			" WHERE run_id = ? AND state = 1 AND lease_until >= NOW(6)", runID).Scan(&inFlight); err != nil {
+			" WHERE run_id = ? AND state = "+Claimed.SQL()+" AND lease_until >= NOW(6)", runID).Scan(&inFlight); err != nil {
 			return nil, err
 		}
 		if inFlight >= l.maxWorkers {
@@ -81,7 +81,7 @@ func (l *Ledger) nextClaimable(ctx context.Context, tx *sql.Tx, runID int64) (*B
 		}
 	}
 	row := tx.QueryRowContext(ctx, "SELECT "+batchCols+" FROM "+l.t("batches")+
-		" WHERE run_id = ? AND (state = 0 OR (state = 1 AND lease_until < NOW(6))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", runID)
+		" WHERE run_id = ? AND (state = "+Pending.SQL()+" OR (state = "+Claimed.SQL()+" AND lease_until < NOW(6))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", runID)
 	return scanBatch(row)
 }
 
@@ -162,16 +162,26 @@ func (l *Ledger) ReadControl(ctx context.Context, runID int64) (Control, error) 
 }
 
 // SetControl sets the run's control state with the reason every process
-// reports when it obeys.
+// reports when it obeys, and records it, with who set it, in the audit history.
 func (l *Ledger) SetControl(ctx context.Context, runID int64, state, reason string) error {
 	switch state {
 	case ControlRun, ControlPause, ControlStop, ControlStopNow, ControlHalted:
 	default:
 		return fmt.Errorf("unknown control %q", state)
 	}
-	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET control = ?, control_reason = ?, control_at = NOW(6) WHERE id = ?",
-		state, truncateTo(reason, 1000), runID)
+	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
+		return fmt.Errorf("set run %d to %s: %w", runID, state, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET control = ?, control_reason = ?, control_at = NOW(6) WHERE id = ?",
+		state, truncateTo(reason, 1000), runID); err != nil {
+		return fmt.Errorf("set run %d to %s: %w", runID, state, err)
+	}
+	if err := l.auditRun(ctx, tx, EventControl, runID, state+": "+reason); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("set run %d to %s: %w", runID, state, err)
 	}
 	return nil
@@ -181,12 +191,25 @@ func (l *Ledger) SetControl(ctx context.Context, runID int64, state, reason stri
 // this call halted it (false when another process did first), so that one
 // alert goes out, not one per host.
 func (l *Ledger) Halt(ctx context.Context, runID int64, reason string) (bool, error) {
-	res, err := l.db.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET control = ?, control_reason = ?, control_at = NOW(6) WHERE id = ? AND control <> ?",
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("halt run %d: %w", runID, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET control = ?, control_reason = ?, control_at = NOW(6) WHERE id = ? AND control <> ?",
 		ControlHalted, truncateTo(reason, 1000), runID, ControlHalted)
 	if err != nil {
 		return false, fmt.Errorf("halt run %d: %w", runID, err)
 	}
 	n, _ := res.RowsAffected()
+	if n == 1 {
+		if err := l.auditRun(ctx, tx, EventControl, runID, ControlHalted+": "+reason); err != nil {
+			return false, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("halt run %d: %w", runID, err)
+	}
 	return n == 1, nil
 }
 
@@ -204,9 +227,24 @@ func (l *Ledger) Accept(ctx context.Context, runID int64, version, runFP string)
 // Upgrade moves the run to a new binary version and settings fingerprint and
 // lets it run again. The caller drains every process first.
 func (l *Ledger) Upgrade(ctx context.Context, runID int64, version, runFP, reason string) error {
-	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET version = ?, run_fp = ?, control = ?, control_reason = ?, control_at = NOW(6) WHERE id = ?",
-		version, runFP, ControlRun, truncateTo(reason, 1000), runID)
+	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
+		return fmt.Errorf("upgrade run %d: %w", runID, err)
+	}
+	defer tx.Rollback()
+	var from, fromFP string
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(version, ''), COALESCE(run_fp, '') FROM "+l.t("runs")+" WHERE id = ? FOR UPDATE", runID).Scan(&from, &fromFP); err != nil {
+		return fmt.Errorf("upgrade run %d: %w", runID, err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET version = ?, run_fp = ?, control = ?, control_reason = ?, control_at = NOW(6) WHERE id = ?",
+		version, runFP, ControlRun, truncateTo(reason, 1000), runID); err != nil {
+		return fmt.Errorf("upgrade run %d: %w", runID, err)
+	}
+	detail := fmt.Sprintf("version %s -> %s, run settings %s -> %s: %s", from, version, fromFP, runFP, reason)
+	if err := l.auditRun(ctx, tx, EventUpgrade, runID, detail); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("upgrade run %d: %w", runID, err)
 	}
 	return nil
@@ -215,7 +253,7 @@ func (l *Ledger) Upgrade(ctx context.Context, runID int64, version, runFP, reaso
 // FailedBatches counts the run's failed batches (the error budget's spend).
 func (l *Ledger) FailedBatches(ctx context.Context, runID int64) (int, error) {
 	var n int
-	if err := l.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.t("batches")+" WHERE run_id = ? AND state = 3", runID).Scan(&n); err != nil {
+	if err := l.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.t("batches")+" WHERE run_id = ? AND state = "+Failed.SQL(), runID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count failed batches: %w", err)
 	}
 	return n, nil
@@ -275,7 +313,7 @@ func (l *Ledger) Members(ctx context.Context, runID int64, lease time.Duration) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read processes: %w", err)
 	}
-	held, err := l.db.QueryContext(ctx, "SELECT owner, id FROM "+l.t("batches")+" WHERE run_id = ? AND state = 1 AND lease_until >= NOW(6) ORDER BY id", runID)
+	held, err := l.db.QueryContext(ctx, "SELECT owner, id FROM "+l.t("batches")+" WHERE run_id = ? AND state = "+Claimed.SQL()+" AND lease_until >= NOW(6) ORDER BY id", runID)
 	if err != nil {
 		return nil, fmt.Errorf("read held batches: %w", err)
 	}

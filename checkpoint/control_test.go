@@ -186,14 +186,17 @@ func TestControl(t *testing.T) {
 		lt := newLedger(t, srv)
 		runID := lt.run(t, batches(3))
 		lt.l.BoundWorkers(1)
-		b, _, err := lt.l.Claim(ctx, runID, "dead", 1, 50*time.Millisecond, 3)
+		// The lease is long enough that a loaded machine still makes the
+		// second claim inside it.
+		const lease = 3 * time.Second
+		b, _, err := lt.l.Claim(ctx, runID, "dead", 1, lease, 3)
 		if err != nil || b == nil {
 			t.Fatalf("first claim: %v, %v", b, err)
 		}
 		if b2, open, err := lt.l.Claim(ctx, runID, "live", 1, time.Minute, 3); err != nil || b2 != nil || open == 0 {
 			t.Fatalf("claim at the bound = %+v, %d, %v; want nothing, with batches open", b2, open, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(lease + 200*time.Millisecond)
 		if b2, _, err := lt.l.Claim(ctx, runID, "live", 1, time.Minute, 3); err != nil || b2 == nil {
 			t.Fatalf("claim after the lease expired = %+v, %v", b2, err)
 		}

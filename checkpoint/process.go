@@ -28,7 +28,7 @@ func (l *Ledger) Register(ctx context.Context, runID int64, p Process) error {
 // Heartbeat renews this owner's leases and its heartbeat.
 func (l *Ledger) Heartbeat(ctx context.Context, runID int64, owner string, lease time.Duration) error {
 	if _, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+
-		" SET lease_until = NOW(6) + INTERVAL ? MICROSECOND WHERE run_id = ? AND owner = ? AND state = 1 AND lease_until >= NOW(6)",
+		" SET lease_until = NOW(6) + INTERVAL ? MICROSECOND WHERE run_id = ? AND owner = ? AND state = "+Claimed.SQL()+" AND lease_until >= NOW(6)",
 		lease.Microseconds(), runID, owner); err != nil {
 		return fmt.Errorf("renew leases: %w", err)
 	}
@@ -72,7 +72,7 @@ func (l *Ledger) ReleaseDead(ctx context.Context, runID int64, host string, aliv
 	var released int64
 	for _, owner := range dead {
 		res, err := l.db.ExecContext(ctx, "UPDATE "+l.t("batches")+
-			" SET lease_until = NOW(6) - INTERVAL 1 SECOND WHERE run_id = ? AND owner = ? AND state = 1", runID, owner)
+			" SET lease_until = NOW(6) - INTERVAL 1 SECOND WHERE run_id = ? AND owner = ? AND state = "+Claimed.SQL(), runID, owner)
 		if err != nil {
 			return released, fmt.Errorf("release batches of dead process: %w", err)
 		}

@@ -70,14 +70,14 @@ func (l *Ledger) Status(ctx context.Context, run *Run, rateWindow time.Duration)
 	// ten seconds ago did not copy for a minute.
 	var recent, spanUS int64
 	if err := l.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(rows_copied), 0), COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(claimed_at), NOW(6)), 0) FROM "+l.t("batches")+
-		" WHERE run_id = ? AND state = 2 AND finished_at >= NOW(6) - INTERVAL ? MICROSECOND", run.ID, rateWindow.Microseconds()).Scan(&recent, &spanUS); err != nil {
+		" WHERE run_id = ? AND state = "+Done.SQL()+" AND finished_at >= NOW(6) - INTERVAL ? MICROSECOND", run.ID, rateWindow.Microseconds()).Scan(&recent, &spanUS); err != nil {
 		return nil, fmt.Errorf("read run rate: %w", err)
 	}
 	if span := min(rateWindow, max(time.Duration(spanUS)*time.Microsecond, time.Second)); span > 0 {
 		st.RowsPerSecond = float64(recent) / span.Seconds()
 	}
 	fl, err := l.db.QueryContext(ctx, "SELECT id, tbl, owner, COALESCE(worker, 0), claimed_at, lease_until < NOW(6) FROM "+l.t("batches")+
-		" WHERE run_id = ? AND state = 1 ORDER BY claimed_at", run.ID)
+		" WHERE run_id = ? AND state = "+Claimed.SQL()+" ORDER BY claimed_at", run.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read batches in flight: %w", err)
 	}
@@ -91,7 +91,7 @@ func (l *Ledger) Status(ctx context.Context, run *Run, rateWindow time.Duration)
 	}
 	fl.Close()
 	fa, err := l.db.QueryContext(ctx, "SELECT id, tbl, attempts, COALESCE(error, '') FROM "+l.t("batches")+
-		" WHERE run_id = ? AND state = 3 ORDER BY id LIMIT 100", run.ID)
+		" WHERE run_id = ? AND state = "+Failed.SQL()+" ORDER BY id LIMIT 100", run.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read failed batches: %w", err)
 	}

@@ -18,7 +18,7 @@ func nullIfEmpty(s string) any {
 // has one, by batch id.
 func (l *Ledger) Checksums(ctx context.Context, runID int64) (map[int]string, error) {
 	rows, err := l.db.QueryContext(ctx, "SELECT id, checksum FROM "+l.t("batches")+
-		" WHERE run_id = ? AND state = 2 AND checksum IS NOT NULL", runID)
+		" WHERE run_id = ? AND state = "+Done.SQL()+" AND checksum IS NOT NULL", runID)
 	if err != nil {
 		return nil, fmt.Errorf("read batch checksums: %w", err)
 	}
@@ -39,7 +39,8 @@ func (l *Ledger) Checksums(ctx context.Context, runID int64) (map[int]string, er
 // again: the operator's explicit `verify --repair` of batches whose target
 // rows differ. Their tables are marked as not copied onto an empty target,
 // so every later copy of them deletes the scope's rows first (the target
-// holds rows of batches that are not done now). One transaction.
+// holds rows of batches that are not done now). Each reopened batch is
+// recorded in the audit history. One transaction.
 func (l *Ledger) Reopen(ctx context.Context, runID int64, ids []int, tables []string) error {
 	if len(ids) == 0 {
 		return nil
@@ -53,9 +54,17 @@ func (l *Ledger) Reopen(ctx context.Context, runID int64, ids []int, tables []st
 	for _, id := range ids {
 		args = append(args, id)
 	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO "+l.t("audit")+
+		" (run_id, at, kind, batch_id, tbl, tenants, lo, hi, attempt, owner, host, who, detail)"+
+		" SELECT run_id, NOW(6), '"+string(EventRepair)+"', id, tbl, tenants, lo, hi, claim_token, owner, ?, ?,"+
+		" CONCAT('reopened to be copied again (verify --repair); it was done with ', COALESCE(rows_copied, 0), ' rows')"+
+		" FROM "+l.t("batches")+" WHERE run_id = ? AND state = "+Done.SQL()+" AND id IN ("+placeholders(len(ids))+") ORDER BY id",
+		append([]any{hostname(), actor()}, args...)...); err != nil {
+		return fmt.Errorf("reopen batches: record them in the audit history: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, "UPDATE "+l.t("batches")+
-		" SET state = 0, attempts = 0, owner = NULL, worker = NULL, lease_until = NULL, rows_copied = NULL, checksum = NULL, error = NULL"+
-		" WHERE run_id = ? AND state = 2 AND id IN ("+placeholders(len(ids))+")", args...); err != nil {
+		" SET state = "+Pending.SQL()+", attempts = 0, owner = NULL, worker = NULL, lease_until = NULL, rows_copied = NULL, checksum = NULL, error = NULL"+
+		" WHERE run_id = ? AND state = "+Done.SQL()+" AND id IN ("+placeholders(len(ids))+")", args...); err != nil {
 		return fmt.Errorf("reopen batches: %w", err)
 	}
 	targs := []any{runID}

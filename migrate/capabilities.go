@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/preflight"
@@ -93,4 +94,10 @@ type Preflighter interface {
 	// PreflightChecksIndexes reports whether PreflightTable checks the tenant
 	// indexes itself; if not, Preflight reports the resolution's index advice.
 	PreflightChecksIndexes() bool
+}
+
+// SourceChecker is a source with database-wide checks before a run (the
+// Oracle grants, undo retention against the estimate, character sets).
+type SourceChecker interface {
+	Checks(ctx context.Context, tables []string, estimate time.Duration) ([]preflight.Finding, error)
 }

@@ -214,6 +214,7 @@ func (m *MemLedger) Claim(_ context.Context, _ int64, owner string, worker int, 
 	m.next++
 	b.State, b.Owner = checkpoint.Claimed, owner
 	b.Attempts++
+	b.Token++
 	m.results[b.ID] = &BatchResult{Batch: b, Worker: worker, Start: time.Now()}
 	return b, len(m.batches) - m.next, nil
 }
@@ -222,8 +223,8 @@ func (m *MemLedger) finish(b *checkpoint.Batch, rows int64, done bool, cause err
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.results[b.ID]
-	if r == nil {
-		return
+	if r == nil || r.Done || r.Err != "" {
+		return // states only move forward: the first outcome stands
 	}
 	r.Duration, r.Rows, r.Done = time.Since(r.Start), rows, done
 	if cause != nil {

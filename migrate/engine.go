@@ -89,6 +89,15 @@ type Options struct {
 	// batch may run twice (both copies would insert the same keys). 0: each
 	// batch rolls back on its own.
 	StackRows int64
+	// Outage classifies errors that mean a server cannot be reached: past
+	// Retries they are retried, new claims paused, for up to OutageLimit
+	// (default 5 min), and then the run stops with an OutageError instead of
+	// failing the batch (outage.go). DiskFull classifies a target out of
+	// space: the run stops at once, the batch given back.
+	Outage, DiskFull func(error) bool
+	OutageLimit      time.Duration
+	// Indexes, when set, defers secondary indexes and rebuilds them (indexes.go).
+	Indexes *Indexes
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -126,6 +135,9 @@ type Engine struct {
 
 	mu     sync.Mutex
 	failed []FailedBatch
+
+	outages outage
+	idx     indexState
 }
 
 // New returns an engine; Counters may be read while it runs.
@@ -146,6 +158,14 @@ func New(src Source, tgt Target, ledger Ledger, opt Options) *Engine {
 // claim nothing new, finish what is in flight) or workCtx is cancelled (hard
 // stop: in-flight transactions roll back). workCtx must outlive claimCtx.
 func (e *Engine) Run(claimCtx, workCtx context.Context) (Result, error) {
+	if e.opt.Indexes != nil {
+		if err := e.prepareIndexes(claimCtx); err != nil {
+			if claimCtx.Err() != nil {
+				return Result{Interrupted: true}, nil
+			}
+			return Result{}, err
+		}
+	}
 	hbCtx, stopHB := context.WithCancel(workCtx)
 	var hb sync.WaitGroup
 	hb.Add(1)
@@ -154,10 +174,16 @@ func (e *Engine) Run(claimCtx, workCtx context.Context) (Result, error) {
 		e.heartbeat(hbCtx)
 	}()
 	g, gctx := errgroup.WithContext(workCtx)
+	if e.opt.Indexes != nil {
+		g.Go(func() error { return e.rebuilder(claimCtx, gctx) })
+	}
 	for w := 1; w <= e.opt.Workers; w++ {
 		g.Go(func() error { return e.worker(claimCtx, gctx, w) })
 	}
 	err := g.Wait()
+	if err == nil && e.opt.Indexes != nil {
+		err = e.idx.err()
+	}
 	stopHB()
 	hb.Wait()
 	res := Result{
@@ -217,10 +243,13 @@ func (e *Engine) worker(claimCtx, ctx context.Context, id int) error {
 		if e.opt.Gate != nil && e.opt.Gate(claimCtx) != nil {
 			return nil
 		}
-		b, open, err := e.ledger.Claim(ctx, e.opt.RunID, e.opt.Owner, id, e.opt.Lease, e.opt.Retries+1)
+		b, open, err := e.claim(claimCtx, ctx, log, id)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if claimCtx.Err() != nil {
+				return nil
 			}
 			return fmt.Errorf("worker %d: %w", id, err)
 		}
@@ -257,12 +286,21 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 	e.Counters.InFlight.Add(1)
 	defer e.Counters.InFlight.Add(-1)
 	wait := e.opt.Backoff
+	var outageSince time.Time // set while this batch waits for a server
+	back := false
+	defer func() {
+		if !outageSince.IsZero() {
+			e.outages.leave(log, back)
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
 		rows, err := e.tryBatch(ctx, rd, wr, st, b, scope)
 		if err == nil {
+			back = true
 			e.Counters.RowsDone.Add(rows)
 			e.Counters.BatchesDone.Add(1)
+			e.idx.batchDone()
 			if e.opt.OnBatch != nil {
 				e.opt.OnBatch(b, rows, time.Since(start))
 			}
@@ -278,9 +316,29 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 			log.Warn("batch taken over by another process after its lease expired; its copy is theirs", "batch", b.ID)
 			return nil
 		}
-		if e.opt.Transient(err) && attempt < e.opt.Retries {
+		if e.opt.DiskFull != nil && e.opt.DiskFull(err) {
+			e.release(b, log)
+			return &OutageError{What: "the target's disk is full", Fix: "free space on the target server's disk (the file system of its datadir), then resume", Err: err}
+		}
+		retry := e.opt.Transient(err) && attempt < e.opt.Retries
+		if !retry && e.isOutage(err) {
+			if outageSince.IsZero() {
+				outageSince = time.Now()
+				e.outages.enter(log, e.outageLimit(), err)
+			}
+			if time.Since(outageSince) >= e.outageLimit() {
+				e.release(b, log)
+				return &OutageError{What: fmt.Sprintf("a server did not answer for %s", e.outageLimit()), Fix: "start it, then resume", Err: err}
+			}
+			retry, wait = true, min(wait, maxOutageWait)
+		}
+		if retry {
 			e.Counters.Retries.Add(1)
-			log.Warn("transient error; retrying", "batch", b.ID, "attempt", attempt+1, "of", e.opt.Retries+1, "err", err)
+			if outageSince.IsZero() {
+				log.Warn("transient error; retrying", "batch", b.ID, "attempt", attempt+1, "of", e.opt.Retries+1, "err", err)
+			} else {
+				log.Debug("a server still does not answer; retrying", "batch", b.ID, "err", err)
+			}
 			if nerr := e.ledger.Note(ctx, b, err); nerr != nil && ctx.Err() == nil {
 				log.Warn("could not record the retry in the ledger; the batch is retried anyway", "batch", b.ID, "err", nerr)
 			}
@@ -294,14 +352,22 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 			case <-timer.C:
 			}
 			wait = min(wait*2, 30*time.Second)
+			if !outageSince.IsZero() {
+				wait = min(wait, maxOutageWait)
+			}
 			continue
+		}
+		ferr := e.ledger.Fail(ctx, b, err)
+		if errors.Is(ferr, checkpoint.ErrLeaseLost) {
+			log.Warn("batch taken over by another attempt after its lease expired; this attempt's failure is not the batch's", "batch", b.ID, "err", err)
+			return nil
 		}
 		e.Counters.BatchesFailed.Add(1)
 		e.mu.Lock()
 		e.failed = append(e.failed, FailedBatch{ID: b.ID, Table: b.Table, Err: err})
 		e.mu.Unlock()
 		log.Error("batch failed", "batch", b.ID, "table", b.Table, "err", err)
-		if ferr := e.ledger.Fail(ctx, b, err); ferr != nil {
+		if ferr != nil {
 			return fmt.Errorf("batch %d failed (%v) and could not be recorded: %w", b.ID, err, ferr)
 		}
 		return nil

@@ -27,6 +27,10 @@ type PlanOptions struct {
 	// Calibration the rehearsal that fitted it, nil for the default model.
 	Model       planner.Model
 	Calibration *checkpoint.Calibration
+	// Defer and Target say which indexes the run would defer (Target nil:
+	// none is planned).
+	Defer  DeferSettings
+	Target DeferralTarget
 }
 
 // parallel is how many sizing queries run at once.
@@ -112,6 +116,11 @@ func MakePlan(ctx context.Context, src Source, res *Resolution, o PlanOptions) (
 		Sizes: sized.Sizes, Model: model, Calibration: o.Calibration, opt: o,
 	}
 	doc := p.Doc
+	if o.Target != nil {
+		if doc.Deferred, err = PlanDeferral(ctx, o.Defer, o.Target, res.Tables, res.Missing); err != nil {
+			return nil, fmt.Errorf("plan the deferred indexes: %w", err)
+		}
+	}
 	doc.Estimate = p.EstimateWith(model, o.Workers)
 	for _, m := range res.Missing {
 		doc.Warnings = append(doc.Warnings, fmt.Sprintf("target table %s does not exist yet: `cutover run --create-tables` creates it", m))
@@ -132,7 +141,9 @@ func (p *Planned) EstimateWith(model planner.Model, workers int) *planner.Estima
 	if c := p.Calibration; c != nil {
 		calib = &planner.Calibration{Note: CalibrationNote(c), Workers: c.Workers}
 	}
-	return planner.EstimatePlan(p.Doc.Batches, p.Sizes, model, workers, calib)
+	e := planner.EstimatePlan(p.Doc.Batches, p.Sizes, model, workers, calib)
+	e.RebuildSeconds = p.rebuildSeconds()
+	return e
 }
 
 // FitWindow finds the fewest workers that finish within d, and the

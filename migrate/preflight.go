@@ -24,13 +24,14 @@ type PreflightTargetDB interface {
 // Preflight runs the source's checks on every table of spec (tenants and
 // sample as PreflightSpec says), then the run's own resolution: its refusal
 // (the first problem it meets) is a finding too, even where a check already
-// explains it. It writes nothing.
-func Preflight(ctx context.Context, src PreflightSource, tgt PreflightTargetDB, spec Spec, tenants []string, sample float64) ([]preflight.Finding, error) {
+// explains it. It writes nothing. The resolution is returned when the run
+// accepts the config, nil when it refuses it.
+func Preflight(ctx context.Context, src PreflightSource, tgt PreflightTargetDB, spec Spec, tenants []string, sample float64) ([]preflight.Finding, *Resolution, error) {
 	var out []preflight.Finding
 	for _, tc := range spec.Tables {
 		fs, err := src.PreflightTable(ctx, tgt, PreflightSpec{Table: tc, TenantColumn: spec.TenantColumn, Tenants: tenants, SamplePercent: sample})
 		if err != nil {
-			return nil, fmt.Errorf("preflight %s: %w", tc.Name, err)
+			return nil, nil, fmt.Errorf("preflight %s: %w", tc.Name, err)
 		}
 		out = append(out, fs...)
 	}
@@ -39,8 +40,9 @@ func Preflight(ctx context.Context, src PreflightSource, tgt PreflightTargetDB, 
 	switch {
 	case errors.As(err, &ce):
 		out = append(out, preflight.Finding{Severity: preflight.Blocking, Check: "config", Message: "the run refuses the config: " + ce.Msg})
+		return out, nil, nil
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	case !src.PreflightChecksIndexes():
 		// The source's checks do not look at indexes: the resolution's
 		// advice is the index check.
@@ -48,7 +50,7 @@ func Preflight(ctx context.Context, src PreflightSource, tgt PreflightTargetDB, 
 			out = append(out, preflight.Finding{Severity: preflight.Warning, Check: "index", Message: w})
 		}
 	}
-	return out, nil
+	return out, res, nil
 }
 
 // CreateTables creates the target tables res found missing, from the source

@@ -91,6 +91,13 @@ type ProcessOptions struct {
 	// must not block.
 	Notify func(kind, msg string, details map[string]any)
 
+	// Outage, DiskFull and OutageLimit, for Join: a server that does not
+	// answer pauses the run for up to OutageLimit (see Options).
+	Outage, DiskFull func(error) bool
+	OutageLimit      time.Duration
+	// Defer says which indexes a joined run defers to the end.
+	Defer DeferSettings
+
 	// DryRun and StackRows, for NewDry (see Options).
 	DryRun    DryRun
 	StackRows int64
@@ -113,6 +120,7 @@ type ProbeSpec struct {
 // JoinTarget is the target as Join needs it.
 type JoinTarget interface {
 	Target
+	IndexTarget
 	IsEmpty(ctx context.Context, table string) (bool, error)
 }
 
@@ -225,6 +233,12 @@ func (p *Process) prepareJoined(ctx context.Context, src Source, tgt JoinTarget,
 	})
 	eo := opt.engineOptions(run.ID, p.owner)
 	eo.CleanStart, eo.Gate = clean, p.ctl.Gate
+	eo.Outage, eo.DiskFull, eo.OutageLimit = opt.Outage, opt.DiskFull, opt.OutageLimit
+	// The rebuilder runs even with run.defer_indexes off: a step another
+	// process recorded must still be rebuilt.
+	ix := opt.Defer.indexes()
+	ix.Target, ix.Ledger = tgt, l
+	eo.Indexes = ix
 	p.eng = New(src, tgt, p.ctl.Ledger(l), eo)
 	return nil
 }

@@ -18,6 +18,32 @@ type GanttOptions struct {
 	// Lanes names the lanes (one per worker) when they are not just numbers,
 	// such as "host:pid/3" for an actual run; index i names worker i+1.
 	Lanes []string
+	// Gaps are spans, in seconds from the start, drawn shaded across every
+	// lane: an actual run's time with no batch in flight (paused, stopped,
+	// or no process running).
+	Gaps []Gap
+}
+
+// Gap is a shaded span of a Gantt chart.
+type Gap struct {
+	Start, End float64
+	Label      string
+}
+
+// minBarWidth keeps a short batch visible: on a long axis its true width
+// would be a hairline a reader cannot see or point at.
+const minBarWidth = 3.0
+
+// axisSpan is how many seconds the time axis shows. A deadline far beyond
+// the work (1.5 s of work before a deadline 22 h away) would shrink every bar
+// to nothing: then the axis ends a little after the work and the deadline is
+// drawn off the axis, with its distance in words.
+func axisSpan(makespan, deadline float64) (span float64, deadlineOff bool) {
+	work := math.Max(makespan, 1e-9)
+	if deadline <= 3*work {
+		return math.Max(work, deadline), false
+	}
+	return work * 1.15, true
 }
 
 // Size classes of a batch's tenant, as colours in the chart and the legend.
@@ -73,8 +99,8 @@ func WriteGantt(w io.Writer, batches []Batch, m Model, s Schedule, o GanttOption
 	)
 	lanes := max(s.Workers, len(o.Lanes), 1)
 	laneH := math.Max(2, math.Min(18, 600/float64(lanes)))
-	span := math.Max(math.Max(s.Makespan, o.Deadline), 1e-9)
-	x := func(sec float64) float64 { return left + plotW*sec/span }
+	span, deadlineOff := axisSpan(s.Makespan, o.Deadline)
+	x := func(sec float64) float64 { return left + plotW*math.Min(sec, span)/span }
 	height := top + laneH*float64(lanes) + axisH + legendH
 	width := left + plotW + right
 	byID := make(map[int]Batch, len(batches))
@@ -101,6 +127,14 @@ func WriteGantt(w io.Writer, batches []Batch, m Model, s Schedule, o GanttOption
 		fmt.Fprintf(bw, `<rect class="lane-bg" x="%.0f" y="%.1f" width="%.0f" height="%.1f" fill="%s"/>`+"</g>\n",
 			left, y, plotW, laneH, []string{"#f4f4f4", "#ffffff"}[i%2])
 	}
+	for _, g := range o.Gaps {
+		fmt.Fprintf(bw, `<rect class="gap" x="%.2f" y="%.0f" width="%.2f" height="%.1f" fill="#bbbbbb" fill-opacity="0.45" stroke="#888" stroke-dasharray="3 2"><title>%s</title></rect>`+"\n",
+			x(g.Start), top, math.Max(x(g.End)-x(g.Start), 1), laneH*float64(lanes), html.EscapeString(fmt.Sprintf("%s: %s to %s", g.Label, shortDuration(g.Start), shortDuration(g.End))))
+		if w := x(g.End) - x(g.Start); w >= 40 {
+			fmt.Fprintf(bw, `<text class="gap-label" x="%.2f" y="%.0f" text-anchor="middle" fill="#444">%s</text>`+"\n",
+				(x(g.Start)+x(g.End))/2, top-4, html.EscapeString(g.Label))
+		}
+	}
 	for _, sl := range s.Slots {
 		b := byID[sl.Batch]
 		class := classes[sl.Batch]
@@ -109,7 +143,7 @@ func WriteGantt(w io.Writer, batches []Batch, m Model, s Schedule, o GanttOption
 		}
 		y := top + laneH*float64(sl.Worker-1)
 		fmt.Fprintf(bw, `<rect class="batch %s" data-batch="%d" x="%.2f" y="%.1f" width="%.2f" height="%.1f" fill="%s"><title>%s</title></rect>`+"\n",
-			class, sl.Batch, x(sl.Start), y+1, math.Max(x(sl.End)-x(sl.Start), 0.5), math.Max(laneH-2, 1), colourOf(class),
+			class, sl.Batch, x(sl.Start), y+1, math.Max(x(sl.End)-x(sl.Start), minBarWidth), math.Max(laneH-2, 1), colourOf(class),
 			html.EscapeString(describe(b, sl)))
 	}
 	axisY := top + laneH*float64(lanes)
@@ -119,7 +153,13 @@ func WriteGantt(w io.Writer, batches []Batch, m Model, s Schedule, o GanttOption
 		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x(sec), axisY+15, shortDuration(sec))
 	}
 	bw.WriteString("</g>\n")
-	if o.Deadline > 0 {
+	switch {
+	case o.Deadline > 0 && deadlineOff:
+		// Off the axis: an arrow at its right end says where the deadline is.
+		ax := left + plotW
+		fmt.Fprintf(bw, `<g class="deadline off-axis"><path d="M%.1f %.0f l10 6 l-10 6 z" fill="#c00"/><text x="%.1f" y="%.0f" fill="#c00" text-anchor="end">%s</text></g>`+"\n",
+			ax+2, top-22, ax, top-10, html.EscapeString(fmt.Sprintf("%s (%s after the start) is beyond this axis: the work ends at %s", o.DeadlineLabel, shortDuration(o.Deadline), shortDuration(s.Makespan))))
+	case o.Deadline > 0:
 		fmt.Fprintf(bw, `<g class="deadline"><line x1="%.2f" y1="%.0f" x2="%.2f" y2="%.1f" stroke="#c00" stroke-width="2" stroke-dasharray="6 3"/><text x="%.2f" y="%.0f" fill="#c00" text-anchor="end">%s</text></g>`+"\n",
 			x(o.Deadline), top-8, x(o.Deadline), axisY, x(o.Deadline)-4, top-10, html.EscapeString(o.DeadlineLabel))
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -101,4 +102,43 @@ func TestWriteGanttStructure(t *testing.T) {
 	dom := browsertest.DOM(t, golden)
 	require.Contains(t, dom, `class="batch giant"`, "the browser built the bars")
 	require.Contains(t, dom, `class="deadline"`)
+}
+
+func TestGanttFarDeadlineKeepsTheWorkVisible(t *testing.T) {
+	batches, m, s := ganttFixture()
+	// The work takes seconds; the deadline is 22 hours away. The axis ends
+	// shortly after the work and the deadline is said in words, off the axis.
+	var buf bytes.Buffer
+	require.NoError(t, WriteGantt(&buf, batches, m, s, GanttOptions{Title: "far", Deadline: 22 * 3600, DeadlineLabel: "deadline 05:00"}))
+	svg := buf.String()
+	require.Contains(t, svg, `class="deadline off-axis"`)
+	require.Contains(t, svg, "deadline 05:00 (22h00m after the start) is beyond this axis: the work ends at ")
+	var root svgNode
+	require.NoError(t, xml.Unmarshal(buf.Bytes(), &root))
+	widest := 0.0
+	root.walk(func(n svgNode) {
+		if strings.HasPrefix(n.attr("class"), "batch ") {
+			w, err := strconv.ParseFloat(n.attr("width"), 64)
+			require.NoError(t, err)
+			require.GreaterOrEqual(t, w, minBarWidth, "no hairline bar")
+			widest = max(widest, w)
+		}
+	})
+	require.Greater(t, widest, 500.0, "the longest batch spans most of the 1000 px plot")
+
+	span, off := axisSpan(10, 25)
+	require.Equal(t, 25.0, span, "a deadline within 3x the work is on the axis")
+	require.False(t, off)
+	span, off = axisSpan(10, 31)
+	require.InDelta(t, 11.5, span, 1e-9)
+	require.True(t, off)
+}
+
+func TestGanttGapsAreShaded(t *testing.T) {
+	batches, m, s := ganttFixture()
+	var buf bytes.Buffer
+	require.NoError(t, WriteGantt(&buf, batches, m, s, GanttOptions{Title: "gaps", Gaps: []Gap{{Start: 1, End: 4, Label: "nothing in flight"}}}))
+	svg := buf.String()
+	require.Equal(t, 1, strings.Count(svg, `class="gap"`))
+	require.Contains(t, svg, "<title>nothing in flight: 1.0s to 4.0s</title>")
 }

@@ -33,6 +33,8 @@ commands:
   resume   lift a pause, stop or halt; stopped hosts then rerun
   upgrade  drain every process, then move the run to this binary and config
   report   write the end-of-run report as one HTML file
+  capture  start, stop or show changed-key capture on the source (before the copy)
+  sync     apply captured changes to the target (--follow, --until caught-up)
   schema   print MySQL CREATE TABLE statements (Oracle DDL offline with --oracle-ddl)
   version  print the version and revision
 
@@ -79,6 +81,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.cmdControl(ctx, cmd, rest)
 	case "upgrade":
 		return a.cmdUpgrade(ctx, rest)
+	case "capture":
+		return a.cmdCapture(ctx, rest)
+	case "sync":
+		return a.cmdSync(ctx, rest)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "cutover %s (revision %s)\n", version, revision)
 		return nil

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -59,6 +61,9 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 		// A sampled calibration (--from-run stores no sample time) did not
 		// see what these settings cost the night.
 		doc.Warnings = append(doc.Warnings, migrate.TargetWarnings(ctx, ep.tgt, doc.Summary.Bytes)...)
+	}
+	if err := planChecks(ctx, cfg, ep.src, doc); err != nil {
+		return err
 	}
 	if *svgPath != "" {
 		if err := writePlanSVG(*svgPath, doc); err != nil {
@@ -113,9 +118,48 @@ func printPlan(a *app, doc *planner.Doc) {
 			fmt.Fprintf(a.stdout, "  #%-5d %-16s %10s rows  %s\n", b.ID, b.Table, commas(b.Rows), b.Describe())
 		}
 	}
+	printDeferral(a.stdout, doc.Deferred)
 	for _, w := range doc.Warnings {
 		fmt.Fprintf(a.stdout, "warning: %s\n", w)
 	}
+}
+
+// sourceChecks runs the source's database-wide checks (grants, undo
+// retention against estimate, 0 when unknown, character sets), where it has
+// them.
+func sourceChecks(ctx context.Context, src migrate.Source, cfg *config.Config, estimate time.Duration) ([]preflight.Finding, error) {
+	c, ok := src.(migrate.SourceChecker)
+	if !ok {
+		return nil, nil
+	}
+	names := make([]string, len(cfg.Tables))
+	for i, t := range cfg.Tables {
+		names[i] = t.Name
+	}
+	return c.Checks(ctx, names, estimate)
+}
+
+// planChecks adds the source's checks to a plan: the undo retention against
+// the plan's estimated duration, the grants, the character sets. A blocking
+// one refuses the plan (exit 2); the others are the plan's warnings.
+func planChecks(ctx context.Context, cfg *config.Config, src migrate.Source, doc *planner.Doc) error {
+	var estimate time.Duration
+	if doc.Estimate != nil {
+		estimate = time.Duration(doc.Estimate.Schedule.Makespan * float64(time.Second))
+	}
+	fs, err := sourceChecks(ctx, src, cfg, estimate)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if f.Severity == preflight.Blocking {
+			return usagef("plan: %s", f.Message)
+		}
+		if f.Severity == preflight.Warning {
+			doc.Warnings = append(doc.Warnings, f.Message)
+		}
+	}
+	return nil
 }
 
 // commas formats n with thousands separators.

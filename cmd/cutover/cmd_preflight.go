@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
 )
@@ -41,7 +42,7 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
-	findings, err := migrate.Preflight(ctx, ep.src, ep.tgt, spec(cfg), cfg.Tenant.IDs, *sample)
+	findings, err := a.preflightFindings(ctx, cfg, ep, *sample)
 	if err != nil {
 		return err
 	}
@@ -66,4 +67,27 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stdout, "preflight: no blocking findings (%d warnings) in %d tables\n", rep.Warnings, len(cfg.Tables))
 	}
 	return nil
+}
+
+// preflightFindings are the source's database-wide checks, the checks of
+// every table with the run's own resolution, and the indexes a run would
+// defer.
+func (a *app) preflightFindings(ctx context.Context, cfg *config.Config, ep endpoints, sample float64) ([]preflight.Finding, error) {
+	out, err := sourceChecks(ctx, ep.src, cfg, 0)
+	if err != nil {
+		return nil, fmt.Errorf("preflight: %w", err)
+	}
+	fs, res, err := migrate.Preflight(ctx, ep.src, ep.tgt, spec(cfg), cfg.Tenant.IDs, sample)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, fs...)
+	if res == nil {
+		return out, nil // the run refuses the config: a finding already
+	}
+	fs, err = migrate.DeferralFindings(ctx, deferSettings(cfg), ep.tgt, res)
+	if err != nil {
+		return nil, fmt.Errorf("preflight: %w", err)
+	}
+	return append(out, fs...), nil
 }

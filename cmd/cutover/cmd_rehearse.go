@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
-	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 	"github.com/cutover/cutover/rehearse"
@@ -51,17 +50,17 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	}
 	// The sample writes into the real target tables (and rolls back): they
 	// must exist.
-	ep, tables, err := a.prepare(ctx, cfg, false, cfg.Run.Workers+4)
+	ep, resolved, err := a.prepare(ctx, cfg, false, cfg.Run.Workers+4)
 	if err != nil {
 		return err
 	}
 	defer ep.Close()
-	doc, err := makePlan(ctx, cfg, ep, tables)
+	doc, err := makePlan(ctx, cfg, ep, resolved)
 	if err != nil {
 		return err
 	}
-	targets := make([]string, len(tables.Tables))
-	for i, t := range tables.Tables {
+	targets := make([]string, len(resolved.Tables))
+	for i, t := range resolved.Tables {
 		targets[i] = t.Target
 	}
 	again := "cutover rehearse --config " + *cfgPath
@@ -74,7 +73,7 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 		}
 		return l.SaveCalibration(ctx, c)
 	})
-	res, err := rehearse.Run(ctx, rehearsalEngine{a: a, cfg: cfg, ep: ep, tables: tables, bar: !*asJSON}, ep.tgt, store, rehearse.Options{
+	res, err := rehearse.Run(ctx, rehearsalEngine{a: a, ep: ep, opt: a.processOptions(cfg, resolved), bar: !*asJSON}, ep.tgt, store, rehearse.Options{
 		Plan: doc.Doc.Batches, Model: doc.Model, Share: frac, MinTime: *minTime, Workers: cfg.Run.Workers,
 		Targets: targets, ConfigFP: cfg.PlanFingerprint(), Log: a.log,
 	})
@@ -114,15 +113,14 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 // rehearsalEngine runs a rehearsal's passes through the dry engine, with the
 // run's signals and, unless the output is JSON, the progress bar.
 type rehearsalEngine struct {
-	a      *app
-	cfg    *config.Config
-	ep     endpoints
-	tables *migrate.Resolution
-	bar    bool
+	a   *app
+	ep  endpoints
+	opt migrate.ProcessOptions
+	bar bool
 }
 
 func (e rehearsalEngine) Rehearse(ctx context.Context, mem *migrate.MemLedger, workers int, stackRows int64) (migrate.Result, time.Duration, error) {
-	opt := e.a.processOptions(e.cfg, e.tables)
+	opt := e.opt
 	opt.Workers, opt.DryRun, opt.StackRows = workers, migrate.DryRollback, stackRows
 	out, err := e.a.dryEngine(ctx, e.ep, mem, opt, e.bar)
 	if err != nil {

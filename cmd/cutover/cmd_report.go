@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -62,7 +61,11 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := report.Data{RunID: run.ID, PlanFP: run.PlanFP, PlannedAt: run.CreatedAt, Spans: spans, Verify: ver, GeneratedAt: time.Now()}
+	events, err := l.History(ctx, run.ID, report.MaxEvents)
+	if err != nil {
+		return fmt.Errorf("read the history of run %d: %w", run.ID, err)
+	}
+	d := report.Data{RunID: run.ID, PlanFP: run.PlanFP, PlannedAt: run.CreatedAt, Spans: spans, Events: events, Verify: ver, GeneratedAt: time.Now()}
 	doc, err := planner.ParseDoc(run.Plan)
 	if err != nil {
 		return fmt.Errorf("run %d: %w", run.ID, err)
@@ -81,23 +84,15 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 	return nil
 }
 
-// readVerification reads `cutover verify --json` output: its equal flag and
-// its differences, whatever their shape.
+// readVerification reads `cutover verify --json` output of either mode.
 func readVerification(path string) (*report.Verification, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, usagef("--verify: %v", err)
 	}
-	var v struct {
-		Equal       *bool             `json:"equal"`
-		Differences []json.RawMessage `json:"differences"`
+	v, err := report.ParseVerification(raw)
+	if err != nil {
+		return nil, usagef("--verify %s: %v", path, err)
 	}
-	if err := json.Unmarshal(raw, &v); err != nil || v.Equal == nil {
-		return nil, usagef("--verify %s: not the output of `cutover verify --json`", path)
-	}
-	out := &report.Verification{Equal: *v.Equal, Differences: len(v.Differences)}
-	for _, d := range v.Differences[:min(len(v.Differences), 20)] {
-		out.Detail = append(out.Detail, string(d))
-	}
-	return out, nil
+	return v, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/alert"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
@@ -206,6 +207,11 @@ func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.So
 	stopBar()
 	printCopied(a, result, p.Elapsed())
 	resume := "cutover run --config " + cfgPath
+	var outage *migrate.OutageError
+	if errors.As(runErr, &outage) {
+		event(alert.Stop, "process stopped: "+outage.Error(), nil)
+		return interruptedError{fmt.Errorf("%w; nothing half-written\nresume with: %s", runErr, resume)}
+	}
 	if runErr != nil {
 		return fmt.Errorf("%w\nresume with: %s", runErr, resume)
 	}

@@ -15,9 +15,14 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML): read the live Oracle dictionary")
 	ddlPath := fs.String("oracle-ddl", "", "Oracle DDL file (as DBMS_METADATA.GET_DDL writes it), converted offline")
 	skipFK := fs.Bool("skip-foreign-keys", false, "write foreign keys as comments, for loading tenants in any order")
+	namesFlag := fs.String("names", "as-is", "as-is, or lower: fold Oracle's upper-case names to lower case")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *namesFlag != "as-is" && *namesFlag != "lower" {
+		return usagef("schema: --names %q: want as-is or lower", *namesFlag)
+	}
+	lower := *namesFlag == "lower"
 	var ddl, findings string
 	var n int
 	switch {
@@ -29,7 +34,7 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 			return usagef("schema: %v", err)
 		}
 		defer f.Close()
-		if ddl, findings, n, err = driver.ConvertOracleDDL(f, *skipFK); err != nil {
+		if ddl, findings, n, err = driver.ConvertOracleDDL(f, *skipFK, lower); err != nil {
 			return usagef("schema: %s: %v", *ddlPath, err)
 		}
 	case *cfgPath != "":
@@ -49,7 +54,7 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 		for i, t := range cfg.Tables {
 			names[i] = t.Name
 		}
-		if ddl, findings, n, err = driver.SchemaDDL(ctx, src, names, *skipFK); err != nil {
+		if ddl, findings, n, err = driver.SchemaDDL(ctx, src, names, *skipFK, lower); err != nil {
 			return fmt.Errorf("schema: %w", err)
 		}
 	default:

@@ -57,20 +57,30 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 	}
 }
 
+// statusDoc is status --json: the run's status, controls and processes, and
+// its index rebuilds.
+type statusDoc struct {
+	*migrate.RunStatus
+	IndexSteps []indexStepDoc `json:"index_rebuilds,omitempty"`
+}
+
 func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration, asJSON bool, cfgPath string) error {
-	doc, err := migrate.ReadRunStatus(ctx, ledger, run, lease)
+	rs, err := migrate.ReadRunStatus(ctx, ledger, run, lease)
 	if err != nil {
 		return err
 	}
-	st := doc.Status
+	doc, st := &statusDoc{RunStatus: rs}, rs.Status
 	if asJSON {
+		if doc.IndexSteps, err = indexStepDocs(ctx, ledger, run.ID); err != nil {
+			return err
+		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	}
 	w := a.stdout
 	fmt.Fprintf(w, "run %d, plan %s, planned %s\n", st.RunID, st.PlanFP, st.CreatedAt.Format(time.RFC3339))
-	printCluster(w, doc)
+	printCluster(w, doc.RunStatus)
 	pct := 0.0
 	if st.RowsTotal > 0 {
 		pct = 100 * float64(st.RowsDone) / float64(st.RowsTotal)
@@ -83,6 +93,10 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 		fmt.Fprintf(w, "rate over the last minute: %s rows/s; ETA %s\n", commas(int64(st.RowsPerSecond)), eta.Round(time.Second))
 	}
 	printMembers(w, doc.Members)
+	rebuilding, err := printIndexSteps(ctx, w, ledger, run.ID)
+	if err != nil {
+		return err
+	}
 	for _, f := range st.InFlight {
 		note := ""
 		if f.Expired {
@@ -93,7 +107,7 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 	for _, f := range st.Failures {
 		fmt.Fprintf(w, "failed: batch %d of %s after %d attempts: %s\n", f.Batch, f.Table, f.Attempts, f.Error)
 	}
-	if st.TotalBatches == st.Batches[checkpoint.Done.String()] {
+	if st.TotalBatches == st.Batches[checkpoint.Done.String()] && !rebuilding {
 		fmt.Fprintln(w, "complete: next, cutover verify --config "+cfgPath)
 	}
 	return nil

@@ -56,7 +56,7 @@ func parseSample(s string) (float64, error) {
 // (and source), reports readiness per tenant, drills down and repairs
 // (verify.Content).
 func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksumFlags) error {
-	ep, tables, err := a.prepare(ctx, cfg, false, 2*f.workers+4)
+	ep, res, err := a.prepare(ctx, cfg, false, 2*f.workers+4)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,10 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	if !ok {
 		return usagef("no ledger in schema %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
 	}
-	l := checkpoint.OpenExisting(ep.tgt.SQL(), cfg.Target.LedgerSchema)
+	l, err := checkpoint.Open(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema)
+	if err != nil {
+		return err
+	}
 	runRec, err := l.ActiveRun(ctx)
 	if err != nil {
 		return err
@@ -77,12 +80,12 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		return usagef("no active run in %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
 	}
 	opt := verify.ContentOptions{
-		RunID: runRec.ID, Tables: tables.Tables, TenantIDs: cfg.Tenant.IDs, Tenants: f.tenants,
+		RunID: runRec.ID, Tables: res.Tables, TenantIDs: cfg.Tenant.IDs, Tenants: f.tenants,
 		Sample: f.sample, Source: f.source, Workers: f.workers, Log: a.log,
 	}
 	if f.repair {
 		opt.Repair = &verify.Repair{Ledger: l, Copier: verify.EngineCopier{
-			Ledger: l, Run: runRec, Source: ep.src, Target: ep.tgt, Options: a.processOptions(cfg, tables),
+			Ledger: l, Run: runRec, Source: ep.src, Target: ep.tgt, Options: a.processOptions(cfg, res),
 		}}
 	}
 	rep, err := verify.Content(ctx, ep.src, ep.tgt, l, opt)

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+
+	"github.com/cutover/cutover/checkpoint"
 )
 
 // Exit codes, the contract in DESIGN.md.
@@ -50,7 +52,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &u):
+	case errors.As(err, &u), errors.As(err, new(*checkpoint.VersionError)), errors.As(err, new(*checkpoint.SchemaError)):
 		return exitUsage
 	case errors.As(err, &i):
 		return exitInterrupted

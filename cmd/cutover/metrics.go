@@ -41,9 +41,8 @@ func (m *runMetrics) observe(b *checkpoint.Batch, rows int64, took time.Duration
 	}
 }
 
-func (m *runMetrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", metrics.ContentType)
-	mw := metrics.NewWriter(w)
+// scrape writes this process's samples for one scrape.
+func (m *runMetrics) scrape(ctx context.Context, mw *metrics.Writer) {
 	c := m.counters
 	mw.Counter("cutover_rows_copied_total", "Rows this process copied.", float64(c.RowsDone.Load()))
 	mw.Counter("cutover_bytes_copied_total", "Bytes this process copied, estimated from the plan's bytes per batch.", float64(m.bytes.Load()))
@@ -58,7 +57,7 @@ func (m *runMetrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	mw.Gauge("cutover_throttled", "1 while no new batch may start on this process.", throttled)
 	mw.Histogram("cutover_batch_duration_seconds", "Time to copy one batch, commit included.", m.latency)
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	st, err := m.ledger.Status(ctx, m.run, time.Minute)
 	up := 1.0
@@ -76,7 +75,6 @@ func (m *runMetrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		mw.Gauge("cutover_run_rows_total", "Rows of the run (planned estimate for batches not done).", float64(st.RowsTotal))
 		mw.Gauge("cutover_run_rows_per_second", "The run's rate over the last minute.", st.RowsPerSecond)
 	}
-	_ = mw.Err() // a scraper that went away
 }
 
 // listenMetrics opens the metrics address: a bad one is a usage error,
@@ -95,7 +93,7 @@ func listenMetrics(addr string) (net.Listener, error) {
 // serveMetrics serves /metrics on ln until stop is called.
 func (a *app) serveMetrics(ln net.Listener, m *runMetrics) (stop func()) {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", m)
+	mux.Handle("/metrics", metrics.NewRegistry().Handler(m.scrape))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() {

@@ -15,14 +15,7 @@ import (
 // packages below cmd never see its YAML shape.
 
 // spec is what migrate.Resolve checks: the configured tables.
-func spec(cfg *config.Config) migrate.Spec {
-	s := migrate.Spec{TenantColumn: cfg.Tenant.Column}
-	for _, tc := range cfg.Tables {
-		s.Tables = append(s.Tables, migrate.TableSpec{Name: tc.Name, Target: tc.Target, Key: tc.Key, Shared: tc.Tenant.None,
-			Ranged: tc.Ranged(), Via: tc.Tenant.Via, On: tc.Tenant.On, ParentOn: tc.Tenant.Parent})
-	}
-	return s
-}
+func spec(cfg *config.Config) migrate.Spec { return cfg.ResolveSpec() }
 
 // processOptions are the run's settings for a migrate.Process.
 func (a *app) processOptions(cfg *config.Config, res *migrate.Resolution) migrate.ProcessOptions {
@@ -31,6 +24,7 @@ func (a *app) processOptions(cfg *config.Config, res *migrate.Resolution) migrat
 		Host: hostname(), Version: binaryVersion(), Workers: cfg.Run.Workers, Retries: cfg.Run.Retries,
 		Lease: cfg.Run.Lease.Duration, Grace: cfg.Run.Grace.Duration, NoChecksums: !cfg.Run.ChecksumsOn(),
 		Transient: driver.IsTransient, Log: a.log,
+		Outage: driver.IsConnectionError, DiskFull: driver.IsDiskFull, OutageLimit: cfg.Run.Outage.Duration, Defer: deferSettings(cfg),
 		RunFP: cfg.RunFingerprint(), MaxWorkers: cfg.Run.MaxWorkers, StopFile: cfg.Run.StopFile, MaxFailed: cfg.Run.MaxFailed,
 		Throttle: migrate.ThrottleSettings{RowsPerSecond: th.RowsPerSecond, MBPerSecond: th.MBPerSecond, Every: th.Every.Duration},
 	}
@@ -39,6 +33,11 @@ func (a *app) processOptions(cfg *config.Config, res *migrate.Resolution) migrat
 		o.Throttle.Probes = append(o.Throttle.Probes, migrate.ProbeSpec{Name: p.Name, On: p.On, Metric: p.Metric, SQL: p.SQL, Max: p.Max})
 	}
 	return o
+}
+
+// deferSettings are the run's deferred-index settings.
+func deferSettings(cfg *config.Config) migrate.DeferSettings {
+	return migrate.DeferSettings{Defer: cfg.Run.DeferIndexesOn(), Unique: cfg.Run.DeferUnique, Foreign: cfg.Run.DeferForeignKeys}
 }
 
 // endpoints are the opened source and target, closed together.
@@ -60,7 +59,16 @@ func (e endpoints) Close() {
 // A source that cannot be reached is a usage error: nothing has been written.
 func (a *app) openSource(ctx context.Context, cfg *config.Config, conns int) (driver.Source, error) {
 	s := cfg.Source
-	src, err := driver.OpenSource(ctx, driver.SourceOptions{
+	raw := map[string]string{}
+	if cs := s.RawCharset; cs != "" {
+		if len(s.RawCharsetColumns) == 0 {
+			raw["*"] = cs
+		}
+		for _, c := range s.RawCharsetColumns {
+			raw[c] = cs
+		}
+	}
+	src, err := driver.OpenSource(ctx, driver.SourceOptions{RawCharset: raw,
 		Driver: s.Driver, DSN: s.DSN, Schema: s.Schema, Conns: conns, MaxLOBBytes: s.LOBBound(),
 		Snapshot: s.SnapshotOn(), Sizing: s.Sizing, SamplePercent: s.SamplePercent, Parallel: s.Parallel,
 		PrefetchRows: s.PrefetchRows, FetchArraySize: s.FetchArraySize, NullAsEmpty: s.NullAsEmpty, Log: a.log,
@@ -144,7 +152,15 @@ func existingLedger(ctx context.Context, cfg *config.Config) (tgt driver.Target,
 		tgt.Close()
 		return nil, nil, false, fmt.Errorf("look for the ledger in %s: %w", cfg.Target.LedgerSchema, err)
 	}
-	return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), found, nil
+	if !found {
+		return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), false, nil
+	}
+	// Open upgrades a ledger of an older schema in place and refuses a newer or damaged one.
+	if l, err = checkpoint.Open(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		tgt.Close()
+		return nil, nil, false, err
+	}
+	return tgt, l, true, nil
 }
 
 // makePlan sizes the source and builds the plan with the cost model the
@@ -155,5 +171,5 @@ func makePlan(ctx context.Context, cfg *config.Config, ep endpoints, res *migrat
 		return nil, err
 	}
 	return migrate.MakePlan(ctx, ep.src, res, migrate.PlanOptions{BatchRows: cfg.Run.BatchRows, Workers: cfg.Run.Workers,
-		Tenants: cfg.Tenant.IDs, Model: model, Calibration: calib})
+		Tenants: cfg.Tenant.IDs, Model: model, Calibration: calib, Defer: deferSettings(cfg), Target: ep.tgt})
 }

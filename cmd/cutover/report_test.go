@@ -66,6 +66,18 @@ func TestReportAfterARun(t *testing.T) {
 	require.Contains(t, dom, `<svg xmlns="http://www.w3.org/2000/svg" class="gantt"`)
 	require.Contains(t, dom, `class="throughput"`)
 	require.Contains(t, dom, `<table id="failures">`)
+	require.Contains(t, page, "(row counts)")
+	require.Regexp(t, `<tr class="event failed"><td>[^<]+</td><td>failed</td><td>#\d+ agents[^<]*</td>`, page, "the history keeps the failure")
+
+	// The content check's JSON attaches too.
+	code, out, errs = cutover(t, "verify", "--config", f.config, "--checksum", "--json")
+	require.Equal(t, exitFailed, code, errs)
+	require.NoError(t, os.WriteFile(verifyJSON, []byte(out), 0o644))
+	code, _, errs = cutover(t, "report", "--config", f.config, "--out", html, "--verify", verifyJSON)
+	require.Equal(t, 0, code, errs)
+	raw, err = os.ReadFile(html)
+	require.NoError(t, err)
+	require.Regexp(t, `class="bad">\d+ differences, \d+ tenants not ready</span> \(content \(--checksum\)\)`, string(raw))
 
 	// The run's own batch times calibrate the next plan.
 	code, out, errs = cutover(t, "rehearse", "--config", f.config, "--from-run", "1")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,11 @@ type bench struct {
 	ddl    map[string]string
 	want   map[string]tableState
 	srvPID int // 0 when unknown
+	// tgtSrv, when set, is a second server the copies go to (shape "two"),
+	// reached by the source-side tools through srcTCP (host:port of srv).
+	tgtSrv  *second
+	srcTCP  string
+	srcPort int // the source server's TCP port, 0 when it has none
 
 	totalRows      int64
 	dataBytes      int64
@@ -74,7 +80,16 @@ func newBench(ctx context.Context, o options, log io.Writer) (_ *bench, err erro
 		return nil, err
 	}
 	fmt.Fprintln(log, "bench: starting a throwaway MariaDB")
-	if b.srv, err = testdb.Start(ctx); err != nil {
+	if slices.Contains(o.shapes, "two") {
+		// Shape two reaches the source over TCP, as another host would.
+		if b.srcPort, err = freePort(); err != nil {
+			return nil, err
+		}
+		b.srv, err = testdb.StartLocal(ctx, testdb.Options{Args: []string{"--skip-networking=0", "--bind-address=127.0.0.1", "--port=" + strconv.Itoa(b.srcPort)}})
+	} else {
+		b.srv, err = testdb.Start(ctx)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if b.srv.Socket == "" {
@@ -173,7 +188,7 @@ func (b *bench) logf(format string, args ...any) {
 // freshTarget creates an empty target schema; with tables set, it also creates
 // the generated tables in it from the source's definitions. drop removes it.
 func (b *bench) freshTarget(ctx context.Context, prefix string, withTables bool) (name string, db *sql.DB, drop func(), err error) {
-	if name, err = b.srv.CreateDatabase(ctx, prefix); err != nil {
+	if name, err = b.target().CreateDatabase(ctx, prefix); err != nil {
 		return "", nil, nil, err
 	}
 	drop = func() {
@@ -182,9 +197,9 @@ func (b *bench) freshTarget(ctx context.Context, prefix string, withTables bool)
 		if db != nil {
 			db.Close()
 		}
-		_ = b.srv.DropDatabase(c, name)
+		_ = b.target().DropDatabase(c, name)
 	}
-	if db, err = b.srv.Open(name); err != nil {
+	if db, err = b.target().Open(name); err != nil {
 		drop()
 		return "", nil, nil, err
 	}
@@ -213,7 +228,8 @@ func state(ctx context.Context, db *sql.DB, name string) (tableState, error) {
 	return s, nil
 }
 
-// validate compares every table of the target with the source and returns
+// validate compares every table of the target with the source (rows, CHECKSUM
+// TABLE, and SHOW CREATE TABLE: deferred indexes must be back) and returns
 // "yes" or "INVALID" and, for an invalid copy, what differs.
 func (b *bench) validate(ctx context.Context, db *sql.DB) (string, string) {
 	var bad []string
@@ -224,6 +240,11 @@ func (b *bench) validate(ctx context.Context, db *sql.DB) (string, string) {
 			continue
 		}
 		want := b.want[t.name]
+		var name, ddl string
+		if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE `"+t.name+"`").Scan(&name, &ddl); err != nil || ddl != b.ddl[t.name] {
+			bad = append(bad, t.name+": its definition (SHOW CREATE TABLE) differs from the source's")
+			continue
+		}
 		switch {
 		case got.rows != want.rows:
 			bad = append(bad, fmt.Sprintf("%s: %d rows, want %d", t.name, got.rows, want.rows))
@@ -238,12 +259,25 @@ func (b *bench) validate(ctx context.Context, db *sql.DB) (string, string) {
 	return "yes", ""
 }
 
-// serverCPU is the server process's user+system CPU seconds so far, or -1.
+// serverCPU is the servers' user+system CPU seconds so far (both, with a
+// second server), or -1.
 func (b *bench) serverCPU() float64 {
-	if b.srvPID == 0 {
+	s := processCPU(b.srvPID)
+	if b.tgtSrv != nil && s >= 0 {
+		if t := processCPU(b.tgtSrv.pid); t >= 0 {
+			return s + t
+		}
 		return -1
 	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", b.srvPID))
+	return s
+}
+
+// processCPU is a process's user+system CPU seconds so far, or -1.
+func processCPU(pid int) float64 {
+	if pid == 0 {
+		return -1
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return -1
 	}

@@ -56,6 +56,8 @@ type options struct {
 	// only measures one part, repeat times.
 	only   string
 	repeat int
+	// shapes, when set, measures only these shapes (shapes.go).
+	shapes []string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -73,12 +75,24 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.step, "step-timeout", 20*time.Minute, "limit for each command and statement")
 	ws := fs.String("workers", "1,2,4", "comma-separated worker counts for the cutover runs")
 	fs.StringVar(&o.only, "only", "", "measure only this part: estimate (rehearse, plan, run; twice) or checksums")
-	fs.IntVar(&o.repeat, "repeat", 1, "with -only: measure that part this many times (the spread of a noisy machine)")
+	fs.IntVar(&o.repeat, "repeat", 1, "with -only or -shapes: measure that part this many times (the spread of a noisy machine); shapes report the median")
+	shapes := fs.String("shapes", "", "measure only these shapes, comma-separated: one (source and target on one server), two (a second server for the target, each pinned to one core): target LOAD DATA INFILE, mydumper+myloader and cutover run side by side, -repeat times")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if *shapes != "" {
+		for _, s := range strings.Split(*shapes, ",") {
+			if s = strings.TrimSpace(s); s != "one" && s != "two" {
+				return o, fmt.Errorf("-shapes: %q is not a shape (want one or two)", s)
+			}
+			o.shapes = append(o.shapes, strings.TrimSpace(s))
+		}
+		if o.only != "" {
+			return o, errors.New("-shapes and -only are alternatives: give one")
+		}
 	}
 	if o.only != "" && o.only != "estimate" && o.only != "checksums" {
 		return o, fmt.Errorf("-only %q: want estimate or checksums", o.only)
@@ -136,6 +150,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "secure_file_priv: unset (server-side files allowed wherever the server's user may read and write)")
 	}
 
+	if len(o.shapes) > 0 {
+		rs, sums, err := b.shapes(ctx, stdout)
+		rep.Results, rep.Shapes = rs, sums
+		rep.finish()
+		fmt.Fprintln(stdout)
+		printTable(stdout, rep.Results)
+		if werr := writeReport(o.jsonPath, rep, stdout); werr != nil && err == nil {
+			err = werr
+		}
+		return err
+	}
 	var methods []func(context.Context) ([]result, error)
 	switch o.only {
 	case "estimate":
@@ -218,12 +243,25 @@ type machineInfo struct {
 
 // report is what the JSON file holds.
 type report struct {
-	Started   string      `json:"started"`
-	Machine   machineInfo `json:"machine"`
-	Rows      int64       `json:"rows"`
-	BatchRows int64       `json:"batch_rows"`
-	Results   []result    `json:"results"`
-	Profile   *profile    `json:"profile,omitempty"`
+	Started   string         `json:"started"`
+	Machine   machineInfo    `json:"machine"`
+	Rows      int64          `json:"rows"`
+	BatchRows int64          `json:"batch_rows"`
+	Results   []result       `json:"results"`
+	Profile   *profile       `json:"profile,omitempty"`
+	Shapes    []shapeSummary `json:"shapes,omitempty"`
+}
+
+func writeReport(path string, rep report, stdout io.Writer) error {
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	fmt.Fprintf(stdout, "results written to %s\n", path)
+	return nil
 }
 
 // result is one measured method. Negative numbers mean "not measured".

@@ -177,7 +177,7 @@ func (b *bench) mydumper(ctx context.Context) ([]result, error) {
 	b.logf("mydumper -t 4 into %s", dir)
 	srv0 := b.serverCPU()
 	// -r splits tables into chunks so that the 4 threads share the big one.
-	du, err := runOne(ctx, dumper, "-S", b.srv.Socket, "-u", "root", "-B", b.src, "-o", dir, "-t", "4", "-r", "100000", "-v", "1")
+	du, err := runOne(ctx, dumper, append(b.srcConn(), "-u", "root", "-B", b.src, "-o", dir, "-t", "4", "-r", "100000", "-v", "1")...)
 	if err != nil {
 		return []result{notMeasured(e2e, "mydumper failed"), notMeasured(load, "mydumper failed")}, fmt.Errorf("mydumper: %w", err)
 	}
@@ -188,7 +188,7 @@ func (b *bench) mydumper(ctx context.Context) ([]result, error) {
 	}
 	defer drop()
 	b.logf("myloader -t 4 into %s", tgt)
-	lu, err := runOne(ctx, loader, "-S", b.srv.Socket, "-u", "root", "-d", dir, "-B", tgt, "-t", "4", "-v", "1")
+	lu, err := runOne(ctx, loader, "-S", b.target().Socket, "-u", "root", "-d", dir, "-B", tgt, "-t", "4", "-v", "1")
 	rl := b.measured(load, lu, srv1)
 	re := b.measured(e2e, usage{wall: du.wall + lu.wall, cpu: du.cpu + lu.cpu, rssMiB: max(du.rssMiB, lu.rssMiB)}, srv0)
 	if err != nil {
@@ -222,9 +222,9 @@ func (b *bench) dumpPipe(ctx context.Context) ([]result, error) {
 	}
 	defer drop()
 	b.logf("%s into %s", method, tgt)
-	d, derr := command(ctx, dumpPath, "--no-defaults", "-S", b.srv.Socket, "-u", "root",
-		"--single-transaction", "--no-create-info", b.src, "currencies", "agents", "merchants", "transactions")
-	c, cerr := command(ctx, clientPath, "--no-defaults", "-S", b.srv.Socket, "-u", "root", tgt)
+	d, derr := command(ctx, dumpPath, append([]string{"--no-defaults"}, append(b.srcConn(), "-u", "root",
+		"--single-transaction", "--no-create-info", b.src, "currencies", "agents", "merchants", "transactions")...)...)
+	c, cerr := command(ctx, clientPath, "--no-defaults", "-S", b.target().Socket, "-u", "root", tgt)
 	srv0 := b.serverCPU()
 	u, err := pipeline([]*exec.Cmd{d, c}, []*tail{derr, cerr})
 	r := b.measured(method, u, srv0)
@@ -257,9 +257,9 @@ func (b *bench) cutoverSetup(ctx context.Context, workers int, batching string) 
 		return "", nil, nil, err
 	}
 	// A fresh name that does not exist yet: cutover creates the ledger schema.
-	ledger, err := b.srv.CreateDatabase(ctx, "bench_ledger")
+	ledger, err := b.target().CreateDatabase(ctx, "bench_ledger")
 	if err == nil {
-		err = b.srv.DropDatabase(ctx, ledger)
+		err = b.target().DropDatabase(ctx, ledger)
 	}
 	if err != nil {
 		drop()
@@ -268,12 +268,12 @@ func (b *bench) cutoverSetup(ctx context.Context, workers int, batching string) 
 	cleanup = func() {
 		c, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		_ = b.srv.DropDatabase(c, ledger)
+		_ = b.target().DropDatabase(c, ledger)
 		drop()
 		os.Remove(cfgPath)
 	}
 	cfgPath = filepath.Join(b.tmp, fmt.Sprintf("cutover-%s.yaml", tgt))
-	cfg := fmt.Sprintf(configTemplate, b.srv.DSN(b.src), b.srv.DSN(tgt), ledger, tablesYAML(batching), workers, b.o.batchRows)
+	cfg := fmt.Sprintf(configTemplate, b.srcDSN(), b.target().DSN(tgt), ledger, tablesYAML(batching), workers, b.o.batchRows)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		cleanup()
 		return "", nil, nil, err

@@ -46,6 +46,9 @@ type Info struct {
 	Rows, Bytes int64
 	// Engine is the storage engine where the database has several, else "".
 	Engine string
+	// Triggers names the table's triggers, each as "NAME (BEFORE INSERT)":
+	// a target trigger may change the rows a batch loads.
+	Triggers []string
 }
 
 // Column returns the column named name.

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Limits that bound what a config may ask for.
@@ -35,6 +35,8 @@ type Config struct {
 	// OnEvent says whom to tell when the run starts, halts, fails, stops or
 	// completes (cluster.go).
 	OnEvent OnEvent `yaml:"on_event"`
+	// Capture is where change capture lives on the source (capture.go).
+	Capture Capture `yaml:"capture"`
 }
 
 // Source names the database rows are read from.
@@ -64,6 +66,13 @@ type Source struct {
 	// 1: the one full pass of planning, where the database's parallel
 	// servers help.
 	Parallel int `yaml:"parallel"`
+	// RawCharset (Oracle) names the character set the bytes of character
+	// columns really are in (GBK, Big5, ISO-8859-1, ...) when the database
+	// declares another one: those columns are read as bytes and decoded.
+	// RawCharsetColumns limits it to TABLE or TABLE.COLUMN entries; empty:
+	// every VARCHAR2 and CHAR column.
+	RawCharset        string   `yaml:"raw_charset"`
+	RawCharsetColumns []string `yaml:"raw_charset_columns"`
 }
 
 // maxFetchRows bounds the Oracle fetch settings: beyond it a worker's fetch
@@ -165,12 +174,27 @@ type Run struct {
 	RetriesSet *int     `yaml:"retries"`
 	Lease      Duration `yaml:"lease"`
 	Grace      Duration `yaml:"grace"`
+	// Outage is how long workers wait for a server that does not answer,
+	// claims paused, before the process stops (exit 3); default 5m.
+	Outage Duration `yaml:"outage"`
 	// Run-wide limits shared by every process of the run (cluster.go).
 	Cluster `yaml:",inline"`
 	// Checksums (default true) stores each batch's content checksum in the
 	// ledger as it is copied, for verify --checksum.
 	Checksums *bool `yaml:"checksums"`
+	// DeferIndexes (default true): a target table empty when the run starts
+	// is loaded without its non-unique secondary indexes, rebuilt in one ALTER
+	// TABLE as soon as its batches are done. DeferUnique defers its unique
+	// keys too (a duplicate then fails the rebuild at the end of the table's
+	// load, late, instead of the batch that brought it); DeferForeignKeys its
+	// foreign keys (checked when they are added back).
+	DeferIndexes     *bool `yaml:"defer_indexes"`
+	DeferUnique      bool  `yaml:"defer_unique"`
+	DeferForeignKeys bool  `yaml:"defer_foreign_keys"`
 }
+
+// DeferIndexesOn reports whether run defers secondary indexes.
+func (r Run) DeferIndexesOn() bool { return r.DeferIndexes == nil || *r.DeferIndexes }
 
 // ChecksumsOn reports whether run computes batch checksums.
 func (r Run) ChecksumsOn() bool { return r.Checksums == nil || *r.Checksums }
@@ -316,6 +340,9 @@ func (c *Config) defaults() {
 	if !c.Run.Lease.Set {
 		c.Run.Lease.Duration = 60 * time.Second
 	}
+	if !c.Run.Outage.Set {
+		c.Run.Outage.Duration = 5 * time.Minute
+	}
 	if !c.Run.Grace.Set {
 		c.Run.Grace.Duration = 30 * time.Second
 	}
@@ -353,6 +380,12 @@ func (c *Config) validate() error {
 	if c.Source.Parallel < 0 || c.Source.Parallel > 256 {
 		return fmt.Errorf("source.parallel must be between 0 and 256 (a PARALLEL hint for sizing; 0 or 1: none), not %d", c.Source.Parallel)
 	}
+	if c.Source.Driver != "oracle" && (c.Source.RawCharset != "" || len(c.Source.RawCharsetColumns) > 0) {
+		return fmt.Errorf("source.raw_charset is for an Oracle source; source.driver is %s", c.Source.Driver)
+	}
+	if c.Source.RawCharset == "" && len(c.Source.RawCharsetColumns) > 0 {
+		return fmt.Errorf("source.raw_charset_columns needs source.raw_charset, the character set to decode them with")
+	}
 	if c.Source.Driver != "oracle" && (c.Source.PrefetchRows != 0 || c.Source.FetchArraySize != 0 || c.Source.Parallel != 0) {
 		return fmt.Errorf("source.prefetch_rows, fetch_array_size and parallel are for an Oracle source; source.driver is %s", c.Source.Driver)
 	}
@@ -380,10 +413,16 @@ func (c *Config) validate() error {
 	if c.Run.Lease.Duration < 5*time.Second || c.Run.Lease.Duration > 24*time.Hour {
 		return fmt.Errorf("run.lease must be between 5s and 24h, not %s", c.Run.Lease.Duration)
 	}
+	if c.Run.Outage.Duration < time.Second || c.Run.Outage.Duration > 24*time.Hour {
+		return fmt.Errorf("run.outage must be between 1s and 24h, not %s", c.Run.Outage.Duration)
+	}
 	if c.Run.Grace.Duration < 0 || c.Run.Grace.Duration > 24*time.Hour {
 		return fmt.Errorf("run.grace must be between 0s and 24h, not %s", c.Run.Grace.Duration)
 	}
 	if err := c.validateCluster(); err != nil {
+		return err
+	}
+	if err := c.Capture.validate(); err != nil {
 		return err
 	}
 	if len(c.Tables) == 0 {

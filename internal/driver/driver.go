@@ -49,7 +49,10 @@ type Target interface {
 	migrate.ServerSettings
 	migrate.PreflightTarget
 	migrate.SQLDB
+	migrate.IndexTarget
 	IsEmpty(ctx context.Context, table string) (bool, error)
+	// Applier writes captured changes (cutover sync).
+	Applier() *mysqldb.Applier
 	DryLoader(ctx context.Context, tables []*catalog.Table) (migrate.DryLoad, error)
 	TargetSizes(ctx context.Context, t *catalog.Table, tenants []string) ([]planner.Size, error)
 }
@@ -74,7 +77,10 @@ type SourceOptions struct {
 	Parallel                     int
 	PrefetchRows, FetchArraySize int
 	NullAsEmpty                  []string
-	Log                          *slog.Logger
+	// RawCharset (Oracle) names the character set of columns' bytes by
+	// "TABLE.COLUMN", "TABLE" or "*" (oracle.Options.RawCharset).
+	RawCharset map[string]string
+	Log        *slog.Logger
 }
 
 // OpenSource connects to the source named by o.Driver.
@@ -93,7 +99,8 @@ func OpenSource(ctx context.Context, o SourceOptions) (Source, error) {
 			nullAsEmpty[c] = true
 		}
 		return oracle.Open(ctx, o.DSN, oracle.Options{
-			Schema: o.Schema, Snapshot: o.Snapshot, SCN: o.SCN,
+			RawCharset: o.RawCharset,
+			Schema:     o.Schema, Snapshot: o.Snapshot, SCN: o.SCN,
 			Sizing: o.Sizing, SamplePercent: o.SamplePercent,
 			NullAsEmpty: nullAsEmpty, MaxConns: o.Conns, MaxLOBBytes: o.MaxLOBBytes, Log: o.Log,
 			PrefetchCount: o.PrefetchRows, FetchArraySize: o.FetchArraySize, Parallel: o.Parallel,
@@ -118,6 +125,29 @@ func IsTransient(err error) bool {
 	return mysqldb.IsTransient(err) || oracle.IsTransient(err)
 }
 
+// IsConnectionError classifies errors that mean the target cannot be
+// reached; IsDiskFull a target out of space (the run's outage handling).
+func IsConnectionError(err error) bool { return mysqldb.IsConnectionError(err) }
+
+// IsDiskFull: see IsConnectionError.
+func IsDiskFull(err error) bool { return mysqldb.IsDiskFull(err) }
+
+// Capture is changed-key capture on a MySQL source (cutover capture, sync).
+type Capture = mysqldb.Capture
+
+// CaptureOf returns the capture of a MySQL source into schema, false for
+// another source.
+func CaptureOf(src Source, schema string, tables []*catalog.Table) (*Capture, bool) {
+	m, ok := src.(*mysqldb.DB)
+	if !ok {
+		return nil, false
+	}
+	return m.Capture(schema, tables), true
+}
+
+// CaptureScript is the SQL text of capture statements, for a DBA.
+func CaptureScript(stmts []mysqldb.CaptureStmt) string { return mysqldb.Script(stmts) }
+
 // schemaPrinter is a source that prints MySQL DDL for its tables.
 type schemaPrinter interface {
 	SchemaDDL(ctx context.Context, tables []string, opts oracle.DDLOptions) (string, []oracle.Finding, error)
@@ -126,12 +156,12 @@ type schemaPrinter interface {
 // SchemaDDL prints MySQL CREATE TABLE statements for tables of an Oracle
 // source's live dictionary, and its findings (also comments in the DDL) as
 // text, "" when there are none.
-func SchemaDDL(ctx context.Context, src Source, tables []string, skipForeignKeys bool) (ddl, findings string, n int, err error) {
+func SchemaDDL(ctx context.Context, src Source, tables []string, skipForeignKeys, lowerNames bool) (ddl, findings string, n int, err error) {
 	p, ok := src.(schemaPrinter)
 	if !ok {
 		return "", "", 0, fmt.Errorf("the source cannot print its schema as MySQL DDL")
 	}
-	ddl, fs, err := p.SchemaDDL(ctx, tables, oracle.DDLOptions{SkipForeignKeys: skipForeignKeys})
+	ddl, fs, err := p.SchemaDDL(ctx, tables, oracle.DDLOptions{SkipForeignKeys: skipForeignKeys, LowerNames: lowerNames})
 	if err != nil {
 		return "", "", 0, err
 	}
@@ -140,8 +170,8 @@ func SchemaDDL(ctx context.Context, src Source, tables []string, skipForeignKeys
 
 // ConvertOracleDDL converts Oracle DDL text (as DBMS_METADATA.GET_DDL
 // writes it) to MySQL offline, with its findings as text.
-func ConvertOracleDDL(r io.Reader, skipForeignKeys bool) (ddl, findings string, n int, err error) {
-	ddl, fs, err := oracle.ConvertDDL(r, oracle.DDLOptions{SkipForeignKeys: skipForeignKeys})
+func ConvertOracleDDL(r io.Reader, skipForeignKeys, lowerNames bool) (ddl, findings string, n int, err error) {
+	ddl, fs, err := oracle.ConvertDDL(r, oracle.DDLOptions{SkipForeignKeys: skipForeignKeys, LowerNames: lowerNames})
 	if err != nil {
 		return "", "", 0, err
 	}

@@ -1,133 +1,167 @@
-// Package metrics writes the Prometheus text exposition format (version
-// 0.0.4) by hand, with the standard library: counters, gauges, labelled
-// gauges and one histogram type are all cutover needs.
+// Package metrics serves a process's numbers to Prometheus through the
+// ecosystem's own client (github.com/prometheus/client_golang): the
+// standard go_* and process_* collectors, and the program's own samples,
+// read at each scrape from wherever they live (atomic counters, the
+// ledger). The library writes the exposition and negotiates its format.
 package metrics
 
 import (
+	"context"
 	"fmt"
-	"io"
-	"math"
-	"sort"
-	"strconv"
-	"strings"
-	"sync"
+	"net/http"
+	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 )
 
-// ContentType is the exposition format's content type.
-const ContentType = "text/plain; version=0.0.4; charset=utf-8"
+// Registry is one process's metrics. There is no default registry: each
+// process makes its own, so two in one test binary never share a number.
+type Registry struct {
+	reg *prometheus.Registry
+}
 
-// Writer writes one exposition; the first write error sticks and is returned
-// by Err.
+// NewRegistry returns a registry with the Go runtime's and the process's
+// standard collectors.
+func NewRegistry() *Registry {
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &Registry{reg: reg}
+}
+
+// ScrapeFunc writes the program's samples for one scrape; ctx is the
+// scrape request's, so a slow source of numbers (the ledger) is bounded by
+// the scraper's own patience.
+type ScrapeFunc func(ctx context.Context, w *Writer)
+
+// Handler serves the registry's collectors and, at each request, what
+// scrape writes.
+func (r *Registry) Handler(scrape ScrapeFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		ctx := req.Context()
+		g := prometheus.Gatherers{r.reg, prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+			mw := &Writer{}
+			if scrape != nil {
+				scrape(ctx, mw)
+			}
+			return mw.gather()
+		})}
+		// HandlerFor is cheap to build (a closure over the options); built
+		// per request, it gathers with this request's context.
+		promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}).ServeHTTP(w, req)
+	})
+}
+
+// Writer collects one scrape's samples; the first invalid sample (a bad
+// name, a label value that is not UTF-8) sticks and is returned by Err, and
+// fails the scrape with HTTP 500 rather than serving a partial exposition.
 type Writer struct {
-	w   io.Writer
+	ms  []prometheus.Metric
 	err error
 }
 
-// NewWriter returns a writer on w.
-func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
-
-// Err returns the first write error.
+// Err returns the first error.
 func (m *Writer) Err() error { return m.err }
 
-func (m *Writer) printf(format string, args ...any) {
-	if m.err == nil {
-		_, m.err = fmt.Fprintf(m.w, format, args...)
+func (m *Writer) add(desc *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
+	if m.err != nil {
+		return
 	}
-}
-
-func (m *Writer) header(name, help, typ string) {
-	m.printf("# HELP %s %s\n# TYPE %s %s\n", name, escapeHelp(help), name, typ)
+	s, err := prometheus.NewConstMetric(desc, t, v, labels...)
+	if err != nil {
+		m.err = err
+		return
+	}
+	m.ms = append(m.ms, s)
 }
 
 // Counter writes a counter.
 func (m *Writer) Counter(name, help string, v float64) {
-	m.header(name, help, "counter")
-	m.printf("%s %s\n", name, num(v))
+	m.add(prometheus.NewDesc(name, help, nil, nil), prometheus.CounterValue, v)
 }
 
 // Gauge writes a gauge.
 func (m *Writer) Gauge(name, help string, v float64) {
-	m.header(name, help, "gauge")
-	m.printf("%s %s\n", name, num(v))
+	m.add(prometheus.NewDesc(name, help, nil, nil), prometheus.GaugeValue, v)
 }
 
-// GaugeVec writes a gauge with one label, one sample per value, sorted.
+// GaugeVec writes a gauge with one label, one sample per value.
 func (m *Writer) GaugeVec(name, help, label string, values map[string]float64) {
-	m.header(name, help, "gauge")
+	desc := prometheus.NewDesc(name, help, []string{label}, nil)
 	keys := make([]string, 0, len(values))
 	for k := range values {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
-		m.printf("%s{%s=\"%s\"} %s\n", name, label, escapeLabel(k), num(values[k]))
+		m.add(desc, prometheus.GaugeValue, values[k], k)
 	}
 }
 
-// Histogram writes h.
+// Histogram writes h under name.
 func (m *Writer) Histogram(name, help string, h *Histogram) {
-	bounds, counts, sum, count := h.snapshot()
-	m.header(name, help, "histogram")
-	var cum uint64
-	for i, b := range bounds {
-		cum += counts[i]
-		m.printf("%s_bucket{le=\"%s\"} %d\n", name, num(b), cum)
+	if m.err != nil {
+		return
 	}
-	m.printf("%s_bucket{le=\"+Inf\"} %d\n", name, count)
-	m.printf("%s_sum %s\n%s_count %d\n", name, num(sum), name, count)
+	var snap dto.Metric
+	if err := h.h.Write(&snap); err != nil {
+		m.err = fmt.Errorf("read histogram %s: %w", name, err)
+		return
+	}
+	hs := snap.GetHistogram()
+	buckets := make(map[float64]uint64, len(hs.GetBucket()))
+	for _, b := range hs.GetBucket() {
+		buckets[b.GetUpperBound()] = b.GetCumulativeCount()
+	}
+	s, err := prometheus.NewConstHistogram(prometheus.NewDesc(name, help, nil, nil), hs.GetSampleCount(), hs.GetSampleSum(), buckets)
+	if err != nil {
+		m.err = err
+		return
+	}
+	m.ms = append(m.ms, s)
 }
 
-// Histogram counts observations into fixed buckets; safe for concurrent use.
+// gather turns the samples into metric families, checked as the registry
+// checks its own (one help and type per name, no duplicate sample).
+func (m *Writer) gather() ([]*dto.MetricFamily, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := reg.Register(samples(m.ms)); err != nil {
+		return nil, err
+	}
+	return reg.Gather()
+}
+
+// samples is an unchecked collector of one scrape's constant samples: the
+// set varies by scrape (the ledger may not answer), so it describes none.
+type samples []prometheus.Metric
+
+func (s samples) Describe(chan<- *prometheus.Desc) {}
+
+func (s samples) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range s {
+		ch <- m
+	}
+}
+
+// Histogram counts observations into fixed buckets (the client library's
+// histogram, lock-free); safe for concurrent use. Its name is given when it
+// is written, so one type serves any number of them.
 type Histogram struct {
-	bounds []float64 // upper bounds, ascending
-
-	mu     sync.Mutex
-	counts []uint64 // per bucket, not cumulative; the last is above every bound
-	sum    float64
-	count  uint64
+	h prometheus.Histogram
 }
 
-// NewHistogram returns a histogram with the given ascending upper bounds.
+// NewHistogram returns a histogram with the given upper bounds, in any
+// order.
 func NewHistogram(bounds ...float64) *Histogram {
-	b := append([]float64(nil), bounds...)
-	sort.Float64s(b)
-	return &Histogram{bounds: b, counts: make([]uint64, len(b)+1)}
+	b := slices.Clone(bounds)
+	slices.Sort(b)
+	return &Histogram{h: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "unnamed", Buckets: b})}
 }
 
 // Observe records v.
-func (h *Histogram) Observe(v float64) {
-	i := sort.SearchFloat64s(h.bounds, v) // the first bound >= v: le is inclusive
-	h.mu.Lock()
-	h.counts[i]++
-	h.sum += v
-	h.count++
-	h.mu.Unlock()
-}
-
-func (h *Histogram) snapshot() ([]float64, []uint64, float64, uint64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.bounds, append([]uint64(nil), h.counts...), h.sum, h.count
-}
-
-func num(v float64) string {
-	switch {
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	case math.IsNaN(v):
-		return "NaN"
-	case v == math.Trunc(v) && math.Abs(v) < 1e15:
-		return strconv.FormatFloat(v, 'f', -1, 64) // counts stay plain integers
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
-}
-
-func escapeHelp(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(s)
-}
-
-func escapeLabel(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`).Replace(s)
-}
+func (h *Histogram) Observe(v float64) { h.h.Observe(v) }

@@ -13,8 +13,10 @@ import (
 
 // MySQL and MariaDB error numbers the adapter acts on.
 const (
+	erDiskFull          = 1021 // MyISAM/Aria: disk full, waiting
 	erConCount          = 1040 // too many connections
 	erServerShutdown    = 1053
+	erRecordFileFull    = 1114 // InnoDB: the table is full (its file system or tablespace)
 	erNotAllowed        = 1148 // the used command is not allowed (local infile off)
 	erNetReadError      = 1158
 	erNetReadInterrupt  = 1159
@@ -66,4 +68,14 @@ func IsConnectionError(err error) bool {
 func isLocalInfileRefused(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && (me.Number == erNotAllowed || me.Number == erClientLocalFiles || me.Number == erInfileDisabled)
+}
+
+// IsDiskFull reports whether err is the server out of space for a table's
+// data (the disk of its datadir, or a tablespace at its limit).
+func IsDiskFull(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == erRecordFileFull || me.Number == erDiskFull
+	}
+	return errors.Is(err, syscall.ENOSPC)
 }

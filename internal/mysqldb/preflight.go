@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/preflight"
 )
 
@@ -124,7 +125,12 @@ type PreflightTable struct {
 // which `run --create-tables` copies). It reads aggregates in one scan of the
 // source table and writes nothing. Checks:
 //
-//   - unsupported-type: BIT, spatial and other columns the copy refuses;
+//   - unsupported-type: columns of a type the copy refuses;
+//   - spatial-fit: geometries of a type the target spatial column does not
+//     take (a POLYGON for a POINT column), or a spatial column bound for a
+//     non-spatial one, or the reverse;
+//   - bit-fit: a BIT(n) column bound for a narrower BIT, for a column that
+//     is neither BIT nor a byte string, or a BIT column fed from another type;
 //   - no-key: no primary key or NOT NULL unique key to order and split by;
 //   - tenant-index: a tenant (or via) column no index leads, on either side;
 //   - missing-column: a source column the target table lacks;
@@ -237,7 +243,10 @@ func (p *tablePreflight) add(sev preflight.Severity, col, check string, rows int
 func (p *tablePreflight) structure(cols []ColumnDef, src, tgt *catalog.Info) {
 	for _, c := range cols {
 		if kindOf(c.DataType, c.ColumnType) == catalog.KindOther {
-			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "type %s cannot be copied losslessly through LOAD DATA text (BIT, spatial and similar types); change the column's type or leave the table out", c.ColumnType)
+			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "type %s cannot be copied losslessly through LOAD DATA text yet; change the column's type or leave the table out", c.ColumnType)
+		}
+		if (c.DataType == "bit" || isSpatial(c.DataType)) && strings.EqualFold(c.Name, p.t.TenantColumn) {
+			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "a %s column cannot hold tenant ids (it compares as a number or a geometry, not as bytes); choose another tenant column", c.ColumnType)
 		}
 	}
 	key := p.t.Key
@@ -295,57 +304,13 @@ func sameType(a, b string) bool {
 	return norm(a) == norm(b)
 }
 
-// typeArgs returns the numbers in a COLUMN_TYPE's parentheses.
-func typeArgs(columnType string) []int {
-	i := strings.Index(columnType, "(")
-	j := strings.Index(columnType, ")")
-	if i < 0 || j < i {
-		return nil
-	}
-	var out []int
-	for _, a := range strings.Split(columnType[i+1:j], ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(a)); err == nil {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// intBounds is the range of an integer column type.
-func intBounds(dataType, columnType string) (lo, hi *big.Int, ok bool) {
-	bits := map[string]uint{"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}[dataType]
-	if bits == 0 {
-		return nil, nil, false
-	}
-	one := big.NewInt(1)
-	if strings.Contains(columnType, "unsigned") {
-		return big.NewInt(0), new(big.Int).Sub(new(big.Int).Lsh(one, bits), one), true
-	}
-	return new(big.Int).Neg(new(big.Int).Lsh(one, bits-1)), new(big.Int).Sub(new(big.Int).Lsh(one, bits-1), one), true
-}
-
-// byteCap is the byte capacity of a TEXT or BLOB family type, 0 for others.
-func byteCap(dataType string) int64 {
-	switch dataType {
-	case "tinytext", "tinyblob":
-		return 255
-	case "text", "blob":
-		return 65535
-	case "mediumtext", "mediumblob":
-		return 16777215
-	case "longtext", "longblob":
-		return 4294967295
-	}
-	return 0
-}
-
 func isUTF8Charset(cs string) bool {
 	return cs == "utf8mb4" || cs == "utf8mb3" || cs == "utf8"
 }
 
 // planColumn adds the checks one source column needs against its target.
 func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext string) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	num := func(vals []sql.NullString, i int) int64 {
 		n, _ := strconv.ParseInt(vals[i].String, 10, 64)
 		return n
@@ -361,13 +326,21 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 			},
 		})
 	}
+	if sc.DataType == "bit" || tc.DataType == "bit" {
+		p.planBit(sc, tc, num)
+		return
+	}
+	if isSpatial(sc.DataType) || isSpatial(tc.DataType) {
+		p.planSpatial(sc, tc, num)
+		return
+	}
 	if !sameType(sc.ColumnType, tc.ColumnType) {
 		p.planFit(sc, tc, srcKind, num)
 	}
 	if tgtKind == catalog.KindString && (srcKind == catalog.KindBinary || srcKind == catalog.KindString) {
 		p.planUTF8(sc, tc, srcKind)
 	}
-	if _, hi, ok := intBounds(tc.DataType, tc.ColumnType); ok && tc.AutoIncrement && (srcKind == catalog.KindInt || srcKind == catalog.KindUint) {
+	if _, hi, ok := mysqltype.IntBounds(tc.ColumnType); ok && tc.AutoIncrement && (srcKind == catalog.KindInt || srcKind == catalog.KindUint) {
 		p.checks = append(p.checks, scanCheck{
 			whole: true,
 			exprs: []string{fmt.Sprintf("MAX(%s)", c)},
@@ -394,7 +367,7 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 			},
 		})
 	}
-	if byteCap(sc.DataType) > 0 && packet > 0 {
+	if mysqltype.ByteCap(sc.DataType) > 0 && packet > 0 {
 		p.checks = append(p.checks, scanCheck{
 			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN LENGTH(%s) > %d THEN 1 END)", c, packet), fmt.Sprintf("MAX(LENGTH(%s))", c)},
 			judge: func(v []sql.NullString) {
@@ -404,7 +377,7 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 			},
 		})
 	}
-	if bound := p.lobBound; bound > 0 && byteCap(sc.DataType) > bound {
+	if bound := p.lobBound; bound > 0 && mysqltype.ByteCap(sc.DataType) > bound {
 		p.checks = append(p.checks, scanCheck{
 			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN LENGTH(%s) > %d THEN 1 END)", c, bound), fmt.Sprintf("MAX(LENGTH(%s))", c)},
 			judge: func(v []sql.NullString) {
@@ -418,12 +391,12 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 
 // planFit adds the check that values fit a target column of another type.
 func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num func([]sql.NullString, int) int64) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	numeric := srcKind == catalog.KindInt || srcKind == catalog.KindUint || srcKind == catalog.KindDecimal || srcKind == catalog.KindFloat
-	args := typeArgs(tc.ColumnType)
+	args := mysqltype.Args(tc.ColumnType)
 	switch {
 	case numeric && tc.DataType != "decimal" && tc.DataType != "numeric" && tc.DataType != "float" && tc.DataType != "double":
-		lo, hi, ok := intBounds(tc.DataType, tc.ColumnType)
+		lo, hi, ok := mysqltype.IntBounds(tc.ColumnType)
 		if !ok {
 			break
 		}
@@ -479,8 +452,8 @@ func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num fun
 			},
 		})
 		return
-	case tc.DataType == "binary" || tc.DataType == "varbinary" || byteCap(tc.DataType) > 0:
-		limit := byteCap(tc.DataType)
+	case tc.DataType == "binary" || tc.DataType == "varbinary" || mysqltype.ByteCap(tc.DataType) > 0:
+		limit := mysqltype.ByteCap(tc.DataType)
 		if limit == 0 && len(args) > 0 {
 			limit = int64(args[0])
 		}
@@ -508,9 +481,9 @@ func (p *tablePreflight) planFit(sc, tc ColumnDef, srcKind catalog.Kind, num fun
 // digits (the server would round them, and the load fails on its note) or
 // a TIMESTAMP target, whose range is 1970 to 2038.
 func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	fsp := 0
-	if a := typeArgs(tc.ColumnType); len(a) > 0 {
+	if a := mysqltype.Args(tc.ColumnType); len(a) > 0 {
 		fsp = a[0]
 	}
 	if fsp < 6 && (sc.DataType == "datetime" || sc.DataType == "timestamp" || sc.DataType == "time") {
@@ -536,6 +509,75 @@ func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString
 	}
 }
 
+// planBit checks a BIT column's way: a BIT value travels as its bytes, so
+// it lands unchanged in a BIT at least as wide or in a byte string; into a
+// narrower BIT only the values below 2^m fit (strict mode refuses the
+// rest); anything else would be read as text or as a number.
+func (p *tablePreflight) planBit(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
+	c := mysqltype.Quote(sc.Name)
+	width := func(d ColumnDef) int {
+		if a := mysqltype.Args(d.ColumnType); len(a) > 0 {
+			return a[0]
+		}
+		return 1 // BIT is BIT(1)
+	}
+	switch {
+	case sc.DataType != "bit":
+		p.add(preflight.Blocking, sc.Name, "bit-fit", 0, "", "source type %s bound for target type %s: only a BIT column copies into a BIT column; change the target column's type", sc.ColumnType, tc.ColumnType)
+	case tc.DataType == "bit":
+		n, m := width(sc), width(tc)
+		if m >= n {
+			return
+		}
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN %s + 0 >= %d THEN 1 END)", c, uint64(1)<<m), fmt.Sprintf("MAX(HEX(%s))", c)},
+			judge: func(v []sql.NullString) {
+				if k := num(v, 0); k > 0 {
+					p.add(preflight.Blocking, sc.Name, "bit-fit", k, v[1].String, "%d values are too wide for target type %s (the largest in hex)", k, tc.ColumnType)
+				}
+			},
+		})
+	case tc.DataType == "varbinary" || tc.DataType == "binary" && len(mysqltype.Args(tc.ColumnType)) > 0 && mysqltype.Args(tc.ColumnType)[0] == (width(sc)+7)/8 || mysqltype.ByteCap(tc.DataType) > 0:
+		// The same bytes (a BINARY of exactly ceil(n/8) bytes pads nothing).
+		if tc.DataType == "varbinary" && len(mysqltype.Args(tc.ColumnType)) > 0 && mysqltype.Args(tc.ColumnType)[0] < (width(sc)+7)/8 {
+			p.add(preflight.Blocking, sc.Name, "bit-fit", 0, "", "source type %s needs %d bytes; target type %s holds fewer", sc.ColumnType, (width(sc)+7)/8, tc.ColumnType)
+		}
+	default:
+		p.add(preflight.Blocking, sc.Name, "bit-fit", 0, "", "source type %s bound for target type %s: a BIT value travels as its bytes and would not be read as a number or text; make the target column %s", sc.ColumnType, tc.ColumnType, sc.ColumnType)
+	}
+}
+
+// planSpatial checks a spatial column's way: its value travels as the
+// server's bytes (SRID and WKB), so it lands unchanged in a GEOMETRY column
+// or one of its own type; a column of another type refuses the values of
+// other types.
+func (p *tablePreflight) planSpatial(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
+	c := mysqltype.Quote(sc.Name)
+	switch {
+	case !isSpatial(sc.DataType) || !isSpatial(tc.DataType):
+		p.add(preflight.Blocking, sc.Name, "spatial-fit", 0, "", "source type %s bound for target type %s: a spatial column copies only into a spatial column; change the target column's type", sc.ColumnType, tc.ColumnType)
+	case tc.DataType == "geometry" || spatialName(tc.DataType) == spatialName(sc.DataType):
+	default:
+		want := strings.ToUpper(spatialName(tc.DataType))
+		p.checks = append(p.checks, scanCheck{
+			exprs: countAndFirst(fmt.Sprintf("REPLACE(UPPER(ST_GeometryType(%s)), 'GEOMCOLLECTION', 'GEOMETRYCOLLECTION') <> '%s'", c, want), fmt.Sprintf("ST_GeometryType(%s)", c)),
+			judge: func(v []sql.NullString) {
+				if k := num(v, 0); k > 0 {
+					p.add(preflight.Blocking, sc.Name, "spatial-fit", k, v[1].String, "%d values are not of target type %s (one is a %s)", k, tc.ColumnType, v[1].String)
+				}
+			},
+		})
+	}
+}
+
+// spatialName is MySQL 8's GEOMCOLLECTION under its other name.
+func spatialName(dataType string) string {
+	if dataType == "geomcollection" {
+		return "geometrycollection"
+	}
+	return dataType
+}
+
 // planUTF8 counts values bound for a utf8mb4 text column that are not
 // well-formed UTF-8. Bytes of a binary column go to the target as they are:
 // they are malformed when converting them to utf8mb4 changes them or when
@@ -544,7 +586,7 @@ func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString
 // validated the rest). Text in another character set is converted on the way
 // out: it is malformed when the round trip through utf8mb4 changes it.
 func (p *tablePreflight) planUTF8(sc, tc ColumnDef, srcKind catalog.Kind) {
-	c := Quote(sc.Name)
+	c := mysqltype.Quote(sc.Name)
 	raw := fmt.Sprintf("CAST(%s AS BINARY)", c)
 	// ED is never a continuation byte in UTF-8, so no alignment is needed;
 	// X'ED5BA02DBF5D' is the bytes of the pattern \xED[\xA0-\xBF], matched
@@ -628,10 +670,10 @@ func (p *tablePreflight) scope(ctx context.Context, src *DB, info *catalog.Info)
 	for _, id := range t.Tenants {
 		args = append(args, id)
 	}
-	where := "c." + Quote(t.TenantColumn) + " IN (" + in + ")"
+	where := "c." + mysqltype.Quote(t.TenantColumn) + " IN (" + in + ")"
 	if t.TenantColumn == "" {
-		where = "c." + Quote(t.ViaOn) + " IN (SELECT p." + Quote(t.ParentOn) + " FROM " + qualified(src.Schema, t.Parent) +
-			" p WHERE p." + Quote(t.ParentTenant) + " IN (" + in + "))"
+		where = "c." + mysqltype.Quote(t.ViaOn) + " IN (SELECT p." + mysqltype.Quote(t.ParentOn) + " FROM " + qualified(src.Schema, t.Parent) +
+			" p WHERE p." + mysqltype.Quote(t.ParentTenant) + " IN (" + in + "))"
 	}
 	return "(SELECT c.* FROM " + qualified(src.Schema, t.Source) + " c WHERE " + where + ") AS scoped", args, false, nil
 }
@@ -702,7 +744,7 @@ func (p *tablePreflight) sampleFrom(ctx context.Context, src *DB, info *catalog.
 	case want < 10*sampleChunks:
 		return table, nil, nil // small: the whole table costs little more
 	}
-	k := Quote(key[0])
+	k := mysqltype.Quote(key[0])
 	var lo, hi sql.NullString
 	if err := src.db.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+table).Scan(&lo, &hi); err != nil {
 		return "", nil, fmt.Errorf("preflight key range of %s: %w", p.t.Source, err)

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -36,6 +38,10 @@ const (
 	RoleTarget
 )
 
+// DefaultIOTimeout bounds each read and write on a connection whose DSN sets
+// no readTimeout or writeTimeout.
+const DefaultIOTimeout = 10 * time.Minute
+
 // Open connects to the database named by dsn. schema overrides the DSN's
 // database. maxConns bounds the pool (workers plus a few for the ledger).
 func Open(ctx context.Context, dsn, schema string, role Role, maxConns int) (*DB, error) {
@@ -55,6 +61,15 @@ func Open(ctx context.Context, dsn, schema string, role Role, maxConns int) (*DB
 	cfg.Collation = "utf8mb4_general_ci"
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	// A stalled server (paused, or its network gone quiet) would otherwise
+	// hold a worker forever: every read and write on the connection has a
+	// deadline, long enough for a lock wait or a slow first row.
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultIOTimeout
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = DefaultIOTimeout
 	}
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
@@ -110,10 +125,52 @@ func kindOf(dataType, columnType string) catalog.Kind {
 		return catalog.KindString
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
 		return catalog.KindBinary
+	case "bit":
+		// The driver returns a BIT(n) value as its ceil(n/8) bytes, big-endian,
+		// and LOAD DATA and a bound INSERT store those bytes back as the same
+		// value: copied and checksummed as bytes. Not as a key (isBit).
+		return catalog.KindBinary
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+		"geometrycollection", "geomcollection": // isSpatial
+		// A spatial value is sent as the server stores it: the SRID (4 bytes,
+		// little-endian), then the WKB. Both LOAD DATA and a bound INSERT take
+		// those bytes back as the same geometry: copied and checksummed as
+		// bytes, like BIT (and, like BIT, never a key: see Describe).
+		return catalog.KindBinary
 	case "date", "datetime", "timestamp", "time", "year":
 		return catalog.KindTime
 	}
 	return catalog.KindOther
+}
+
+// isSpatial reports whether dataType (DATA_TYPE, lower case) is a spatial type.
+func isSpatial(dataType string) bool {
+	switch dataType {
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+		"geometrycollection", "geomcollection":
+		return true
+	}
+	return false
+}
+
+// bytewiseTenant refuses a BIT or spatial tenant column: tenant ids are
+// bound as bytes, and such a column compares with bytes as a number or a
+// geometry, so a batch would find none of its rows. Every table that holds
+// the tenant column itself is sized, so one refusal covers the tables that
+// reach it through a parent.
+func bytewiseTenant(t *catalog.Table) error {
+	if t.Shared || t.Via != nil {
+		return nil
+	}
+	for _, c := range t.Columns {
+		if c.Name != t.TenantColumn {
+			continue
+		}
+		if base, _, _ := mysqltype.Shape(c.Type); base == "bit" || isSpatial(base) {
+			return &migrate.ConfigError{Msg: fmt.Sprintf("tenant column %s of table %s has type %s, which cannot hold tenant ids (it compares as a number or a geometry, not as bytes); choose another tenant column", c.Name, t.Name, c.Type)}
+		}
+	}
+	return nil
 }
 
 // Describe reads a table's columns, keys and size estimates from information_schema.
@@ -126,7 +183,7 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
 		d.Schema, table).Scan(&rowsEst, &avgLen, &engine)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("table %s.%s: %w", d.Schema, table, catalog.ErrNotFound)
+		return nil, d.notVisible(ctx, table, fmt.Errorf("table %s.%s: %w", d.Schema, table, catalog.ErrNotFound))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("describe %s: %w", table, err)
@@ -139,6 +196,7 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		return nil, fmt.Errorf("describe columns of %s: %w", table, err)
 	}
 	defer rows.Close()
+	bytewise := map[string]bool{} // BIT and spatial columns: copied as bytes, compared otherwise
 	for rows.Next() {
 		var c catalog.Column
 		var dataType, nullable string
@@ -147,6 +205,9 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		}
 		c.Kind = kindOf(strings.ToLower(dataType), strings.ToLower(c.Type))
 		c.Nullable = nullable == "YES"
+		if dt := strings.ToLower(dataType); dt == "bit" || isSpatial(dt) {
+			bytewise[c.Name] = true
+		}
 		info.Columns = append(info.Columns, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -185,9 +246,15 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 	if err := idx.Err(); err != nil {
 		return nil, fmt.Errorf("describe indexes of %s: %w", table, err)
 	}
+	if info.Triggers, err = d.triggers(ctx, table); err != nil {
+		return nil, err
+	}
 	for _, name := range order {
 		ix := byName[name]
-		if !ix.unique {
+		// A key with a BIT or spatial column is not offered: keys are bound
+		// as bytes, and BIT compares with a byte string as a number, a
+		// geometry as a geometry, not bytewise.
+		if !ix.unique || slices.ContainsFunc(ix.cols, func(c string) bool { return bytewise[c] }) {
 			continue
 		}
 		if name == "PRIMARY" {
@@ -218,6 +285,9 @@ func (d *DB) TargetSizes(ctx context.Context, t *catalog.Table, tenants []string
 }
 
 func (d *DB) sizes(ctx context.Context, t *catalog.Table, tenants []string, useTarget bool) ([]planner.Size, error) {
+	if err := bytewiseTenant(t); err != nil {
+		return nil, err
+	}
 	name := t.Name
 	if useTarget {
 		name = t.Target
@@ -249,9 +319,9 @@ func (d *DB) sizes(ctx context.Context, t *catalog.Table, tenants []string, useT
 		if err != nil {
 			return nil, err
 		}
-		col := "c." + Quote(t.TenantColumn)
+		col := "c." + mysqltype.Quote(t.TenantColumn)
 		if t.Via != nil {
-			col = "p." + Quote(t.TenantColumn)
+			col = "p." + mysqltype.Quote(t.TenantColumn)
 		}
 		q := "SELECT " + col + ", COUNT(*)" + from
 		if !strings.Contains(from, " WHERE ") {
@@ -515,7 +585,7 @@ func (d *DB) ShowCreateTable(ctx context.Context, table, schema, name string) (s
 		return "", fmt.Errorf("show create table %s: %w", table, err)
 	}
 	ddl = autoIncrement.ReplaceAllString(ddl, "")
-	prefix := "CREATE TABLE " + Quote(tbl)
+	prefix := "CREATE TABLE " + mysqltype.Quote(tbl)
 	if !strings.HasPrefix(ddl, prefix) {
 		return "", fmt.Errorf("show create table %s: unexpected statement", table)
 	}

@@ -10,16 +10,12 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 )
-
-// Quote quotes an identifier for MySQL.
-func Quote(name string) string {
-	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
-}
 
 // qualified quotes schema.table.
 func qualified(schema, table string) string {
-	return Quote(schema) + "." + Quote(table)
+	return mysqltype.Quote(schema) + "." + mysqltype.Quote(table)
 }
 
 // bindValue turns a key or tenant value, as text written by Boundaries or found
@@ -60,7 +56,7 @@ func placeholder(k catalog.Kind) string {
 
 // keyExpr is how a key column is selected so its text round-trips through bindValue.
 func keyExpr(alias string, c catalog.Column) string {
-	col := alias + Quote(c.Name)
+	col := alias + mysqltype.Quote(c.Name)
 	if c.Kind == catalog.KindBinary {
 		return "HEX(" + col + ")"
 	}
@@ -159,14 +155,14 @@ func (w *where) keyBound(alias string, key []catalog.Column, b []string, lower b
 	for i := range key {
 		var ands []string
 		for j := 0; j < i; j++ {
-			ands = append(ands, alias+Quote(key[j].Name)+" = "+placeholder(key[j].Kind))
+			ands = append(ands, alias+mysqltype.Quote(key[j].Name)+" = "+placeholder(key[j].Kind))
 			args = append(args, vals[j])
 		}
 		op := strict
 		if i == len(key)-1 {
 			op = last
 		}
-		ands = append(ands, alias+Quote(key[i].Name)+" "+op+" "+placeholder(key[i].Kind))
+		ands = append(ands, alias+mysqltype.Quote(key[i].Name)+" "+op+" "+placeholder(key[i].Kind))
 		args = append(args, vals[i])
 		ors = append(ors, strings.Join(ands, " AND "))
 	}
@@ -199,12 +195,12 @@ func scopeSQL(schema string, s catalog.Scope, useTarget bool) (string, []any, er
 		if useTarget {
 			parent = t.Via.Target
 		}
-		from += " JOIN " + qualified(schema, parent) + " AS p ON c." + Quote(t.Via.On) + " = p." + Quote(t.Via.ParentOn)
-		if err := w.tenantOf("p."+Quote(t.TenantColumn), t.TenantKind, s.Tenants); err != nil {
+		from += " JOIN " + qualified(schema, parent) + " AS p ON c." + mysqltype.Quote(t.Via.On) + " = p." + mysqltype.Quote(t.Via.ParentOn)
+		if err := w.tenantOf("p."+mysqltype.Quote(t.TenantColumn), t.TenantKind, s.Tenants); err != nil {
 			return "", nil, err
 		}
 	default:
-		if err := w.tenantOf("c."+Quote(t.TenantColumn), t.TenantKind, s.Tenants); err != nil {
+		if err := w.tenantOf("c."+mysqltype.Quote(t.TenantColumn), t.TenantKind, s.Tenants); err != nil {
 			return "", nil, err
 		}
 	}
@@ -221,7 +217,7 @@ func scopeSQL(schema string, s catalog.Scope, useTarget bool) (string, []any, er
 func selectList(prefix string, cols []catalog.Column) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
-		parts[i] = prefix + Quote(c.Name)
+		parts[i] = prefix + mysqltype.Quote(c.Name)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/migrate"
 )
 
@@ -35,9 +36,9 @@ import (
 func lobCap(columnType string) int64 {
 	t := strings.ToLower(strings.TrimSpace(columnType))
 	if t == "json" {
-		return byteCap("longtext") // MySQL's JSON holds what LONGTEXT holds
+		return mysqltype.ByteCap("longtext") // MySQL's JSON holds what LONGTEXT holds
 	}
-	return byteCap(t)
+	return mysqltype.ByteCap(t)
 }
 
 // bounded is the plan of one batch read: the LOB columns whose values may
@@ -90,7 +91,7 @@ func isText(c catalog.Column) bool { return c.Kind != catalog.KindBinary }
 func (b *bounded) selectList(cols []catalog.Column) string {
 	parts := make([]string, len(cols), len(cols)+len(b.cols))
 	for i, c := range cols {
-		parts[i] = "c." + Quote(c.Name)
+		parts[i] = "c." + mysqltype.Quote(c.Name)
 	}
 	bound := strconv.FormatInt(b.bound, 10)
 	for _, i := range b.cols {
@@ -148,7 +149,7 @@ func (b *bounded) keyWhere(t *catalog.Table) string {
 	parts := make([]string, len(b.keyAt))
 	for n, i := range b.keyAt {
 		c := t.Columns[i]
-		parts[n] = "c." + Quote(c.Name) + " = " + placeholder(c.Kind)
+		parts[n] = "c." + mysqltype.Quote(c.Name) + " = " + placeholder(c.Kind)
 	}
 	return " WHERE " + strings.Join(parts, " AND ")
 }
@@ -272,7 +273,7 @@ func (r *reader) boundedRows(ctx context.Context, s catalog.Scope, b *bounded, f
 func (r *reader) streamRow(ctx context.Context, t *catalog.Table, b *bounded, k deferredKey, fn migrate.Emit) error {
 	sel := b.selectList(t.Columns)
 	for _, i := range b.cols {
-		sel += ", CHAR_LENGTH(c." + Quote(t.Columns[i].Name) + ")"
+		sel += ", CHAR_LENGTH(c." + mysqltype.Quote(t.Columns[i].Name) + ")"
 	}
 	q := "SELECT " + sel + " FROM " + qualified(r.db.Schema, t.Name) + " AS c" + b.keyWhere(t)
 	rows, err := r.conn.QueryContext(ctx, q, k.args...)
@@ -364,7 +365,7 @@ func parseLengths(raw []sql.RawBytes) ([]int64, error) {
 // (at most 4 bytes each in utf8mb4). No piece is larger than the bound.
 func (r *reader) lob(t *catalog.Table, b *bounded, k deferredKey, i int, size, chars int64) migrate.LOB {
 	c := t.Columns[i]
-	col := "c." + Quote(c.Name)
+	col := "c." + mysqltype.Quote(c.Name)
 	step, total := b.bound, size
 	switch {
 	case !isText(c):

@@ -93,22 +93,41 @@ func (s *Spec) boundedSelect() []string {
 // fetched: such a value is selected as NULL, and one length column per LOB
 // is appended, so the reader can tell it from a real NULL and stream it
 // (lobstream.go) by the row's key, which is appended last.
+//
+// The length columns are appended even without a bound: godror returns ""
+// both for a NULL CLOB and for an empty one (EMPTY_CLOB()), and the length,
+// NULL exactly when the value is, tells them apart (lobNulls).
 func (s *Spec) boundLOBs(sel []string) []string {
-	if s.LOBBound <= 0 || len(s.lobCols()) == 0 {
+	lobs := s.lobCols()
+	if len(lobs) == 0 {
 		return sel
 	}
 	var lengths []string
-	for _, i := range s.lobCols() {
+	for _, i := range lobs {
 		e := sel[i]
 		l := "DBMS_LOB.GETLENGTH(" + e + ")"
-		sel[i] = "CASE WHEN " + l + " > " + strconv.FormatInt(s.Columns[i].heldLimit(s.LOBBound), 10) + " THEN NULL ELSE " + e + " END"
+		if s.LOBBound > 0 {
+			sel[i] = "CASE WHEN " + l + " > " + strconv.FormatInt(s.Columns[i].heldLimit(s.LOBBound), 10) + " THEN NULL ELSE " + e + " END"
+		}
 		lengths = append(lengths, l)
 	}
 	sel = append(sel, lengths...)
-	for _, k := range s.key() {
-		sel = append(sel, k.selectExpr("t"))
+	if s.LOBBound > 0 {
+		for _, k := range s.key() {
+			sel = append(sel, k.selectExpr("t"))
+		}
 	}
 	return sel
+}
+
+// lobNulls sets to nil the LOB values of a row (as boundLOBs selects it)
+// whose length column is NULL: godror hands a NULL CLOB over as "".
+func (s *Spec) lobNulls(lobs []int, vals []any) {
+	for j, i := range lobs {
+		if at := len(s.Columns) + j; at < len(vals) && vals[at] == nil {
+			vals[i] = nil
+		}
+	}
 }
 
 // rowKey renders the key of a row for an error message: the key columns'

@@ -7,6 +7,7 @@ import (
 	"regexp"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
 )
@@ -17,6 +18,7 @@ var (
 	_ migrate.SnapshotPinner = (*Source)(nil)
 	_ migrate.SchemaSource   = (*Source)(nil)
 	_ migrate.Preflighter    = (*Source)(nil)
+	_ migrate.SourceChecker  = (*Source)(nil)
 )
 
 // AtSCN returns a source that reads as of scn, sharing s's connections (the
@@ -36,7 +38,7 @@ func (s *Source) CreateTableDDL(ctx context.Context, table, _, name string) (str
 	if err != nil {
 		return "", fmt.Errorf("create table %s from the Oracle dictionary: %w", name, err)
 	}
-	return createTableName.ReplaceAllLiteralString(ddl, "CREATE TABLE "+QuoteMySQL(name)), nil
+	return createTableName.ReplaceAllLiteralString(ddl, "CREATE TABLE "+mysqltype.Quote(name)), nil
 }
 
 // PreflightChecksIndexes: the Oracle checks do not look at indexes; the

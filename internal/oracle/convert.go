@@ -17,8 +17,11 @@ import (
 // rounded: rounding can carry into the next second, minute or day, and
 // truncation keeps every converted value inside the source value's second.
 // Preflight counts the rows where this drops digits.
+//
+// godror returns "" for a NULL of the character types (Mapping.EmptyIsNull),
+// and Oracle stores no empty string in them: "" is NULL there.
 func Convert(m Mapping, v any, zone *time.Location) ([]byte, error) {
-	if v == nil {
+	if v == nil || m.EmptyIsNull && emptyText(v) {
 		return nil, nil
 	}
 	switch m.Conv {
@@ -103,6 +106,17 @@ func Convert(m Mapping, v any, zone *time.Location) ([]byte, error) {
 		return []byte(s), nil
 	}
 	return nil, fmt.Errorf("column of unsupported type %s is not copied", m.MySQL)
+}
+
+// emptyText reports whether v is a zero-length string or byte slice.
+func emptyText(v any) bool {
+	switch s := v.(type) {
+	case string:
+		return s == ""
+	case []byte:
+		return len(s) == 0
+	}
+	return false
 }
 
 func textValue(v any) (string, error) {

@@ -61,6 +61,23 @@ func TestConvert(t *testing.T) {
 		{"json", Type{Name: "JSON"}, `{"a":1}`, `{"a":1}`, false},
 		{"boolean true", Type{Name: "BOOLEAN"}, true, "1", false},
 		{"boolean false", Type{Name: "BOOLEAN"}, false, "0", false},
+		// godror returns "" for a NULL of these types; Oracle has no empty
+		// string in them, so "" is NULL.
+		{"varchar2 empty is null", Type{Name: "VARCHAR2", Length: 20}, "", "", true},
+		{"nvarchar2 empty is null", Type{Name: "NVARCHAR2", Length: 20}, "", "", true},
+		{"char empty is null", Type{Name: "CHAR", Length: 3}, "", "", true},
+		{"nchar empty is null", Type{Name: "NCHAR", Length: 3}, "", "", true},
+		{"long empty is null", Type{Name: "LONG"}, "", "", true},
+		{"xmltype empty is null", Type{Name: "XMLTYPE"}, "", "", true},
+		{"json empty is null", Type{Name: "JSON"}, "", "", true},
+		{"interval ym empty is null", Type{Name: "INTERVAL YEAR TO MONTH", Lead: 2}, "", "", true},
+		{"interval ds empty is null", Type{Name: "INTERVAL DAY TO SECOND", Lead: 2, Frac: 6}, "", "", true},
+		{"rowid empty is null", Type{Name: "ROWID"}, "", "", true},
+		{"char blank is kept", Type{Name: "CHAR", Length: 3}, "   ", "   ", false},
+		// A CLOB can be empty and not NULL (EMPTY_CLOB()): Convert keeps ""
+		// and the row's length column decides (TestConvertRowNulls).
+		{"clob empty kept", Type{Name: "CLOB"}, "", "", false},
+		{"empty raw", Type{Name: "RAW", Length: 4}, []byte{}, "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -156,3 +173,46 @@ func TestPlainDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestConvertRowNulls reads a row as godror hands it over for the extraction
+// query: "" for every NULL character value and for a NULL CLOB, the LOBs'
+// DBMS_LOB.GETLENGTH columns after the columns. NULL and EMPTY_CLOB() come
+// apart by the length; the expectations are literals.
+func TestConvertRowNulls(t *testing.T) {
+	sp := Spec{Owner: "O", Table: "T", LOBBound: 1 << 20,
+		Key: []Col{{Name: "ID", Type: num(10, 0)}},
+		Columns: []Col{
+			{Name: "ID", Type: num(10, 0)},
+			{Name: "V", Type: Type{Name: "VARCHAR2", Length: 10}},
+			{Name: "C1", Type: Type{Name: "CLOB"}},
+			{Name: "C2", Type: Type{Name: "CLOB"}},
+			{Name: "N", Type: Type{Name: "NCLOB"}},
+			{Name: "X", Type: Type{Name: "XMLTYPE"}},
+			{Name: "J", Type: Type{Name: "JSON"}},
+			{Name: "B", Type: Type{Name: "BLOB"}},
+			{Name: "I", Type: Type{Name: "INTERVAL DAY TO SECOND", Lead: 2, Frac: 6}},
+		}}
+	cv := converters{empty: make([]bool, len(sp.Columns))}
+	for _, c := range sp.Columns {
+		cv.maps = append(cv.maps, Map(c.Type, ""))
+	}
+	// id, v, c1 NULL, c2 EMPTY_CLOB(), n 'x', x NULL, j '{}', b EMPTY_BLOB(), i NULL;
+	// lengths of c1, c2, n, x, j, b; the key.
+	vals := []any{"7", "", "", "", "x", "", "{}", []byte{}, "",
+		nil, "0", "1", nil, "2", "0", "7"}
+	out := make([][]byte, len(sp.Columns))
+	if err := convertRow(&sp, cv, vals, out, time.UTC, sp.LOBBound); err != nil {
+		t.Fatal(err)
+	}
+	want := []*string{ptr("7"), nil, nil, ptr(""), ptr("x"), nil, ptr("{}"), ptr(""), nil}
+	for i, w := range want {
+		switch {
+		case w == nil && out[i] != nil:
+			t.Errorf("%s: got %q, want NULL", sp.Columns[i].Name, out[i])
+		case w != nil && (out[i] == nil || string(out[i]) != *w):
+			t.Errorf("%s: got %q, want %q", sp.Columns[i].Name, out[i], *w)
+		}
+	}
+}
+
+func ptr(s string) *string { return &s }

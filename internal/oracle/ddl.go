@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -32,6 +33,9 @@ type DDLOptions struct {
 	// SkipForeignKeys leaves foreign keys out (as comments), for loading
 	// tenants in any order.
 	SkipForeignKeys bool
+	// LowerNames folds Oracle's names to lower case (`--names lower`), as
+	// MySQL schemas conventionally are; the run matches names ignoring case.
+	LowerNames bool
 }
 
 // MySQL limits the generated DDL respects.
@@ -53,7 +57,10 @@ type ddlColumn struct {
 	Identity bool
 	Virtual  []token // the expression of a virtual column
 	Comment  string
-	notes    []string // SQL comments printed above the column
+	bareKey  bool // a bare NUMBER in a key: BIGINT (markBareKeys)
+	// Invisible: INVISIBLE in Oracle; created as an ordinary column.
+	Invisible bool
+	notes     []string // SQL comments printed above the column
 }
 
 type keyCol struct {
@@ -76,6 +83,9 @@ type ddlFK struct {
 	RefCols  []string
 	OnDelete string
 	Disabled bool
+	// NoValidate: ENABLE NOVALIDATE, existing rows may not match the
+	// referenced key, so the referencing column keeps its own type.
+	NoValidate bool
 }
 
 type ddlCheck struct {
@@ -92,6 +102,7 @@ type ddlTable struct {
 	Checks      []*ddlCheck
 	Comment     string
 	notes       []string
+	novalidate  []string // NOVALIDATE keys the dictionary left out
 }
 
 func (t *ddlTable) col(name string) *ddlColumn {
@@ -131,17 +142,45 @@ func ConvertDDL(r io.Reader, opts DDLOptions) (ddl string, findings []Finding, e
 	if !utf8.Valid(raw) {
 		return "", nil, fmt.Errorf("read oracle ddl: the file is not UTF-8")
 	}
-	toks, err := lex(string(raw))
+	toks, err := lex(dropSQLPlus(string(raw)))
 	if err != nil {
 		return "", nil, fmt.Errorf("parse oracle ddl: %w", err)
 	}
 	c := &ddlConverter{opts: opts, byName: map[string]*ddlTable{}}
+	failed := 0
 	for _, st := range split(toks) {
-		if err := c.statement(st); err != nil {
+		before := len(c.tables)
+		err := c.statement(st)
+		var dup *duplicateTableError
+		if errors.As(err, &dup) {
 			return "", nil, fmt.Errorf("parse oracle ddl: line %d: %w", st[0].line, err)
 		}
+		if err != nil {
+			// One statement we cannot read is a finding for it; the rest of
+			// the file converts. A table it began is not created.
+			for _, t := range c.tables[before:] {
+				delete(c.byName, t.Name)
+			}
+			c.tables = c.tables[:before]
+			failed++
+			c.notes = append(c.notes, c.find(Warning, "", "", "unsupported", "line %d: not converted: %s (%v)", st[0].line, joinSQL(st[:min(len(st), 6)]), err))
+		}
+	}
+	if len(c.tables) == 0 {
+		if failed > 0 {
+			return "", c.findings, fmt.Errorf("parse oracle ddl: no CREATE TABLE could be converted (%d statements could not be read; the first: %s)", failed, c.findings[0].Message)
+		}
+		return "", c.findings, errors.New("parse oracle ddl: the file has no CREATE TABLE statement (is it the DDL, as DBMS_METADATA.GET_DDL or a create script writes it?)")
 	}
 	return c.emit(), c.findings, nil
+}
+
+// duplicateTableError is a table created twice in one file: the file is not
+// one schema's DDL, and nothing is converted.
+type duplicateTableError struct{ name string }
+
+func (e *duplicateTableError) Error() string {
+	return "table " + e.name + " is created twice"
 }
 
 // parser walks one statement.
@@ -284,7 +323,7 @@ func (c *ddlConverter) createTable(p *parser, kind string) error {
 		return err
 	}
 	if _, dup := c.byName[name]; dup {
-		return fmt.Errorf("table %s is created twice", name)
+		return &duplicateTableError{name: name}
 	}
 	t := &ddlTable{Owner: owner, Name: name}
 	c.byName[name] = t
@@ -543,7 +582,9 @@ func (c *ddlConverter) column(t *ddlTable, p *parser) error {
 	}
 	for !p.done() {
 		switch {
-		case p.accept("SORT"), p.accept("VISIBLE"), p.accept("INVISIBLE"), p.accept("ENABLE"), p.accept("VIRTUAL"):
+		case p.accept("INVISIBLE"):
+			col.Invisible = true
+		case p.accept("SORT"), p.accept("VISIBLE"), p.accept("ENABLE"), p.accept("VIRTUAL"):
 		case p.accept("COLLATE"):
 			p.next()
 		case p.accept("ENCRYPT"):
@@ -764,7 +805,7 @@ func (c *ddlConverter) constraint(t *ddlTable, p *parser, col *ddlColumn) error 
 		case p.accept("ON", "DELETE", "SET", "NULL"):
 			fk.OnDelete = "SET NULL"
 		}
-		fk.Disabled, _ = constraintState(p)
+		fk.Disabled, fk.NoValidate = constraintState(p)
 		t.FKs = append(t.FKs, fk)
 		return nil
 	}

@@ -5,13 +5,9 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/preflight"
 )
-
-// QuoteMySQL quotes a MySQL identifier.
-func QuoteMySQL(name string) string {
-	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
-}
 
 // mysqlString quotes a MySQL string literal for any sql_mode.
 func mysqlString(s string) string {
@@ -32,12 +28,33 @@ func truncRunes(s string, n int) (string, bool) {
 	return string(r[:n]), true
 }
 
+// ident is the MySQL name of an Oracle identifier, with a finding when it
+// had to be shortened.
 func (c *ddlConverter) ident(table, what, name string) string {
-	if short, cut := truncRunes(name, maxIdentLen); cut {
-		c.find(Warning, table, "", "name", "%s name %s is longer than MySQL's 64 characters; shortened to %s", what, name, short)
-		return short
+	out := c.mysqlName(name)
+	if _, cut := truncRunes(name, maxIdentLen); cut {
+		c.find(Warning, table, "", "name", "%s name %s is longer than MySQL's 64 characters; shortened to %s", what, name, out)
 	}
-	return name
+	return out
+}
+
+// mysqlName is the MySQL name of an Oracle identifier: folded to lower case
+// under --names lower, cut to MySQL's 64 characters.
+func (c *ddlConverter) mysqlName(name string) string {
+	if c.opts.LowerNames {
+		name = strings.ToLower(name)
+	}
+	short, _ := truncRunes(name, maxIdentLen)
+	return short
+}
+
+// quoted quotes the MySQL names of Oracle identifiers, comma-separated.
+func (c *ddlConverter) quoted(ns []string) string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = mysqltype.Quote(c.mysqlName(n))
+	}
+	return strings.Join(out, ", ")
 }
 
 // colBytes estimates a column's worst-case contribution to MySQL's 65,535-byte
@@ -86,7 +103,14 @@ func (c *ddlConverter) mapColumns(t *ddlTable) {
 		if col.Virtual != nil {
 			continue
 		}
+		if col.Invisible {
+			msg := c.find(Info, t.Name, col.Name, "invisible", "INVISIBLE in Oracle: created as an ordinary (visible) column, and copied")
+			col.notes = append(col.notes, msg)
+		}
 		col.Map = Map(col.Type, c.opts.Zone)
+		if col.bareKey {
+			col.Map = bareKeyMapping()
+		}
 		if col.Identity && col.Map.Kind == catalog.KindDecimal {
 			col.Map.MySQL, col.Map.Kind = "BIGINT", catalog.KindInt
 			col.Map.Loss = Judgement
@@ -241,9 +265,15 @@ func isNow(d []token) bool {
 	return len(d) == 4 && d[1].is(tkPunct, "(") && d[2].kind == tkNumber && d[3].is(tkPunct, ")")
 }
 
-// checkSQL translates a CHECK condition made of columns, literals, comparisons
-// and logical operators; anything else is reported and left out.
-func checkSQL(t *ddlTable, expr []token) (string, bool) {
+// created reports whether col is a column the DDL creates.
+func created(col *ddlColumn) bool {
+	return col != nil && col.Virtual == nil && !col.Map.Unsupported()
+}
+
+// checkSQL translates a CHECK condition made of columns the DDL creates,
+// literals, comparisons and logical operators; anything else is reported and
+// left out.
+func (c *ddlConverter) checkSQL(t *ddlTable, expr []token) (string, bool) {
 	var b strings.Builder
 	for i, tk := range expr {
 		if i > 0 && !tk.is(tkPunct, ")") && !tk.is(tkPunct, ",") && !expr[i-1].is(tkPunct, "(") {
@@ -251,19 +281,19 @@ func checkSQL(t *ddlTable, expr []token) (string, bool) {
 		}
 		switch tk.kind {
 		case tkQuoted:
-			if t.col(tk.text) == nil {
+			if !created(t.col(tk.text)) {
 				return "", false
 			}
-			b.WriteString(QuoteMySQL(tk.text))
+			b.WriteString(mysqltype.Quote(c.mysqlName(tk.text)))
 		case tkWord:
 			switch tk.text {
 			case "AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE":
 				b.WriteString(tk.text)
 			default:
-				if t.col(tk.text) == nil {
+				if !created(t.col(tk.text)) {
 					return "", false
 				}
-				b.WriteString(QuoteMySQL(tk.text))
+				b.WriteString(mysqltype.Quote(c.mysqlName(tk.text)))
 			}
 		case tkString:
 			b.WriteString(mysqlString(tk.text))
@@ -312,7 +342,7 @@ func (c *ddlConverter) keyParts(t *ddlTable, k *ddlKey) (parts []string, shorten
 	}
 	for _, kc := range k.Cols {
 		col := t.col(kc.Name)
-		part := QuoteMySQL(kc.Name)
+		part := mysqltype.Quote(c.mysqlName(kc.Name))
 		if n := keyBytes(col.Map); n < 0 || n > 767 {
 			per := 4
 			if col.Map.Blob || strings.HasPrefix(col.Map.MySQL, "VARBINARY") || strings.Contains(col.Map.MySQL, "ascii") {
@@ -346,9 +376,14 @@ func (c *ddlConverter) emit() string {
 	for _, n := range c.notes {
 		fmt.Fprintf(&b, "-- %s\n", sqlComment(n))
 	}
-	var fks []string
+	c.markBareKeys()
 	for _, t := range c.tables {
 		c.mapColumns(t)
+	}
+	c.followKeys()
+	c.nameClashes()
+	var fks []string
+	for _, t := range c.tables {
 		b.WriteString("\n")
 		fks = append(fks, c.emitTable(&b, t)...)
 	}
@@ -395,7 +430,21 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 	var pkDone bool
 	seen := map[string]bool{}
 	leading := map[string]bool{}
+	// The primary key first: a unique index Oracle declared before it (as
+	// CREATE UNIQUE INDEX, then ALTER TABLE ADD PRIMARY KEY) is the same
+	// index and is not created twice.
+	keys := make([]*ddlKey, 0, len(t.Keys))
 	for _, k := range t.Keys {
+		if k.Kind == "PRIMARY" && !k.Disabled {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range t.Keys {
+		if k.Kind != "PRIMARY" || k.Disabled {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
 		what := map[string]string{"PRIMARY": "primary key", "UNIQUE": "unique key", "INDEX": "index"}[k.Kind]
 		label := what
 		if k.Name != "" {
@@ -428,7 +477,7 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 		}
 		name := ""
 		if k.Name != "" {
-			name = QuoteMySQL(c.ident(t.Name, "index", k.Name)) + " "
+			name = mysqltype.Quote(c.ident(t.Name, "index", k.Name)) + " "
 		}
 		switch kind {
 		case "PRIMARY":
@@ -458,12 +507,12 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 			for _, n := range col.notes {
 				lines = append(lines, "  -- "+sqlComment(n))
 			}
-			lines = append(lines, "  -- column "+QuoteMySQL(col.Name)+" not created")
+			lines = append(lines, "  -- column "+mysqltype.Quote(c.mysqlName(col.Name))+" not created")
 			continue
 		}
 		def := c.defaultSQL(t, col)
 		var sb strings.Builder
-		sb.WriteString("  " + QuoteMySQL(cname) + " " + col.Map.MySQL)
+		sb.WriteString("  " + mysqltype.Quote(cname) + " " + col.Map.MySQL)
 		if col.NotNull {
 			sb.WriteString(" NOT NULL")
 		} else {
@@ -505,14 +554,14 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 			lines = append(lines, "  -- "+sqlComment(c.find(Warning, t.Name, "", "constraint", "%s is disabled in Oracle; not created", label)))
 			continue
 		}
-		expr, ok := checkSQL(t, ck.Expr)
+		expr, ok := c.checkSQL(t, ck.Expr)
 		if !ok {
 			lines = append(lines, "  -- "+sqlComment(c.find(Warning, t.Name, "", "constraint", "%s (%s) not translated; review by hand", label, joinSQL(ck.Expr))))
 			continue
 		}
 		name := ""
 		if ck.Name != "" {
-			name = "CONSTRAINT " + QuoteMySQL(c.ident(t.Name, "constraint", ck.Name)) + " "
+			name = "CONSTRAINT " + mysqltype.Quote(c.ident(t.Name, "constraint", ck.Name)) + " "
 		}
 		lines = append(lines, "  "+name+"CHECK ("+expr+")")
 	}
@@ -521,7 +570,7 @@ func (c *ddlConverter) emitTable(b *strings.Builder, t *ddlTable) (fks []string)
 			fks = append(fks, s)
 		}
 	}
-	fmt.Fprintf(b, "CREATE TABLE %s (\n", QuoteMySQL(tname))
+	fmt.Fprintf(b, "CREATE TABLE %s (\n", mysqltype.Quote(tname))
 	// Commas go after every definition but the last, skipping comment lines.
 	last := -1
 	for i, l := range lines {
@@ -563,42 +612,27 @@ func (c *ddlConverter) fkSQL(t *ddlTable, tname string, fk *ddlFK) string {
 	if c.opts.SkipForeignKeys {
 		return skip(Info, "foreign keys skipped by option")
 	}
-	ref := c.byName[fk.RefTable]
+	ref, refCols, ok := c.fkTarget(fk)
 	if ref == nil {
 		return skip(Warning, "referenced table "+fk.RefTable+" is not in this file")
 	}
-	refCols := fk.RefCols
-	if len(refCols) == 0 {
-		for _, k := range ref.Keys {
-			if k.Kind == "PRIMARY" {
-				refCols = names(k.Cols)
-			}
-		}
-	}
-	if len(refCols) != len(fk.Cols) {
+	if !ok {
 		return skip(Warning, "its columns do not match the referenced key")
 	}
 	for i, cn := range fk.Cols {
 		a, r := t.col(cn), ref.col(refCols[i])
-		if a == nil || r == nil || a.Virtual != nil || r.Virtual != nil {
+		if !created(a) || !created(r) {
 			return skip(Warning, "a column is missing")
 		}
 		if a.Map.MySQL != r.Map.MySQL {
 			return skip(Warning, fmt.Sprintf("%s is %s but %s.%s is %s; MySQL needs equal types", cn, a.Map.MySQL, fk.RefTable, refCols[i], r.Map.MySQL))
 		}
 	}
-	q := func(ns []string) string {
-		out := make([]string, len(ns))
-		for i, n := range ns {
-			out[i] = QuoteMySQL(n)
-		}
-		return strings.Join(out, ", ")
-	}
 	name := ""
 	if fk.Name != "" {
-		name = "CONSTRAINT " + QuoteMySQL(c.ident(t.Name, "constraint", fk.Name)) + " "
+		name = "CONSTRAINT " + mysqltype.Quote(c.ident(t.Name, "constraint", fk.Name)) + " "
 	}
-	s := fmt.Sprintf("ALTER TABLE %s ADD %sFOREIGN KEY (%s) REFERENCES %s (%s)", QuoteMySQL(tname), name, q(fk.Cols), QuoteMySQL(c.ident(ref.Name, "table", ref.Name)), q(refCols))
+	s := fmt.Sprintf("ALTER TABLE %s ADD %sFOREIGN KEY (%s) REFERENCES %s (%s)", mysqltype.Quote(tname), name, c.quoted(fk.Cols), mysqltype.Quote(c.mysqlName(ref.Name)), c.quoted(refCols))
 	if fk.OnDelete == "SET NULL" {
 		for _, cn := range fk.Cols {
 			if t.col(cn).NotNull {

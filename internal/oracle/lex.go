@@ -53,6 +53,71 @@ func joinSQL(ts []token) string {
 	return b.String()
 }
 
+// dropSQLPlus blanks the SQL*Plus command lines of a script (REM, PROMPT,
+// SET, SPOOL, @file, DEFINE, WHENEVER, ...; a lone '.') where a statement
+// may start, so that Oracle's own install scripts parse. Inside a statement
+// (after a line that does not end one) a line is SQL whatever its first word:
+// "SET NULL" can continue an ON DELETE clause. The lines stay, empty, so line
+// numbers in messages are the file's.
+func dropSQLPlus(src string) string {
+	lines := strings.Split(src, "\n")
+	between := true // at the start of the file or after a terminated statement
+	inComment := false
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if inComment {
+			if strings.Contains(t, "*/") {
+				inComment = false
+			}
+			continue
+		}
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		if strings.HasPrefix(t, "/*") && !strings.Contains(t[2:], "*/") {
+			inComment = true
+			continue
+		}
+		if between && sqlPlusLine(t) {
+			lines[i] = ""
+			continue
+		}
+		between = t == "/" || strings.HasSuffix(stripLineComment(t), ";")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// stripLineComment drops a trailing -- comment from a line outside quotes.
+func stripLineComment(t string) string {
+	inStr := false
+	for i := 0; i < len(t); i++ {
+		switch {
+		case t[i] == '\'':
+			inStr = !inStr
+		case !inStr && t[i] == '-' && i+1 < len(t) && t[i+1] == '-':
+			return strings.TrimSpace(t[:i])
+		}
+	}
+	return t
+}
+
+// sqlPlusLine reports whether a trimmed line is a SQL*Plus command rather
+// than SQL.
+func sqlPlusLine(t string) bool {
+	if t == "." || strings.HasPrefix(t, "@") {
+		return true
+	}
+	word := strings.ToUpper(strings.FieldsFunc(t, func(r rune) bool { return unicode.IsSpace(r) || r == ';' })[0])
+	switch word {
+	case "REM", "REMARK", "PROMPT", "PRO", "SET", "SPOOL", "DEFINE", "DEF", "UNDEFINE", "WHENEVER",
+		"CONNECT", "CONN", "EXIT", "QUIT", "SHOW", "PAUSE", "ACCEPT", "HOST", "CLEAR", "COLUMN", "TTITLE",
+		"BTITLE", "BREAK", "COMPUTE", "VARIABLE", "VAR", "PRINT", "EXECUTE", "EXEC", "DESCRIBE", "DESC",
+		"START", "TIMING", "STORE", "REPHEADER", "REPFOOTER":
+		return true
+	}
+	return false
+}
+
 // lex splits Oracle DDL text into tokens, dropping comments.
 func lex(src string) ([]token, error) {
 	var out []token

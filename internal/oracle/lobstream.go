@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/godror/godror"
@@ -55,7 +56,7 @@ func (s *Spec) keyWhere(b *binder, key []string) (string, error) {
 	}
 	conds := make([]string, len(k))
 	for i, c := range k {
-		e, err := bindExpr(c.Type, b.bind(key[i]))
+		e, err := bindKey(b, c.Type, key[i])
 		if err != nil {
 			return "", err
 		}
@@ -141,7 +142,8 @@ func (r *Reader) StreamRows(ctx context.Context, scope catalog.Scope, fn migrate
 	lobs := sp.lobCols()
 	var deferred [][]string
 	var n int64
-	err = r.query(ctx, q, s.opts.PrefetchCount, s.opts.FetchArraySize, func(vals []any) error {
+	rows := fetchRows(sp.Columns, s.opts.MaxLOBBytes, s.opts.FetchArraySize)
+	err = r.query(ctx, q, min(rows, s.opts.PrefetchCount), rows, func(vals []any) error {
 		key, over, err := overBound(&sp, lobs, vals)
 		if err != nil {
 			return err
@@ -168,10 +170,51 @@ func (r *Reader) StreamRows(ctx context.Context, scope catalog.Scope, fn migrate
 	return n, nil
 }
 
+// lobFetchBudget bounds the bytes one fetch of a query selecting LOBs may
+// hold: godror fetches a LOB as LONG, a whole value per row of the fetch
+// array, so the array times the values held per row is the memory a fetch
+// can take.
+const lobFetchBudget = 256 << 20
+
+// fetchRows is the fetch array (and prefetch) size for reading cols: the
+// configured size, or for a query selecting LOBs, LONG or LONG RAW as few
+// rows as keep their held values within lobFetchBudget (at least 1).
+func fetchRows(cols []Col, bound int64, configured int) int {
+	per := int64(0)
+	for _, c := range cols {
+		switch {
+		case c.isLOB():
+			per += max(bound, 1)
+		case c.Type.Name == "LONG", c.Type.Name == "LONG RAW":
+			per += max(bound, 1) // checked against the bound after the fetch
+		}
+	}
+	if per == 0 {
+		return configured
+	}
+	return int(min(max(lobFetchBudget/per, 1), int64(configured)))
+}
+
 // converters are a batch's per-column conversions.
 type converters struct {
 	maps  []Mapping
 	empty []bool // null_as_empty
+}
+
+// decode turns a column read raw (Col.raw) into UTF-8 text.
+func decodeRaw(c Col, v any) (any, error) {
+	if c.raw == nil || v == nil {
+		return v, nil
+	}
+	b, ok := v.([]byte)
+	if !ok {
+		return nil, fmt.Errorf("raw column: unexpected %T", v)
+	}
+	out, err := c.raw.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	return string(out), nil
 }
 
 // query runs q on the reader's connection with NUMBER as text.
@@ -217,9 +260,20 @@ func overBound(sp *Spec, lobs []int, vals []any) (key []string, over bool, err e
 // name the column and the row's key: the batch fails, and the DBA needs to
 // find the value.
 func (r *Reader) convert(sp *Spec, cv converters, vals []any, out [][]byte) error {
-	bound := r.src.opts.MaxLOBBytes
+	return convertRow(sp, cv, vals, out, r.src.opts.Zone, r.src.opts.MaxLOBBytes)
+}
+
+// convertRow is Reader.convert for a row as the extraction query selects it
+// (ExtractQuery, LOBRowQuery): the columns, then a length per LOB, then the
+// key. A LOB whose length is NULL is NULL, whatever godror handed over.
+func convertRow(sp *Spec, cv converters, vals []any, out [][]byte, zone *time.Location, bound int64) error {
+	sp.lobNulls(sp.lobCols(), vals)
 	for i, v := range vals[:len(sp.Columns)] {
-		b, err := Convert(cv.maps[i], v, r.src.opts.Zone)
+		v, err := decodeRaw(sp.Columns[i], v)
+		if err != nil {
+			return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(sp, vals), err)
+		}
+		b, err := Convert(cv.maps[i], v, zone)
 		if err != nil {
 			return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(sp, vals), err)
 		}

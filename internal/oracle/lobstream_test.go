@@ -192,3 +192,30 @@ func TestOverBound(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchRows: a query selecting LOBs fetches few rows at a time, so one
+// fetch holds at most lobFetchBudget of values within the bound; others keep
+// the configured array.
+func TestFetchRows(t *testing.T) {
+	plain := []Col{{Name: "ID", Type: num(10, 0)}, {Name: "V", Type: Type{Name: "VARCHAR2", Length: 4000}}}
+	lob := append(append([]Col{}, plain...), Col{Name: "C", Type: Type{Name: "CLOB"}})
+	two := append(append([]Col{}, lob...), Col{Name: "B", Type: Type{Name: "BLOB"}})
+	long := append(append([]Col{}, plain...), Col{Name: "L", Type: Type{Name: "LONG"}})
+	for _, c := range []struct {
+		name  string
+		cols  []Col
+		bound int64
+		want  int
+	}{
+		{"no LOB", plain, 256 << 20, 4096},
+		{"one LOB, default bound", lob, 256 << 20, 1},
+		{"one LOB, 1 MiB bound", lob, 1 << 20, 256},
+		{"two LOBs, 1 MiB bound", two, 1 << 20, 128},
+		{"one LOB, small bound", lob, 16, 4096},
+		{"LONG", long, 64 << 20, 4},
+	} {
+		if got := fetchRows(c.cols, c.bound, 4096); got != c.want {
+			t.Errorf("%s: %d rows per fetch, want %d", c.name, got, c.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/internal/preflight"
 )
 
@@ -24,60 +25,14 @@ type Target struct {
 // TargetFor is the target the mapping would create for t.
 func TargetFor(t Type) Target { return Target{Type: strings.ToLower(Map(t, "").MySQL)} }
 
-// targetShape parses a COLUMN_TYPE into its base name and numbers.
-func targetShape(typ string) (base string, args []int, unsigned bool) {
-	typ = strings.ToLower(strings.TrimSpace(typ))
-	unsigned = strings.Contains(typ, "unsigned")
-	base = typ
-	if i := strings.IndexAny(typ, "( "); i >= 0 {
-		base = typ[:i]
-	}
-	if i := strings.Index(typ, "("); i >= 0 {
-		if j := strings.Index(typ[i:], ")"); j > 0 {
-			for _, a := range strings.Split(typ[i+1:i+j], ",") {
-				if n, err := strconv.Atoi(strings.TrimSpace(a)); err == nil {
-					args = append(args, n)
-				}
-			}
-		}
-	}
-	return base, args, unsigned
-}
-
-// intRange is the range of an integer target, and whether typ is one.
+// intRange is the range of an integer target as decimal text, and whether
+// typ is one.
 func intRange(typ string) (lo, hi string, ok bool) {
-	base, _, unsigned := targetShape(typ)
-	bits := map[string]uint{"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}[base]
-	if bits == 0 {
+	l, h, ok := mysqltype.IntBounds(typ)
+	if !ok {
 		return "", "", false
 	}
-	one := big.NewInt(1)
-	if unsigned {
-		hiv := new(big.Int).Sub(new(big.Int).Lsh(one, bits), one)
-		return "0", hiv.String(), true
-	}
-	hiv := new(big.Int).Sub(new(big.Int).Lsh(one, bits-1), one)
-	lov := new(big.Int).Neg(new(big.Int).Lsh(one, bits-1))
-	return lov.String(), hiv.String(), true
-}
-
-// maxChars is the character capacity of a string target, 0 when unbounded
-// for preflight purposes (LONGTEXT) or not a string.
-func maxChars(typ string) int {
-	base, args, _ := targetShape(typ)
-	switch base {
-	case "varchar", "char":
-		if len(args) > 0 {
-			return args[0]
-		}
-	case "tinytext":
-		return 255 / 4
-	case "text":
-		return 65535 / 4
-	case "mediumtext":
-		return 16777215 / 4
-	}
-	return 0
+	return l.String(), h.String(), true
 }
 
 // CheckKind names one preflight measurement.
@@ -119,7 +74,7 @@ func PlanChecks(cols []Col, targets map[string]Target, maxPacket int64) []Check 
 		}
 		add := func(k CheckKind, limit int64) { out = append(out, Check{Kind: k, Column: c, Target: tg, Limit: limit}) }
 		m := Map(c.Type, "")
-		base, args, _ := targetShape(tg.Type)
+		base, args, _ := mysqltype.Shape(tg.Type)
 		switch m.Conv {
 		case ConvDecimal:
 			if _, _, isInt := intRange(tg.Type); isInt {
@@ -145,7 +100,7 @@ func PlanChecks(cols []Col, targets map[string]Target, maxPacket int64) []Check 
 			if c.Type.Name == "LONG" {
 				break // LONG takes no SQL function: nothing to measure
 			}
-			limit := maxChars(tg.Type)
+			limit := mysqltype.MaxChars(tg.Type)
 			srcMax := c.Type.Length
 			if m.Text {
 				srcMax = 1 << 30
@@ -189,7 +144,7 @@ func (ck Check) exprs() []string {
 	switch ck.Kind {
 	case CheckNumberDigits:
 		p, s := 65, 30
-		if _, args, _ := targetShape(ck.Target.Type); len(args) == 2 {
+		if _, args, _ := mysqltype.Shape(ck.Target.Type); len(args) == 2 {
 			p, s = args[0], args[1]
 		} else if len(args) == 1 {
 			p, s = args[0], 0
@@ -281,6 +236,32 @@ func PreflightQuery(s Spec, checks []Check, samplePercent float64) (Query, error
 	}
 	from := s.from(b, true, true)
 	return Query{SQL: "SELECT " + strings.Join(sel, ",\n       ") + "\nFROM " + from, Args: b.args}, nil
+}
+
+// maxSelectExprs is Oracle's limit on the expressions of one select list
+// (ORA-01792).
+const maxSelectExprs = 1000
+
+// SplitChecks groups checks so that each group's PreflightQuery (COUNT(*)
+// and the checks' aggregates) stays within maxSelectExprs: a table of about
+// 300 columns needs more than one scan. A check's aggregates stay together.
+func SplitChecks(checks []Check, limit int) [][]Check {
+	var out [][]Check
+	var cur []Check
+	n := 1
+	for _, ck := range checks {
+		k := len(ck.exprs())
+		if len(cur) > 0 && n+k > limit {
+			out = append(out, cur)
+			cur, n = nil, 1
+		}
+		cur = append(cur, ck)
+		n += k
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // Interpret turns one PreflightQuery row (as text, "" for NULL) into
@@ -447,22 +428,41 @@ type utf8Tally struct {
 	keys  int // leading key columns in each row
 	bad   []int64
 	first []string
+	// replaced counts values holding U+FFFD, the mark a client conversion
+	// leaves where the declared character set has no character for the
+	// bytes; undecodable counts raw_charset values the named set rejects.
+	replaced         []int64
+	undecodable      []int64
+	firstUndecodable []string
 }
 
 func newUTF8Tally(table string, key, text []Col) *utf8Tally {
-	return &utf8Tally{table: table, cols: text, keys: len(key), bad: make([]int64, len(text)), first: make([]string, len(text))}
+	n := len(text)
+	return &utf8Tally{table: table, cols: text, keys: len(key), bad: make([]int64, n), first: make([]string, n),
+		replaced: make([]int64, n), undecodable: make([]int64, n), firstUndecodable: make([]string, n)}
 }
 
 // add checks one row: key values first, then the text columns.
 func (u *utf8Tally) add(key []Col, vals []any) error {
 	for i := range u.cols {
-		v := vals[u.keys+i]
+		v, err := decodeRaw(u.cols[i], vals[u.keys+i])
+		if err != nil {
+			u.undecodable[i]++
+			if u.firstUndecodable[i] == "" {
+				sp := Spec{Key: key, Columns: key}
+				u.firstUndecodable[i] = fmt.Sprintf("key %s: %v", rowKey(&sp, vals[:u.keys]), err)
+			}
+			continue
+		}
 		if v == nil {
 			continue
 		}
 		b, err := textBytes(v)
 		if err != nil {
 			return fmt.Errorf("column %s: %w", u.cols[i].Name, err)
+		}
+		if hasReplacement(b) {
+			u.replaced[i]++
 		}
 		var bad *InvalidTextError
 		if err := checkUTF8(b); err != nil && errors.As(err, &bad) {
@@ -483,6 +483,14 @@ func (u *utf8Tally) findings(sampled bool) []Finding {
 	}
 	var out []Finding
 	for i, c := range u.cols {
+		if u.replaced[i] > 0 {
+			out = append(out, Finding{Severity: Warning, Table: u.table, Column: c.Name, Check: "replacement-char", Rows: u.replaced[i],
+				Message: fmt.Sprintf("%d values hold U+FFFD, the replacement character a client conversion writes for bytes the declared character set cannot map%s: if the column holds another character set's bytes, name it in source.raw_charset", u.replaced[i], note)})
+		}
+		if u.undecodable[i] > 0 {
+			out = append(out, Finding{Severity: Blocking, Table: u.table, Column: c.Name, Check: "raw-charset", Rows: u.undecodable[i], Example: u.firstUndecodable[i],
+				Message: fmt.Sprintf("%d values are not valid in the source.raw_charset character set%s; the copy fails their batches; first: %s", u.undecodable[i], note, u.firstUndecodable[i])})
+		}
 		if u.bad[i] > 0 {
 			out = append(out, Finding{Severity: Blocking, Table: u.table, Column: c.Name, Check: "invalid-utf8", Rows: u.bad[i], Example: u.first[i],
 				Message: fmt.Sprintf("%d values are not well-formed UTF-8 as the Oracle client delivers them (encoded surrogates, stray or truncated bytes); utf8mb4 cannot store them and the copy fails their batches%s; first: %s", u.bad[i], note, u.first[i])})
@@ -548,6 +556,18 @@ func (s *Source) nullAsEmptyTargets(table string, cols []Col, targets map[string
 }
 
 func (s *Source) aggregateScan(ctx context.Context, m *tableMeta, checks []Check, sample float64) ([]Finding, error) {
+	var out []Finding
+	for _, group := range SplitChecks(checks, maxSelectExprs) {
+		fs, err := s.aggregateGroup(ctx, m, group, sample)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	return out, nil
+}
+
+func (s *Source) aggregateGroup(ctx context.Context, m *tableMeta, checks []Check, sample float64) ([]Finding, error) {
 	q, err := PreflightQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn}, checks, sample)
 	if err != nil {
 		return nil, err
@@ -578,6 +598,13 @@ func (s *Source) textScan(ctx context.Context, m *tableMeta, cols []Col, sample 
 	text := textColumns(cols)
 	if len(text) == 0 {
 		return nil, nil
+	}
+	for i, c := range text {
+		rc, err := rawColumn(s.opts.RawCharset, s.charsets, m.info.Name, c)
+		if err != nil {
+			return nil, err
+		}
+		text[i] = rc
 	}
 	// The key names each bad value: the primary key, else a unique key,
 	// else the ROWID.

@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -183,5 +184,38 @@ func TestPreflightFindingsGolden(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %s in\n%s", want, got)
 		}
+	}
+}
+
+// TestSplitChecks: a table of 400 NUMBER columns needs 1,201 aggregates,
+// beyond Oracle's 1,000 expressions in one select list (ORA-01792); the scan
+// is split into queries within the limit, no check cut in two.
+func TestSplitChecks(t *testing.T) {
+	var cols []Col
+	for i := range 400 {
+		cols = append(cols, Col{Name: fmt.Sprintf("C%d", i), Type: Type{Name: "NUMBER"}})
+	}
+	checks := PlanChecks(cols, nil, 0)
+	total := 1
+	for _, ck := range checks {
+		total += len(ck.exprs())
+	}
+	if total <= maxSelectExprs {
+		t.Fatalf("the fixture needs only %d expressions", total)
+	}
+	groups := SplitChecks(checks, maxSelectExprs)
+	n := 0
+	for _, g := range groups {
+		q, err := PreflightQuery(Spec{Owner: "O", Table: "WIDE"}, g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exprs := strings.Count(q.SQL, ",\n") + 1; exprs > maxSelectExprs {
+			t.Errorf("a query selects %d expressions", exprs)
+		}
+		n += len(g)
+	}
+	if len(groups) < 2 || n != len(checks) {
+		t.Fatalf("%d groups holding %d of %d checks", len(groups), n, len(checks))
 	}
 }

@@ -24,7 +24,7 @@ func (s *Source) SchemaDDL(ctx context.Context, tables []string, opts DDLOptions
 		if err != nil {
 			return "", nil, err
 		}
-		defs = append(defs, tableFromInfo(s.owner, m.info, m.types, defaults))
+		defs = append(defs, withFacts(tableFromInfo(s.owner, m.info, m.types, defaults), m.facts))
 	}
 	ddl, findings := emitTables(defs, opts)
 	return ddl, findings, nil
@@ -84,12 +84,39 @@ func tableFromInfo(owner string, info *catalog.Info, types map[string]Type, defa
 	return t
 }
 
+// withFacts adds what the dictionary knows beyond types, as --oracle-ddl
+// reads it from DDL: identity columns become AUTO_INCREMENT, virtual columns
+// are reported and not created, invisible columns are created (visible) and
+// said, NOVALIDATE keys are said.
+func withFacts(t *ddlTable, f colFacts) *ddlTable {
+	for _, col := range t.Cols {
+		if f.identity[col.Name] {
+			col.Identity = true
+		}
+		if f.invisible[col.Name] {
+			col.Invisible = true
+		}
+	}
+	for _, v := range f.virtual {
+		toks, err := lex(v.expr)
+		if err != nil || len(toks) == 0 {
+			toks = []token{{kind: tkWord, text: "?"}}
+		}
+		t.Cols = append(t.Cols, &ddlColumn{Name: v.name, Virtual: toks})
+	}
+	t.novalidate = f.novalidate
+	return t
+}
+
 // emitTables prints tables built from the dictionary.
 func emitTables(defs []*ddlTable, opts DDLOptions) (string, []Finding) {
 	c := &ddlConverter{opts: opts, byName: map[string]*ddlTable{}}
 	for _, t := range defs {
 		c.tables = append(c.tables, t)
 		c.byName[t.Name] = t
+		for _, k := range t.novalidate {
+			t.notes = append(t.notes, c.find(Warning, t.Name, "", "constraint", "key %s is ENABLE NOVALIDATE in Oracle: existing rows may violate it, so it is neither created nor used to cut batches", k))
+		}
 	}
 	c.notes = append(c.notes, c.find(Info, "", "", "unsupported",
 		"from the live dictionary: foreign keys, CHECK constraints and non-unique indexes are not carried; convert DBMS_METADATA.GET_DDL output with --oracle-ddl for them"))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +49,11 @@ type Options struct {
 	// written as '': Oracle stores '' as NULL, and a NOT NULL target column
 	// may want '' back.
 	NullAsEmpty map[string]bool
+	// RawCharset names, by "TABLE.COLUMN", "TABLE" or "*" (case is
+	// ignored), the character set the bytes of character columns really are
+	// in (source.raw_charset, e.g. GBK), when the database's declared one is
+	// wrong: such columns are read as raw bytes and decoded (rawcharset.go).
+	RawCharset map[string]string
 	// MaxConns bounds the pool (default 16).
 	MaxConns int
 	// Log takes the adapter's warnings (nil: discarded).
@@ -60,6 +66,8 @@ type Source struct {
 	opts  Options
 	owner string
 	scn   uint64
+	// charsets are source.raw_charset's decoders by name, looked up at Open.
+	charsets map[string]*RawCharset
 
 	mu     sync.Mutex
 	tables map[string]*tableMeta // by configured and dictionary name
@@ -72,7 +80,23 @@ type tableMeta struct {
 	info      *catalog.Info
 	types     map[string]Type // by dictionary column name
 	avgRowLen int64
+	facts     colFacts
 }
+
+// colFacts are what the dictionary says about a table's columns and keys
+// beyond their types, for `schema` to agree with --oracle-ddl.
+type colFacts struct {
+	identity  map[string]bool // identity columns (12c)
+	invisible map[string]bool // INVISIBLE columns (12c): copied, and said
+	// virtual columns are neither described nor copied: their values are
+	// computed. --oracle-ddl does not create them either.
+	virtual []virtualCol
+	// novalidate names the ENABLE NOVALIDATE primary and unique keys, which
+	// existing rows may violate: they are not used as keys.
+	novalidate []string
+}
+
+type virtualCol struct{ name, expr string }
 
 // col resolves a configured column name against the dictionary: exactly,
 // else ignoring case when one column matches (unquoted Oracle names are
@@ -93,17 +117,10 @@ func (m *tableMeta) col(name string) (Col, error) {
 // connect string with parameters) and checks the connection. Without the
 // Oracle client library it returns ErrClientMissing.
 func Open(ctx context.Context, dsn string, opts Options) (*Source, error) {
-	params, err := godror.ParseDSN(dsn)
+	params, err := connParams(dsn)
 	if err != nil {
-		// The DSN holds a password: never repeat it.
-		return nil, errors.New("parse oracle dsn: not a valid godror connect string")
+		return nil, err
 	}
-	// Key text and binds rely on these: '.' as the decimal point, binary
-	// ordering for strings so ORDER BY and range predicates agree.
-	params.SetSessionParamOnInit("NLS_NUMERIC_CHARACTERS", ".,")
-	params.SetSessionParamOnInit("NLS_SORT", "BINARY")
-	params.SetSessionParamOnInit("NLS_COMP", "BINARY")
-	params.SetSessionParamOnInit("TIME_ZONE", "+00:00")
 	if opts.PrefetchCount <= 0 {
 		opts.PrefetchCount = 4096
 	}
@@ -133,10 +150,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Source, error) {
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 16
 	}
+	charsets := map[string]*RawCharset{}
+	for _, name := range opts.RawCharset {
+		rc, err := LookupCharset(name)
+		if err != nil {
+			return nil, err
+		}
+		charsets[name] = rc
+	}
 	db := sql.OpenDB(godror.NewConnector(params))
 	db.SetMaxOpenConns(opts.MaxConns)
 	db.SetMaxIdleConns(opts.MaxConns)
-	s := &Source{db: db, opts: opts, tables: map[string]*tableMeta{}}
+	s := &Source{db: db, opts: opts, tables: map[string]*tableMeta{}, charsets: charsets}
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
@@ -166,6 +191,33 @@ func Open(ctx context.Context, dsn string, opts Options) (*Source, error) {
 		}
 	}
 	return s, nil
+}
+
+// connParams parses a godror DSN into the connection parameters every
+// session of the adapter uses.
+//
+// Timezone is UTC: godror builds a DATE or TIMESTAMP value as time.Date of its
+// fields in the connection's zone, and when none is set it picks time.Local or
+// a region from SESSIONTIMEZONE before any ALTER SESSION runs. In a zone with
+// daylight saving, a wall-clock time inside the spring gap (2024-03-31 02:30
+// in Europe/Berlin) does not exist and time.Date moves it an hour, and one in
+// the autumn overlap is ambiguous. UTC has neither, so the fields arrive as
+// Oracle stored them. The session's TIME_ZONE is UTC too, so TIMESTAMP WITH
+// LOCAL TIME ZONE values arrive as UTC instants.
+func connParams(dsn string) (godror.ConnectionParams, error) {
+	params, err := godror.ParseDSN(dsn)
+	if err != nil {
+		// The DSN holds a password: never repeat it.
+		return params, errors.New("parse oracle dsn: not a valid godror connect string")
+	}
+	params.Timezone = time.UTC
+	// Key text and binds rely on these: '.' as the decimal point, binary
+	// ordering for strings so ORDER BY and range predicates agree.
+	params.SetSessionParamOnInit("NLS_NUMERIC_CHARACTERS", ".,")
+	params.SetSessionParamOnInit("NLS_SORT", "BINARY")
+	params.SetSessionParamOnInit("NLS_COMP", "BINARY")
+	params.SetSessionParamOnInit("TIME_ZONE", "+00:00")
+	return params, nil
 }
 
 // resolveOwner matches the configured owner exactly, then upper-cased.
@@ -264,19 +316,29 @@ func (s *Source) describe(ctx context.Context, table string) (*tableMeta, error)
 		types:     map[string]Type{},
 		avgRowLen: avgLen.Int64,
 	}
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT column_name, data_type, data_length, NVL(data_precision, -1), NVL(data_scale, -1),
-		        nullable, NVL(char_length, 0), NVL(char_used, 'B')
-		 FROM all_tab_columns WHERE owner = :1 AND table_name = :2 ORDER BY column_id`, s.owner, name)
+	m.facts = colFacts{identity: map[string]bool{}, invisible: map[string]bool{}}
+	// ALL_TAB_COLS, not ALL_TAB_COLUMNS: 12.1's ALL_TAB_COLUMNS leaves out
+	// INVISIBLE columns. USER_GENERATED drops the hidden columns Oracle makes
+	// for function-based indexes and the like.
+	rows, err := s.db.QueryContext(ctx, describeColumnsSQL, s.owner, name)
 	if err != nil {
 		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var col, dataType, nullable, charUsed string
+		var col, dataType, nullable, charUsed, hidden, virtual string
 		var length, prec, scale, charLen int64
-		if err := rows.Scan(&col, &dataType, &length, &prec, &scale, &nullable, &charLen, &charUsed); err != nil {
+		var def sql.NullString
+		if err := rows.Scan(&col, &dataType, &length, &prec, &scale, &nullable, &charLen, &charUsed, &hidden, &virtual, &def); err != nil {
 			return nil, fmt.Errorf("describe columns of %s: %w", name, err)
+		}
+		if virtual == "YES" {
+			m.facts.virtual = append(m.facts.virtual, virtualCol{name: col, expr: strings.TrimSpace(def.String)})
+			s.opts.Log.Warn("virtual column is not copied (its values are computed; `schema` reports it)", "table", name, "column", col)
+			continue
+		}
+		if hidden == "YES" {
+			m.facts.invisible[col] = true
 		}
 		t := TypeFromDictionary(dataType, length, prec, scale, charLen, charUsed)
 		m.types[col] = t
@@ -286,6 +348,25 @@ func (s *Source) describe(ctx context.Context, table string) (*tableMeta, error)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("describe columns of %s: %w", name, err)
+	}
+	rows.Close()
+	// Identity columns: ALL_TAB_IDENTITY_COLS exists from 12c on.
+	irows, err := s.db.QueryContext(ctx, `SELECT column_name FROM all_tab_identity_cols WHERE owner = :1 AND table_name = :2`, s.owner, name)
+	if oe, isOra := godror.AsOraErr(err); !isOra || oe.Code() != oraTableNotExist {
+		if err != nil {
+			return nil, fmt.Errorf("describe identity columns of %s: %w", name, err)
+		}
+		defer irows.Close()
+		for irows.Next() {
+			var col string
+			if err := irows.Scan(&col); err != nil {
+				return nil, fmt.Errorf("describe identity columns of %s: %w", name, err)
+			}
+			m.facts.identity[col] = true
+		}
+		if err := irows.Err(); err != nil {
+			return nil, fmt.Errorf("describe identity columns of %s: %w", name, err)
+		}
 	}
 	if err := s.describeKeys(ctx, m); err != nil {
 		return nil, err
@@ -327,10 +408,17 @@ func (s *Source) tableName(ctx context.Context, table string) (string, error) {
 	return name, nil
 }
 
+// describeColumnsSQL reads a table's columns from ALL_TAB_COLS (see
+// describe); DATA_DEFAULT holds a virtual column's expression.
+const describeColumnsSQL = `SELECT column_name, data_type, data_length, NVL(data_precision, -1), NVL(data_scale, -1),
+        nullable, NVL(char_length, 0), NVL(char_used, 'B'), hidden_column, virtual_column, data_default
+ FROM all_tab_cols WHERE owner = :1 AND table_name = :2 AND user_generated = 'YES'
+ ORDER BY column_id NULLS LAST, internal_column_id`
+
 func (s *Source) describeKeys(ctx context.Context, m *tableMeta) error {
 	name := m.info.Name
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT c.constraint_type, c.constraint_name, cc.column_name
+		`SELECT c.constraint_type, c.constraint_name, cc.column_name, c.validated
 		 FROM all_constraints c
 		 JOIN all_cons_columns cc ON cc.owner = c.owner AND cc.constraint_name = c.constraint_name AND cc.table_name = c.table_name
 		 WHERE c.owner = :1 AND c.table_name = :2 AND c.constraint_type IN ('P', 'U') AND c.status = 'ENABLED'
@@ -343,9 +431,18 @@ func (s *Source) describeKeys(ctx context.Context, m *tableMeta) error {
 	var order []string
 	kinds := map[string]string{}
 	for rows.Next() {
-		var typ, cons, col string
-		if err := rows.Scan(&typ, &cons, &col); err != nil {
+		var typ, cons, col, validated string
+		if err := rows.Scan(&typ, &cons, &col, &validated); err != nil {
 			return fmt.Errorf("describe keys of %s: %w", name, err)
+		}
+		if !keyValidated(validated) {
+			// ENABLE NOVALIDATE: existing rows may repeat the key, and a
+			// batch cut by it could read a row twice or not at all.
+			if !slices.Contains(m.facts.novalidate, cons) {
+				m.facts.novalidate = append(m.facts.novalidate, cons)
+				s.opts.Log.Warn("key is ENABLE NOVALIDATE: existing rows may repeat it, so it is not used to cut batches", "table", name, "constraint", cons)
+			}
+			continue
 		}
 		if _, ok := keys[cons]; !ok {
 			order = append(order, cons)
@@ -415,6 +512,10 @@ func (s *Source) describeKeys(ctx context.Context, m *tableMeta) error {
 	return nil
 }
 
+// keyValidated reports whether ALL_CONSTRAINTS.VALIDATED says every row
+// obeys the constraint.
+func keyValidated(validated string) bool { return validated != "NOT VALIDATED" }
+
 // spec resolves a configured table into the query builders' terms.
 func (s *Source) spec(ctx context.Context, t *catalog.Table) (Spec, *tableMeta, error) {
 	m, err := s.meta(ctx, t.Name)
@@ -425,6 +526,9 @@ func (s *Source) spec(ctx context.Context, t *catalog.Table) (Spec, *tableMeta, 
 	for _, c := range t.Columns {
 		col, err := m.col(c.Name)
 		if err != nil {
+			return Spec{}, nil, err
+		}
+		if col, err = rawColumn(s.opts.RawCharset, s.charsets, m.info.Name, col); err != nil {
 			return Spec{}, nil, err
 		}
 		sp.Columns = append(sp.Columns, col)
@@ -676,10 +780,11 @@ func (s *Source) extentBoundaries(ctx context.Context, sp Spec, step int64) ([][
 		hi, err2 := textValue(vals[1])
 		n, err3 := textValue(vals[2])
 		blocks, err4 := strconv.ParseInt(n, 10, 64)
-		if err := errors.Join(err1, err2, err3, err4); err != nil {
+		big, err5 := textValue(vals[3])
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			return fmt.Errorf("extent of %s: %w", sp.Table, err)
 		}
-		es = append(es, Extent{Lo: lo, Hi: hi, Blocks: blocks})
+		es = append(es, Extent{Lo: lo, Hi: hi, Blocks: blocks, Bigfile: big == "YES"})
 		return nil
 	})
 	if oe, isOra := godror.AsOraErr(err); isOra && (oe.Code() == oraTableNotExist || oe.Code() == oraNoPrivilege) {
@@ -688,6 +793,10 @@ func (s *Source) extentBoundaries(ctx context.Context, sp Spec, step int64) ([][
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("extents of %s: %w", sp.Table, err)
+	}
+	if anyBigfile(es) {
+		s.opts.Log.Warn("the table is in a bigfile tablespace, whose rowids ROWID ranges from extents do not describe: numbering its rows instead", "table", sp.Table)
+		return nil, false, nil
 	}
 	bs, ok := ExtentBoundaries(es, numRows.Int64, blocks.Int64, step)
 	return bs, ok, nil

@@ -41,6 +41,9 @@ func validName(name string) error {
 type Col struct {
 	Name string
 	Type Type
+	// raw, when set, reads the column as its stored bytes, decoded in Go
+	// from this character set (source.raw_charset, rawcharset.go).
+	raw *RawCharset
 }
 
 // rowidCol stands for the ROWID pseudo-column, the key of a table without one.
@@ -61,6 +64,9 @@ func (c Col) ref(a string) string {
 // hand over losslessly.
 func (c Col) selectExpr(a string) string {
 	r := c.ref(a)
+	if c.raw != nil {
+		return "UTL_RAW.CAST_TO_RAW(" + r + ")"
+	}
 	switch c.Type.Name {
 	case "INTERVAL YEAR TO MONTH", "INTERVAL DAY TO SECOND":
 		return "TO_CHAR(" + r + ")"
@@ -68,8 +74,12 @@ func (c Col) selectExpr(a string) string {
 		return "XMLSERIALIZE(CONTENT " + r + " AS CLOB)"
 	case "JSON":
 		return "JSON_SERIALIZE(" + r + " RETURNING CLOB)"
-	case "ROWID", "UROWID":
+	case "ROWID":
 		return "ROWIDTOCHAR(" + r + ")"
+	case "UROWID":
+		// ROWIDTOCHAR cuts a logical rowid of an index-organized table
+		// (longer than 18 characters); the cast keeps all of it.
+		return "CAST(" + r + " AS VARCHAR2(4000))"
 	}
 	return r
 }
@@ -100,9 +110,44 @@ func bindExpr(t Type, ph string) (string, error) {
 	return "", fmt.Errorf("a %s column cannot be a key or tenant column", t)
 }
 
+// bindKey binds the key or tenant text v for a comparison with a column of
+// type t and returns the SQL expression.
+//
+// A CHAR or NCHAR column compares blank-padded only against another CHAR
+// value, and godror binds every Go string as VARCHAR2 (it has no CHAR bind
+// type), so 'abc' would never match the stored 'abc  ' and such a tenant
+// would size to nothing. The value is cast to the column's own CHAR(n) in
+// SQL rather than padded in Go: padding a CHAR(n BYTE) needs the database
+// character set's byte count, which only Oracle knows. A value longer than
+// the column matches no row; the CASE (evaluated short-circuit) keeps CAST
+// from failing on it and compares NULL, which matches nothing. Trailing
+// blanks, which blank-padded comparison ignores, are dropped first so that
+// they do not make a value too long.
+func bindKey(b *binder, t Type, v string) (string, error) {
+	switch t.Name {
+	case "CHAR", "NCHAR":
+		if t.Length <= 0 {
+			break
+		}
+		v = strings.TrimRight(v, " ")
+		if v == "" {
+			v = " " // '' is NULL in Oracle; a blank CHAR is all blanks
+		}
+		length, target := "LENGTHB", fmt.Sprintf("CHAR(%d BYTE)", t.Length)
+		switch {
+		case t.Name == "NCHAR":
+			length, target = "LENGTH", fmt.Sprintf("NCHAR(%d)", t.Length)
+		case t.CharSemantics:
+			length, target = "LENGTH", fmt.Sprintf("CHAR(%d CHAR)", t.Length)
+		}
+		return fmt.Sprintf("CASE WHEN %s(%s) <= %d THEN CAST(%s AS %s) END", length, b.bind(v), t.Length, b.bind(v), target), nil
+	}
+	return bindExpr(t, b.bind(v))
+}
+
 // EncodeKey renders a key or tenant value as godror returns it into the text
-// bindExpr reads back exactly: decimal text for numbers, full nanoseconds for
-// timestamps, hex for RAW.
+// bindKey reads back exactly: decimal text for numbers, full nanoseconds for
+// timestamps, hex for RAW, CHAR without its padding.
 func EncodeKey(t Type, v any) (string, error) {
 	if v == nil {
 		return "", errors.New("key value is NULL")
@@ -138,6 +183,12 @@ func EncodeKey(t Type, v any) (string, error) {
 			return "", fmt.Errorf("RAW key: unexpected %T", v)
 		}
 		return strings.ToUpper(hex.EncodeToString(b)), nil
+	case "CHAR", "NCHAR":
+		// Blank-padded: 'abc  ' is the tenant 'abc' of the config and of the
+		// MySQL CHAR column, which strips trailing blanks; bindKey pads it
+		// back to the column.
+		s, err := textValue(v)
+		return strings.TrimRight(s, " "), err
 	}
 	s, err := textValue(v)
 	return s, err
@@ -247,7 +298,7 @@ func (s *Spec) tenantFilter(b *binder, tenants []string) (string, error) {
 	for start := 0; start < len(tenants); start += 1000 {
 		var in []string
 		for _, id := range tenants[start:min(start+1000, len(tenants))] {
-			e, err := bindExpr(s.Tenant.Type, b.bind(id))
+			e, err := bindKey(b, s.Tenant.Type, id)
 			if err != nil {
 				return "", err
 			}
@@ -280,13 +331,13 @@ func (s *Spec) rangeFilter(b *binder, lo, hi []string) ([]string, error) {
 		for i := range key {
 			var ands []string
 			for j := 0; j < i; j++ {
-				e, err := bindExpr(key[j].Type, b.bind(bound.vals[j]))
+				e, err := bindKey(b, key[j].Type, bound.vals[j])
 				if err != nil {
 					return nil, err
 				}
 				ands = append(ands, key[j].ref("t")+" = "+e)
 			}
-			e, err := bindExpr(key[i].Type, b.bind(bound.vals[i]))
+			e, err := bindKey(b, key[i].Type, bound.vals[i])
 			if err != nil {
 				return nil, err
 			}
@@ -433,8 +484,16 @@ func ExtractQuery(s Spec, tenants []string, lo, hi []string) (Query, error) {
 // ExtentsQuery lists a table's extents as ROWID ranges, the technique of
 // DBMS_PARALLEL_EXECUTE.CREATE_CHUNKS_BY_ROWID: a range per extent from its
 // first block, row 0, to its last block, row 32767, ordered as ROWIDs sort.
-// It reads DBA_EXTENTS and DBA_OBJECTS (SELECT_CATALOG_ROLE): USER_EXTENTS
-// has no file numbers. MergeExtents groups the rows into chunks.
+// It reads DBA_EXTENTS, DBA_OBJECTS and DBA_TABLESPACES
+// (SELECT_CATALOG_ROLE): USER_EXTENTS has no file numbers. MergeExtents
+// groups the rows into chunks.
+//
+// ROWID_CREATE from RELATIVE_FNO builds the rowids of a smallfile
+// tablespace only: in a bigfile tablespace (the default in 23ai) a rowid has
+// no file number and its block number takes those bits too, so the ranges
+// would be wrong, and could overlap. The tablespace's BIGFILE column is
+// selected so that such a table is cut by numbering its rows instead
+// (ExtentBoundaries).
 func ExtentsQuery(owner, table string) (Query, error) {
 	if err := validName(owner); err != nil {
 		return Query{}, err
@@ -445,10 +504,11 @@ func ExtentsQuery(owner, table string) (Query, error) {
 	b := &binder{}
 	q := "SELECT ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id, 0)) AS lo_rid,\n" +
 		"       ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id + e.blocks - 1, 32767)) AS hi_rid,\n" +
-		"       e.blocks\n" +
+		"       e.blocks, ts.bigfile\n" +
 		"FROM dba_extents e\n" +
 		"  JOIN dba_objects o ON o.owner = e.owner AND o.object_name = e.segment_name\n" +
 		"    AND NVL(o.subobject_name, ' ') = NVL(e.partition_name, ' ') AND o.object_type LIKE 'TABLE%'\n" +
+		"  JOIN dba_tablespaces ts ON ts.tablespace_name = e.tablespace_name\n" +
 		"WHERE e.owner = " + b.bind(owner) + " AND e.segment_name = " + b.bind(table) + " AND e.segment_type LIKE 'TABLE%'\n" +
 		"ORDER BY o.data_object_id, e.relative_fno, e.block_id"
 	return Query{SQL: q, Args: b.args}, nil
@@ -458,6 +518,9 @@ func ExtentsQuery(owner, table string) (Query, error) {
 type Extent struct {
 	Lo, Hi string // ROWIDs as text
 	Blocks int64
+	// Bigfile is the extent's tablespace's BIGFILE: Lo and Hi are not its
+	// rowids.
+	Bigfile bool
 }
 
 // RowidRange is an inclusive ROWID range; RowidRangeFilter reads it.
@@ -491,10 +554,10 @@ func MergeExtents(es []Extent, blocksPerChunk int64) []RowidRange {
 // batches of about step rows (Source.Boundaries' contract): chunks of whole
 // extents of about step rows each, at the dictionary's rows per block, each
 // boundary the first ROWID of a chunk after the first. ok is false when the
-// statistics cannot size a chunk (no NUM_ROWS or BLOCKS): the caller numbers
-// the rows instead.
+// statistics cannot size a chunk (no NUM_ROWS or BLOCKS) or an extent is in a
+// bigfile tablespace (ExtentsQuery): the caller numbers the rows instead.
 func ExtentBoundaries(es []Extent, numRows, blocks, step int64) (_ [][]string, ok bool) {
-	if numRows <= 0 || blocks <= 0 || step < 1 || len(es) == 0 {
+	if numRows <= 0 || blocks <= 0 || step < 1 || len(es) == 0 || anyBigfile(es) {
 		return nil, false
 	}
 	perBlock := max(float64(numRows)/float64(blocks), 1e-9)
@@ -504,6 +567,15 @@ func ExtentBoundaries(es []Extent, numRows, blocks, step int64) (_ [][]string, o
 		out = append(out, []string{c.Lo})
 	}
 	return out, true
+}
+
+func anyBigfile(es []Extent) bool {
+	for _, e := range es {
+		if e.Bigfile {
+			return true
+		}
+	}
+	return false
 }
 
 // RowidRangeFilter is the predicate reading one chunk of MergeExtents.

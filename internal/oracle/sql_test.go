@@ -31,6 +31,7 @@ func viaSpec() Spec {
 			{Name: "TERM", Type: Type{Name: "INTERVAL YEAR TO MONTH", Lead: 2}},
 			{Name: "PAYLOAD", Type: Type{Name: "JSON"}},
 			{Name: "SOURCE_ROWID", Type: Type{Name: "ROWID"}},
+			{Name: "IOT_ROWID", Type: Type{Name: "UROWID", Length: 4000}},
 		},
 		Key: []Col{
 			{Name: "MERCHANT_ID", Type: num(12, 0)},
@@ -92,6 +93,21 @@ func TestQueriesGolden(t *testing.T) {
 	q, err = ExtentsQuery("PAY", "AUDIT_LOG")
 	add("rowid chunks: extents of a keyless table", q, err)
 	add("rowid chunks: one chunk's filter", RowidRangeFilter(RowidRange{Lo: "AAAR3sAAEAAAACAAAA", Hi: "AAAR3sAAEAAAAD/H//"}), nil)
+	// A CHAR tenant and key compare blank-padded only as CHAR: each bound
+	// value is cast to the column's CHAR(n), guarded by its length.
+	charTenant := Col{Name: "REGION", Type: Type{Name: "CHAR", Length: 5}}
+	charSpec := Spec{Owner: "PAY", Table: "BRANCHES",
+		Columns: []Col{{Name: "CODE", Type: Type{Name: "NCHAR", Length: 4}}, charTenant},
+		Key:     []Col{{Name: "CODE", Type: Type{Name: "NCHAR", Length: 4}}},
+		Tenant:  &charTenant}
+	q, err = SizeQuery(charSpec, []string{"abc", "x  "})
+	add("size: CHAR(5 BYTE) tenant, bound as CHAR", q, err)
+	q, err = ExtractQuery(charSpec, []string{"abc"}, []string{"A1"}, []string{"B2"})
+	add("extract: NCHAR(4) key range and CHAR tenant", q, err)
+	charSemantics := charSpec
+	charSemantics.Tenant = &Col{Name: "REGION", Type: Type{Name: "CHAR", Length: 5, CharSemantics: true}}
+	q, err = SizeQuery(charSemantics, []string{"é"})
+	add("size: CHAR(5 CHAR) tenant", q, err)
 	golden(t, "queries.sql", b.String())
 }
 
@@ -126,7 +142,7 @@ func TestQueriesRejectBadNames(t *testing.T) {
 }
 
 func TestMergeExtents(t *testing.T) {
-	es := []Extent{{"a", "b", 8}, {"c", "d", 8}, {"e", "f", 128}, {"g", "h", 8}}
+	es := []Extent{{"a", "b", 8, false}, {"c", "d", 8, false}, {"e", "f", 128, false}, {"g", "h", 8, false}}
 	got := MergeExtents(es, 16)
 	want := []RowidRange{{"a", "d"}, {"e", "f"}, {"g", "h"}}
 	if len(got) != len(want) {
@@ -140,7 +156,7 @@ func TestMergeExtents(t *testing.T) {
 }
 
 func TestExtentBoundaries(t *testing.T) {
-	es := []Extent{{"a", "b", 8}, {"c", "d", 8}, {"e", "f", 128}, {"g", "h", 8}, {"i", "j", 8}}
+	es := []Extent{{"a", "b", 8, false}, {"c", "d", 8, false}, {"e", "f", 128, false}, {"g", "h", 8, false}, {"i", "j", 8, false}}
 	// 1,000 rows in 160 blocks: 6.25 a block, so 100 rows take 16 blocks.
 	got, ok := ExtentBoundaries(es, 1000, 160, 100)
 	if !ok {
@@ -167,6 +183,13 @@ func TestExtentBoundaries(t *testing.T) {
 	if _, ok := ExtentBoundaries(nil, 1000, 160, 100); ok {
 		t.Fatal("ok without extents")
 	}
+	// A bigfile tablespace's rowids are not built from RELATIVE_FNO: the
+	// ranges would be wrong, so the rows are numbered instead.
+	big := append([]Extent{}, es...)
+	big[1].Bigfile = true
+	if _, ok := ExtentBoundaries(big, 1000, 160, 100); ok {
+		t.Fatal("ok for extents in a bigfile tablespace")
+	}
 }
 
 func TestEncodeKey(t *testing.T) {
@@ -182,6 +205,10 @@ func TestEncodeKey(t *testing.T) {
 		{Type{Name: "TIMESTAMP", Frac: 9}, mustTime("2024-01-02T03:04:05.123456789Z"), "2024-01-02 03:04:05.123456789"},
 		{Type{Name: "TIMESTAMP WITH TIME ZONE", Frac: 6}, mustTime("2024-01-02T03:04:05.5+02:00"), "2024-01-02 03:04:05.500000000 +02:00"},
 		{Type{Name: "VARCHAR2", Length: 10}, "ab c", "ab c"},
+		{Type{Name: "VARCHAR2", Length: 10}, "ab  ", "ab  "},
+		// CHAR comes back blank-padded; its tenant id is the config's 'ab'.
+		{Type{Name: "CHAR", Length: 5}, "ab   ", "ab"},
+		{Type{Name: "NCHAR", Length: 3}, "é  ", "é"},
 	}
 	for _, c := range cases {
 		got, err := EncodeKey(c.typ, c.in)
@@ -191,5 +218,17 @@ func TestEncodeKey(t *testing.T) {
 	}
 	if _, err := EncodeKey(num(10, 0), nil); err == nil {
 		t.Error("a NULL key was encoded")
+	}
+}
+
+// TestUROWIDSelect: a logical rowid of an index-organized table is longer
+// than ROWIDTOCHAR's 18 characters; it is read whole through a cast.
+func TestUROWIDSelect(t *testing.T) {
+	c := Col{Name: "R", Type: Type{Name: "UROWID", Length: 4000}}
+	if got := c.selectExpr("t"); got != `CAST(t."R" AS VARCHAR2(4000))` {
+		t.Fatalf("UROWID read as %s", got)
+	}
+	if got := (Col{Name: "R", Type: Type{Name: "ROWID"}}).selectExpr("t"); got != `ROWIDTOCHAR(t."R")` {
+		t.Fatalf("ROWID read as %s", got)
 	}
 }

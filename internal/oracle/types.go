@@ -121,6 +121,18 @@ type Mapping struct {
 	// Text and Blob mark TEXT/BLOB-family targets, which need prefix lengths in
 	// keys and take no literal DEFAULT.
 	Text, Blob bool
+	// EmptyIsNull marks the types for which godror hands over "" both for
+	// NULL and for what would be an empty value, and Oracle has no empty
+	// value: VARCHAR2, CHAR, NCHAR, NVARCHAR2, LONG, ROWID and the types read
+	// through text (INTERVAL through TO_CHAR, XMLTYPE and JSON serialized).
+	// Convert turns "" of such a column into NULL. CLOB and NCLOB can hold an
+	// empty value (EMPTY_CLOB()): their NULL is told by the length column
+	// selected beside them (LOBNull).
+	EmptyIsNull bool
+	// LOBNull marks the columns read with a DBMS_LOB.GETLENGTH column beside
+	// them (boundLOBs), which is NULL exactly when the value is: CLOB, NCLOB,
+	// BLOB, XMLTYPE and JSON.
+	LOBNull bool
 }
 
 // Unsupported reports whether the column has no MySQL form and is not copied.
@@ -134,6 +146,20 @@ const MaxVarcharChars = 16383
 // TIMESTAMP WITH TIME ZONE values are converted to (for the comment only; the
 // conversion takes the location).
 func Map(t Type, zone string) Mapping {
+	m := mapType(t, zone)
+	switch t.Name {
+	case "VARCHAR2", "NVARCHAR2", "VARCHAR", "NCHAR VARYING", "CHAR", "NCHAR", "CHARACTER", "LONG",
+		"ROWID", "UROWID", "INTERVAL YEAR TO MONTH", "INTERVAL DAY TO SECOND", "XMLTYPE", "SYS.XMLTYPE", "JSON":
+		m.EmptyIsNull = true
+	}
+	switch t.Name {
+	case "CLOB", "NCLOB", "BLOB", "XMLTYPE", "JSON":
+		m.LOBNull = true
+	}
+	return m
+}
+
+func mapType(t Type, zone string) Mapping {
 	if zone == "" {
 		zone = "UTC"
 	}

@@ -29,8 +29,10 @@ type Estimate struct {
 
 // Verification is a verify result, when the caller has one.
 type Verification struct {
+	Mode        string // "row counts" or "content (--checksum)"; "" when unknown
 	Equal       bool
 	Differences int
+	NotReady    int      // tenants not ready for cutover (content mode)
 	Detail      []string // first differences, one line each
 }
 
@@ -40,9 +42,53 @@ type Data struct {
 	PlanFP      string
 	PlannedAt   time.Time
 	Spans       []checkpoint.Span
-	Estimate    *Estimate     // nil when the plan stored none
-	Verify      *Verification // nil when not given
+	Events      []checkpoint.Event // the run's audit history, oldest first
+	Estimate    *Estimate          // nil when the plan stored none
+	Verify      *Verification      // nil when not given
 	GeneratedAt time.Time
+}
+
+// minGap is the shortest time with no batch in flight that the report calls
+// a gap (drawn shaded, and left out of the comparison with the estimate): a
+// pause, a stop before a resume, or no process running. Shorter ones are
+// the ordinary hand-over between one batch and the next.
+func minGap(total float64) float64 { return math.Max(5, 0.02*total) }
+
+// gaps returns the spans of at least minGap, in seconds from first, in
+// which no batch was in flight, and the peak number of batches in flight at
+// once: the workers the run really had.
+func gaps(spans []checkpoint.Span, first time.Time, total float64) ([]planner.Gap, int) {
+	type edge struct {
+		at float64
+		d  int
+	}
+	var edges []edge
+	for _, s := range spans {
+		if s.Claimed.IsZero() || s.Finished.IsZero() {
+			continue
+		}
+		edges = append(edges, edge{s.Claimed.Sub(first).Seconds(), +1}, edge{s.Finished.Sub(first).Seconds(), -1})
+	}
+	slices.SortFunc(edges, func(a, b edge) int {
+		if c := cmp.Compare(a.at, b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.d, b.d) // an end before a start at the same instant
+	})
+	var out []planner.Gap
+	inFlight, peak := 0, 0
+	idleFrom := 0.0
+	for _, e := range edges {
+		if inFlight == 0 && e.d > 0 && e.at-idleFrom >= minGap(total) {
+			out = append(out, planner.Gap{Start: idleFrom, End: e.at, Label: "no batch in flight"})
+		}
+		inFlight += e.d
+		peak = max(peak, inFlight)
+		if inFlight == 0 {
+			idleFrom = e.at
+		}
+	}
+	return out, peak
 }
 
 // Write renders d as HTML.
@@ -69,8 +115,22 @@ type view struct {
 	Total                  tableRow
 	Slowest                []tenantRow
 	Failures               []checkpoint.Span
+	Events                 []eventRow
 	Lanes                  int
+	// Active is the actual time less the gaps; Idle says how long the gaps
+	// were, "" when there were none.
+	Active, Idle string
+	// AsRun is the estimate re-made for the workers that ran, when they
+	// differ from the plan's.
+	AsRun string
 }
+
+type eventRow struct {
+	At, Kind, Batch, Attempt, Host, Detail string
+}
+
+// MaxEvents bounds the history a report lists.
+const MaxEvents = 10_000
 
 type stateCount struct {
 	State string
@@ -79,12 +139,28 @@ type stateCount struct {
 
 type tableRow struct {
 	Table                    string
+	First, Last              string // the table's first claim and last batch end
 	Batches                  int
 	Rows                     string
 	Estimated, Actual, Error string
 	FailedBatches            int64
 	estSec, actSec           float64
 	rowsN                    int64
+	first, last              time.Time
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 type tenantRow struct {
@@ -124,23 +200,39 @@ func build(d Data) (*view, error) {
 		v.Start, v.End = first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339)
 	}
 	v.Actual = seconds(actual)
-	if e := d.Estimate; e != nil {
-		v.EstimateText = fmt.Sprintf("%s with %d workers", seconds(e.Makespan), e.Workers)
-		if actual > 0 {
-			v.ErrorPct = fmt.Sprintf("%+.1f%%", 100*(e.Makespan-actual)/actual)
-		}
+	holes, peak := gaps(d.Spans, first, actual)
+	active := actual
+	for _, g := range holes {
+		active -= g.End - g.Start
+	}
+	v.Active = seconds(active)
+	if len(holes) > 0 {
+		v.Idle = fmt.Sprintf("%s in %d gaps with no batch in flight (paused, stopped or no process running), shaded in the schedule", seconds(actual-active), len(holes))
 	}
 	model := planner.DefaultModel()
 	if d.Estimate != nil {
 		model = d.Estimate.Model
 	}
-	gantt, lanes, err := ganttSVG(d, first, model)
+	if e := d.Estimate; e != nil {
+		v.EstimateText = fmt.Sprintf("%s with %d workers", seconds(e.Makespan), e.Workers)
+		// Compare like with like: the estimate for the workers that ran,
+		// against the time they were running.
+		est := e.Makespan
+		if peak > 0 && peak != e.Workers {
+			est = planner.Simulate(plannedBatches(d.Spans), e.Model, peak).Makespan
+			v.AsRun = fmt.Sprintf("%s with %d workers, as the run had at its peak", seconds(est), peak)
+		}
+		if active > 0 {
+			v.ErrorPct = fmt.Sprintf("%+.1f%%", 100*(est-active)/active)
+		}
+	}
+	gantt, lanes, err := ganttSVG(d, first, model, holes)
 	if err != nil {
 		return nil, err
 	}
 	v.Gantt, v.Lanes = gantt, lanes
 	if d.Estimate != nil {
-		if v.Planned, err = plannedSVG(d, actual); err != nil {
+		if v.Planned, err = plannedSVG(d, active, len(holes) > 0); err != nil {
 			return nil, err
 		}
 	}
@@ -152,12 +244,13 @@ func build(d Data) (*view, error) {
 			v.Failures = append(v.Failures, s)
 		}
 	}
+	v.Events = eventRows(d.Events)
 	return v, nil
 }
 
 // ganttSVG draws the actual schedule: one lane per (process, worker), each
 // batch from its last claim to its end, the estimate as a line.
-func ganttSVG(d Data, start time.Time, m planner.Model) (template.HTML, int, error) {
+func ganttSVG(d Data, start time.Time, m planner.Model, holes []planner.Gap) (template.HTML, int, error) {
 	type lane struct {
 		owner  string
 		worker int
@@ -201,7 +294,7 @@ func ganttSVG(d Data, start time.Time, m planner.Model) (template.HTML, int, err
 		sched.Slots = append(sched.Slots, sl)
 		sched.Makespan = math.Max(sched.Makespan, sl.End)
 	}
-	o := planner.GanttOptions{Title: "actual schedule", Lanes: names}
+	o := planner.GanttOptions{Title: "actual schedule", Lanes: names, Gaps: holes}
 	if d.Estimate != nil {
 		o.Deadline, o.DeadlineLabel = d.Estimate.Makespan, "estimate "+seconds(d.Estimate.Makespan)
 	}
@@ -213,26 +306,67 @@ func ganttSVG(d Data, start time.Time, m planner.Model) (template.HTML, int, err
 }
 
 // plannedSVG draws the schedule the plan estimated, the batches in plan
-// order on the estimate's workers, with the actual makespan as a line.
-func plannedSVG(d Data, actual float64) (template.HTML, error) {
-	p := &planner.Plan{}
-	for _, s := range d.Spans {
-		b := planner.Batch{ID: s.ID, Table: s.Table, Tenants: s.Tenants, Rows: s.EstRows, Bytes: s.EstBytes}
-		if s.Ranged {
-			b.Lo = []string{""}
-		}
-		p.Batches = append(p.Batches, b)
-	}
+// order on the estimate's workers, with the actual working time (the makespan
+// less its gaps) as a line.
+func plannedSVG(d Data, actual float64, paused bool) (template.HTML, error) {
+	p := plannedBatches(d.Spans)
 	sched := planner.Simulate(p, d.Estimate.Model, d.Estimate.Workers)
 	o := planner.GanttOptions{Title: "estimated schedule"}
 	if actual > 0 {
 		o.Deadline, o.DeadlineLabel = actual, "actual "+seconds(actual)
+		if paused {
+			o.DeadlineLabel = "actual working time " + seconds(actual)
+		}
 	}
 	var buf bytes.Buffer
 	if err := planner.WriteGantt(&buf, p.Batches, d.Estimate.Model, sched, o); err != nil {
 		return "", err
 	}
 	return template.HTML(buf.String()), nil // our own escaped SVG
+}
+
+// plannedBatches is the plan as the ledger holds it, in plan order.
+func plannedBatches(spans []checkpoint.Span) *planner.Plan {
+	p := &planner.Plan{}
+	for _, s := range spans {
+		b := planner.Batch{ID: s.ID, Table: s.Table, Tenants: s.Tenants, Rows: s.EstRows, Bytes: s.EstBytes}
+		if s.Ranged {
+			b.Lo = []string{""} // the chart's tooltip only asks whether there is a range
+		}
+		p.Batches = append(p.Batches, b)
+	}
+	return p
+}
+
+// eventRows are the history in time order, for the template: a batch event
+// names its table and key range, a control its operator.
+func eventRows(events []checkpoint.Event) []eventRow {
+	es := slices.Clone(events)
+	slices.SortStableFunc(es, func(a, b checkpoint.Event) int { return a.At.Compare(b.At) })
+	out := make([]eventRow, 0, len(es))
+	for _, e := range es {
+		r := eventRow{At: e.At.UTC().Format("2006-01-02 15:04:05.000"), Kind: string(e.Kind), Host: e.Host, Detail: e.Detail}
+		if e.Who != "" {
+			r.Host = e.Who
+		}
+		if e.Batch > 0 {
+			r.Batch = fmt.Sprintf("#%d %s", e.Batch, e.Table)
+			if len(e.Tenants) > 0 {
+				r.Batch += " tenant " + strings.Join(e.Tenants[:min(len(e.Tenants), 3)], ",")
+				if len(e.Tenants) > 3 {
+					r.Batch += fmt.Sprintf(" (+%d)", len(e.Tenants)-3)
+				}
+			}
+			if len(e.Lo) > 0 || len(e.Hi) > 0 {
+				r.Batch += fmt.Sprintf(" key [%s, %s)", strings.Join(e.Lo, ","), strings.Join(e.Hi, ","))
+			}
+		}
+		if e.Attempt > 0 {
+			r.Attempt = fmt.Sprint(e.Attempt)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // shortOwner keeps the host and pid of an owner "host:pid:nonce".
@@ -321,6 +455,7 @@ func perTable(spans []checkpoint.Span, m planner.Model, estimated bool) ([]table
 		act := 0.0
 		if !s.Claimed.IsZero() && !s.Finished.IsZero() {
 			act = s.Finished.Sub(s.Claimed).Seconds()
+			r.first, r.last = earliest(r.first, s.Claimed), latest(r.last, s.Finished)
 		}
 		for _, x := range []*tableRow{r, &total} {
 			x.Batches++
@@ -334,6 +469,10 @@ func perTable(spans []checkpoint.Span, m planner.Model, estimated bool) ([]table
 	}
 	finish := func(r *tableRow) {
 		r.Rows = planner.Thousands(r.rowsN)
+		r.First, r.Last = "-", "-"
+		if !r.first.IsZero() {
+			r.First, r.Last = r.first.UTC().Format("15:04:05"), r.last.UTC().Format("15:04:05")
+		}
 		r.Actual = seconds(r.actSec)
 		r.Estimated, r.Error = "-", "-"
 		if estimated {
@@ -421,8 +560,9 @@ pre { white-space: pre-wrap; margin: 0; }
 <dt>batches</dt><dd>{{range $i, $s := .States}}{{if $i}}, {{end}}{{$s.N}} {{$s.State}}{{end}}</dd>
 <dt>rows copied</dt><dd>{{.Rows}}</dd>
 <dt>actual</dt><dd id="actual">{{.Actual}}{{if .Start}} (first claim {{.Start}}, last batch end {{.End}}){{end}}</dd>
-<dt>estimate</dt><dd id="estimate">{{if .Estimate}}{{.EstimateText}}{{if .Estimate.Calibration}}, {{.Estimate.Calibration}}{{else}}, uncalibrated (default cost model){{end}}{{if .ErrorPct}}; error {{.ErrorPct}} of the actual{{end}}{{else}}none stored with the plan{{end}}</dd>
-<dt>verification</dt><dd id="verification">{{with .Verify}}{{if .Equal}}<span class="ok">equal on both sides</span>{{else}}<span class="bad">{{.Differences}} differences</span>{{end}}{{else}}not recorded: run <code>cutover verify --json &gt; verify.json</code> and <code>cutover report --verify verify.json</code>{{end}}</dd>
+{{if .Idle}}<dt>working</dt><dd id="active">{{.Active}}; {{.Idle}}</dd>
+{{end}}<dt>estimate</dt><dd id="estimate">{{if .Estimate}}{{.EstimateText}}{{if .Estimate.Calibration}}, {{.Estimate.Calibration}}{{else}}, uncalibrated (default cost model){{end}}{{if .AsRun}}; for the run as it ran: {{.AsRun}}{{end}}{{if .ErrorPct}}; error {{.ErrorPct}} of the {{if .Idle}}working time{{else}}actual{{end}}{{end}}{{else}}none stored with the plan{{end}}</dd>
+<dt>verification</dt><dd id="verification">{{with .Verify}}{{if .Equal}}<span class="ok">equal on both sides</span>{{else}}<span class="bad">{{.Differences}} differences{{if .NotReady}}, {{.NotReady}} tenants not ready{{end}}</span>{{end}}{{if .Mode}} ({{.Mode}}){{end}}{{else}}not recorded: run <code>cutover verify --json &gt; verify.json</code> and <code>cutover report --verify verify.json</code>{{end}}</dd>
 </dl>
 {{with .Verify}}{{if .Detail}}<ul id="differences">{{range .Detail}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
 
@@ -438,9 +578,9 @@ pre { white-space: pre-wrap; margin: 0; }
 <h2>Estimate against actual, per table</h2>
 <p>Worker-seconds: the sum of every batch's time, from its claim to its end.</p>
 <table id="tables">
-<tr><th>table</th><th>batches</th><th>rows</th><th>estimated</th><th>actual</th><th>error</th><th>failed</th></tr>
-{{range .Tables}}<tr><td>{{.Table}}</td><td>{{.Batches}}</td><td>{{.Rows}}</td><td>{{.Estimated}}</td><td>{{.Actual}}</td><td>{{.Error}}</td><td>{{.FailedBatches}}</td></tr>
-{{end}}<tr class="total"><td>{{.Total.Table}}</td><td>{{.Total.Batches}}</td><td>{{.Total.Rows}}</td><td>{{.Total.Estimated}}</td><td>{{.Total.Actual}}</td><td>{{.Total.Error}}</td><td>{{.Total.FailedBatches}}</td></tr>
+<tr><th>table</th><th>batches</th><th>rows</th><th>started (UTC)</th><th>finished (UTC)</th><th>estimated</th><th>actual</th><th>error</th><th>failed</th></tr>
+{{range .Tables}}<tr><td>{{.Table}}</td><td>{{.Batches}}</td><td>{{.Rows}}</td><td>{{.First}}</td><td>{{.Last}}</td><td>{{.Estimated}}</td><td>{{.Actual}}</td><td>{{.Error}}</td><td>{{.FailedBatches}}</td></tr>
+{{end}}<tr class="total"><td>{{.Total.Table}}</td><td>{{.Total.Batches}}</td><td>{{.Total.Rows}}</td><td>{{.Total.First}}</td><td>{{.Total.Last}}</td><td>{{.Total.Estimated}}</td><td>{{.Total.Actual}}</td><td>{{.Total.Error}}</td><td>{{.Total.FailedBatches}}</td></tr>
 </table>
 
 <h2>Slowest tenants</h2>
@@ -453,7 +593,13 @@ pre { white-space: pre-wrap; margin: 0; }
 {{if .Failures}}<table id="failures">
 <tr><th>batch</th><th>table</th><th>attempts</th><th>error</th></tr>
 {{range .Failures}}<tr><td>#{{.ID}}</td><td>{{.Table}}</td><td>{{.Attempts}}</td><td style="text-align:left"><pre>{{.Error}}</pre></td></tr>
-{{end}}</table>{{else}}<p id="failures" class="ok">none</p>{{end}}
+{{end}}</table>{{else}}<p id="failures" class="ok">none{{if .Events}} left failed (the history below lists every failure, also those retried){{end}}</p>{{end}}
+
+<h2>History</h2>
+{{if .Events}}<table id="history">
+<tr><th>time (UTC)</th><th>what</th><th>batch</th><th>attempt</th><th>host or operator</th><th>detail</th></tr>
+{{range .Events}}<tr class="event {{.Kind}}"><td>{{.At}}</td><td>{{.Kind}}</td><td>{{.Batch}}</td><td>{{.Attempt}}</td><td>{{.Host}}</td><td style="text-align:left"><pre>{{.Detail}}</pre></td></tr>
+{{end}}</table>{{if ge (len .Events) 10000}}<p>the first 10,000 events</p>{{end}}{{else}}<p id="history">no history recorded for this run</p>{{end}}
 
 <p><small>generated {{.GeneratedAt.UTC.Format "2006-01-02 15:04:05 MST"}} by cutover report</small></p>
 </body>

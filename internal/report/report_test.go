@@ -81,3 +81,54 @@ func TestWriteEscapes(t *testing.T) {
 	require.Contains(t, page, `class="bad">2 differences`)
 	require.NotContains(t, page, "<script")
 }
+
+// pausedRun is 2 workers copying 40 one-second batches, with 60 s between
+// the 20th and the 21st in which nothing was in flight (a pause).
+func pausedRun() []checkpoint.Span {
+	t0 := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
+	var ss []checkpoint.Span
+	for i := range 40 {
+		start := float64(i / 2)
+		if i >= 20 {
+			start += 60
+		}
+		at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+		ss = append(ss, checkpoint.Span{ID: i + 1, Table: "tx", Tenants: []string{"7"}, EstRows: 100, State: checkpoint.Done, Rows: 100,
+			Owner: "h:1:a", Worker: i%2 + 1, Claimed: at(start), Finished: at(start + 1)})
+	}
+	return ss
+}
+
+func TestPausedTimeIsShownAndLeftOutOfTheComparison(t *testing.T) {
+	m := planner.Model{Default: planner.Cost{PerRow: 0.01}} // 1 s a batch
+	// The plan estimated 4 workers; 2 ran, with a 60 s pause.
+	v, err := build(Data{Spans: pausedRun(), Estimate: &Estimate{Model: m, Workers: 4, Makespan: 10}})
+	require.NoError(t, err)
+	require.Equal(t, "1m20s", v.Actual)
+	require.Equal(t, "20s", v.Active, "the pause is not working time")
+	require.Contains(t, v.Idle, "1m0s in 1 gaps with no batch in flight")
+	require.Equal(t, "20s with 2 workers, as the run had at its peak", v.AsRun)
+	require.Equal(t, "+0.0%", v.ErrorPct, "the estimate for 2 workers against the 20 s they worked")
+	require.Equal(t, 1, strings.Count(string(v.Gantt), `class="gap"`))
+	require.Equal(t, "01:00:00", v.Tables[0].First)
+	require.Equal(t, "01:01:20", v.Tables[0].Last)
+}
+
+func TestHistoryKeepsFailuresThatWereRetried(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
+	ev := []checkpoint.Event{
+		{At: t0.Add(2 * time.Second), Kind: checkpoint.EventRetry, Batch: 3, Table: "m", Tenants: []string{"3"}, Attempt: 2, Host: "db-7"},
+		{At: t0.Add(time.Second), Kind: checkpoint.EventAttemptFailed, Batch: 3, Table: "m", Tenants: []string{"3"}, Attempt: 1, Host: "db-7", Detail: "deadlock <found>"},
+		{At: t0.Add(3 * time.Second), Kind: checkpoint.EventControl, Host: "db-7", Who: "dba@ops-1", Detail: "pause: load on the primary"},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, Data{Spans: pausedRun(), Events: ev}))
+	page := buf.String()
+	require.Contains(t, page, "none left failed (the history below lists every failure, also those retried)")
+	i, j, k := strings.Index(page, `class="event attempt-failed"`), strings.Index(page, `class="event retry"`), strings.Index(page, `class="event control"`)
+	require.True(t, i > 0 && i < j && j < k, "the history is in time order")
+	require.Contains(t, page, "deadlock &lt;found&gt;")
+	require.Contains(t, page, "pause: load on the primary")
+	require.Contains(t, page, "<td>dba@ops-1</td>", "a control names its operator")
+	require.Contains(t, page, "<td>#3 m tenant 3</td>")
+}

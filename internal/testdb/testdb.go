@@ -34,6 +34,7 @@ type Server struct {
 	dir    string
 	cmd    *exec.Cmd
 	exited chan error
+	proc   process // how to start mariadbd again (control.go)
 }
 
 // InstallHint is the one-line advice printed when no server binary is found.
@@ -54,7 +55,7 @@ func Start(ctx context.Context) (*Server, error) {
 		}
 		return s, nil
 	}
-	return startLocal(ctx)
+	return startLocal(ctx, Options{})
 }
 
 // StartT is Start for a test binary's TestMain-less use: it stops the server when
@@ -84,7 +85,7 @@ func findBinary(names ...string) string {
 	return ""
 }
 
-func startLocal(ctx context.Context) (*Server, error) {
+func startLocal(ctx context.Context, o Options) (*Server, error) {
 	mariadbd := findBinary("mariadbd", "mysqld")
 	installDB := findBinary("mariadb-install-db", "mysql_install_db")
 	if mariadbd == "" || installDB == "" {
@@ -100,9 +101,9 @@ func startLocal(ctx context.Context) (*Server, error) {
 		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	if out, err := exec.CommandContext(ctx, "cp", "-a", template, data).CombinedOutput(); err != nil {
+	if err := copyDataDir(ctx, template, data, o); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("copy template datadir: %v: %s", err, out)
+		return nil, err
 	}
 	sock := filepath.Join(dir, "s.sock")
 	args := []string{"--no-defaults"}
@@ -117,6 +118,11 @@ func startLocal(ctx context.Context) (*Server, error) {
 		"--performance-schema=OFF", "--character-set-server=utf8mb4",
 		"--collation-server=utf8mb4_general_ci",
 	)
+	args = append(args, o.Args...)
+	if len(o.Wrap) > 0 {
+		args = append(append(append([]string{}, o.Wrap[1:]...), mariadbd), args...)
+		mariadbd = o.Wrap[0]
+	}
 	// Not CommandContext: the server must outlive ctx, which only bounds the start.
 	cmd := exec.Command(mariadbd, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -128,7 +134,8 @@ func startLocal(ctx context.Context) (*Server, error) {
 	cfg.User = "root"
 	cfg.Net = "unix"
 	cfg.Addr = sock
-	s := &Server{base: cfg, Socket: sock, dir: dir, cmd: cmd, exited: make(chan error, 1)}
+	s := &Server{base: cfg, Socket: sock, dir: dir, cmd: cmd, exited: make(chan error, 1),
+		proc: process{bin: mariadbd, args: args, data: data, tmpfs: o.TmpfsBytes > 0}}
 	go func() { s.exited <- cmd.Wait() }()
 	if err := s.ping(ctx, 60*time.Second); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
@@ -234,18 +241,24 @@ func (s *Server) DSN(db string) string {
 // Stop shuts a throwaway server down and removes its files; it leaves an
 // existing server alone.
 func (s *Server) Stop() error {
-	if s.cmd == nil {
+	if s.dir == "" {
 		return nil
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(30 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
+	if s.cmd != nil { // nil after Kill (control.go)
+		_ = s.cmd.Process.Signal(syscall.SIGCONT) // a paused server must run to shut down
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+		case <-time.After(30 * time.Second):
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			<-s.exited
+		}
+		s.cmd = nil
 	}
-	s.cmd = nil
-	return os.RemoveAll(s.dir)
+	s.unmount()
+	err := os.RemoveAll(s.dir)
+	s.dir = ""
+	return err
 }
 
 // CreateDatabase creates a database with a unique name starting with prefix and

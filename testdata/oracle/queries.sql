@@ -69,7 +69,7 @@ ORDER BY rn
 -- binds: b1="250000"
 
 -- extract: one tenant, key range, AS OF SCN
-SELECT t."MERCHANT_ID", t."AGENT_ID", t."LEGAL_NAME", XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB)
+SELECT t."MERCHANT_ID", t."AGENT_ID", t."LEGAL_NAME", XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB), DBMS_LOB.GETLENGTH(XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB))
 FROM "PAY"."MERCHANTS" AS OF SCN :b1 t
 WHERE t."AGENT_ID" IN (TO_NUMBER(:b2))
   AND t."MERCHANT_ID" >= TO_NUMBER(:b3)
@@ -78,14 +78,14 @@ ORDER BY t."MERCHANT_ID"
 -- binds: b1="123456789" b2="42" b3="1000" b4="2000"
 
 -- extract: snapshot off, packed tenants
-SELECT t."MERCHANT_ID", t."AGENT_ID", t."LEGAL_NAME", XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB)
+SELECT t."MERCHANT_ID", t."AGENT_ID", t."LEGAL_NAME", XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB), DBMS_LOB.GETLENGTH(XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB))
 FROM "PAY"."MERCHANTS" t
 WHERE t."AGENT_ID" IN (TO_NUMBER(:b1), TO_NUMBER(:b2), TO_NUMBER(:b3))
 ORDER BY t."MERCHANT_ID"
 -- binds: b1="1" b2="2" b3="3"
 
 -- extract: via table, composite key range, text forms
-SELECT t."TXN_ID", t."AUTHORIZED_AT", TO_CHAR(t."HOLD_PERIOD"), TO_CHAR(t."TERM"), JSON_SERIALIZE(t."PAYLOAD" RETURNING CLOB), ROWIDTOCHAR(t."SOURCE_ROWID")
+SELECT t."TXN_ID", t."AUTHORIZED_AT", TO_CHAR(t."HOLD_PERIOD"), TO_CHAR(t."TERM"), JSON_SERIALIZE(t."PAYLOAD" RETURNING CLOB), ROWIDTOCHAR(t."SOURCE_ROWID"), CAST(t."IOT_ROWID" AS VARCHAR2(4000)), DBMS_LOB.GETLENGTH(JSON_SERIALIZE(t."PAYLOAD" RETURNING CLOB))
 FROM "PAY"."TRANSACTIONS" AS OF SCN :b1 t
   JOIN "PAY"."MERCHANTS" AS OF SCN :b2 p ON p."MERCHANT_ID" = t."MERCHANT_ID"
 WHERE p."AGENT_ID" IN (TO_NUMBER(:b3))
@@ -108,10 +108,11 @@ ORDER BY t.ROWID
 -- rowid chunks: extents of a keyless table
 SELECT ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id, 0)) AS lo_rid,
        ROWIDTOCHAR(DBMS_ROWID.ROWID_CREATE(1, o.data_object_id, e.relative_fno, e.block_id + e.blocks - 1, 32767)) AS hi_rid,
-       e.blocks
+       e.blocks, ts.bigfile
 FROM dba_extents e
   JOIN dba_objects o ON o.owner = e.owner AND o.object_name = e.segment_name
     AND NVL(o.subobject_name, ' ') = NVL(e.partition_name, ' ') AND o.object_type LIKE 'TABLE%'
+  JOIN dba_tablespaces ts ON ts.tablespace_name = e.tablespace_name
 WHERE e.owner = :b1 AND e.segment_name = :b2 AND e.segment_type LIKE 'TABLE%'
 ORDER BY o.data_object_id, e.relative_fno, e.block_id
 -- binds: b1="PAY" b2="AUDIT_LOG"
@@ -119,4 +120,27 @@ ORDER BY o.data_object_id, e.relative_fno, e.block_id
 -- rowid chunks: one chunk's filter
 t.ROWID BETWEEN CHARTOROWID(:b1) AND CHARTOROWID(:b2)
 -- binds: b1="AAAR3sAAEAAAACAAAA" b2="AAAR3sAAEAAAAD/H//"
+
+-- size: CHAR(5 BYTE) tenant, bound as CHAR
+SELECT t."REGION", COUNT(*)
+FROM "PAY"."BRANCHES" t
+WHERE t."REGION" IN (CASE WHEN LENGTHB(:b1) <= 5 THEN CAST(:b2 AS CHAR(5 BYTE)) END, CASE WHEN LENGTHB(:b3) <= 5 THEN CAST(:b4 AS CHAR(5 BYTE)) END)
+GROUP BY t."REGION"
+-- binds: b1="abc" b2="abc" b3="x" b4="x"
+
+-- extract: NCHAR(4) key range and CHAR tenant
+SELECT t."CODE", t."REGION"
+FROM "PAY"."BRANCHES" t
+WHERE t."REGION" IN (CASE WHEN LENGTHB(:b1) <= 5 THEN CAST(:b2 AS CHAR(5 BYTE)) END)
+  AND t."CODE" >= CASE WHEN LENGTH(:b3) <= 4 THEN CAST(:b4 AS NCHAR(4)) END
+  AND t."CODE" < CASE WHEN LENGTH(:b5) <= 4 THEN CAST(:b6 AS NCHAR(4)) END
+ORDER BY t."CODE"
+-- binds: b1="abc" b2="abc" b3="A1" b4="A1" b5="B2" b6="B2"
+
+-- size: CHAR(5 CHAR) tenant
+SELECT t."REGION", COUNT(*)
+FROM "PAY"."BRANCHES" t
+WHERE t."REGION" IN (CASE WHEN LENGTH(:b1) <= 5 THEN CAST(:b2 AS CHAR(5 CHAR)) END)
+GROUP BY t."REGION"
+-- binds: b1="é" b2="é"
 

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cutover/cutover/catchup"
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/driver"
+)
+
+// cmdCapture is `capture start|stop|status`: changed-key capture on the
+// source (package catchup; the triggers in internal/mysqldb/capture.go).
+func (a *app) cmdCapture(ctx context.Context, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return usagef("capture needs start, stop or status: cutover capture start --config F")
+	}
+	verb, rest := args[0], args[1:]
+	fs := a.flags("capture " + verb)
+	cfgPath := fs.String("config", "", "config file (YAML)")
+	print := fs.Bool("print", false, "print the SQL (and the grants it needs) instead of running it, for a DBA to run")
+	asJSON := fs.Bool("json", false, "status: print the lag as JSON")
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	switch verb {
+	case "start", "stop", "status":
+	default:
+		return usagef("capture %s: unknown; use start, stop or status", verb)
+	}
+	cfg, err := a.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if cfg.Source.Driver != "mysql" {
+		return usagef("capture runs on a MySQL source; for Oracle, materialized view logs are created by a DBA (see the README, zero-downtime night)")
+	}
+	ep, res, err := a.prepare(ctx, cfg, true, 4)
+	if err != nil {
+		return err
+	}
+	defer ep.Close()
+	c, ok := driver.CaptureOf(ep.src, cfg.Capture.SchemaName(), res.Tables)
+	if !ok {
+		return usagef("capture runs on a MySQL source")
+	}
+	if *print {
+		return a.printCapture(ctx, c, verb)
+	}
+	l, err := openLedger(ctx, cfg, ep.tgt)
+	if err != nil {
+		return err
+	}
+	if err := checkpoint.EnsureSync(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		return err
+	}
+	names := make([]string, len(res.Tables))
+	for i, t := range res.Tables {
+		names[i] = t.Name
+	}
+	switch verb {
+	case "start":
+		res, err := catchup.Start(ctx, c, l, names)
+		var started *catchup.ErrCopyStarted
+		if errors.As(err, &started) {
+			return usageError{err}
+		}
+		if err != nil {
+			return fmt.Errorf("%w (a user without TRIGGER or CREATE rights: cutover capture start --print gives the SQL for a DBA)", err)
+		}
+		switch {
+		case res.Already:
+			fmt.Fprintf(a.stdout, "capture %s is already on for %d tables\n", res.ID, len(names))
+		case res.Recorded:
+			fmt.Fprintf(a.stdout, "capture %s (installed by hand) recorded for %d tables: changes from now on are kept in %s\n", res.ID, len(names), cfg.Capture.SchemaName())
+		default:
+			fmt.Fprintf(a.stdout, "capture %s on for %d tables: changes from now on are kept in %s; copy with cutover run, then cutover sync\n", res.ID, len(names), cfg.Capture.SchemaName())
+		}
+		return nil
+	case "stop":
+		if err := catchup.Stop(ctx, c, l); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, "capture removed: the source's triggers and our change tables are gone")
+		return nil
+	}
+	id, _, err := c.Installed(ctx)
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		fmt.Fprintln(a.stdout, "capture: off")
+		return nil
+	}
+	lag, err := catchup.Lag(ctx, c, l, res.Tables)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(a.stdout).Encode(map[string]any{"capture": id, "tables": lag})
+	}
+	fmt.Fprintf(a.stdout, "capture %s: on\n", id)
+	for _, l := range lag {
+		fmt.Fprintf(a.stdout, "  %-24s position %-10d pending %-8d oldest %-8s applied %d %s\n", l.Table, l.Seq, l.Pending,
+			l.Oldest.Round(time.Millisecond), l.Applied, l.Held)
+	}
+	return nil
+}
+
+// printCapture writes the SQL of capture start or stop for a DBA.
+func (a *app) printCapture(ctx context.Context, c *driver.Capture, verb string) error {
+	switch verb {
+	case "start":
+		id, err := catchup.NewCaptureID()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, "-- cutover capture start: run as a user with these privileges, then run `cutover capture start` to record it.")
+		fmt.Fprintln(a.stdout, "-- The trigger's definer (that user) must keep INSERT on the capture schema: without it, writes to the tables fail.")
+		fmt.Fprintln(a.stdout, "-- With binary logging on and log_bin_trust_function_creators=0, CREATE TRIGGER also needs SUPER (error 1419).")
+		for _, g := range c.CaptureGrants("'USER'@'HOST'") {
+			fmt.Fprintln(a.stdout, "--   "+g+";")
+		}
+		fmt.Fprint(a.stdout, driver.CaptureScript(c.InstallSQL(id)))
+	case "stop":
+		fmt.Fprintln(a.stdout, "-- cutover capture stop: the triggers first, then the change tables; drop the capture schema if it is empty.")
+		for _, q := range c.RemoveSQL(nil) {
+			fmt.Fprintln(a.stdout, q+";")
+		}
+	default:
+		return usagef("--print is for capture start and stop")
+	}
+	return nil
+}

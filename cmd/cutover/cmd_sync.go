@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cutover/cutover/catchup"
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/driver"
+)
+
+// cmdSync is `sync`: apply the captured changes to the target (package catchup).
+func (a *app) cmdSync(ctx context.Context, args []string) error {
+	fs := a.flags("sync")
+	cfgPath := fs.String("config", "", "config file (YAML)")
+	follow := fs.Bool("follow", false, "keep applying changes until interrupted")
+	until := fs.String("until", "", "caught-up: apply until no change is pending, then exit 0")
+	every := fs.Duration("every", time.Second, "with --follow or --until, how often to look for changes when there are none")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	mode := catchup.Once
+	switch {
+	case *until == "caught-up" && *follow:
+		return usagef("--follow and --until caught-up exclude each other")
+	case *until == "caught-up":
+		mode = catchup.UntilCaughtUp
+	case *until != "":
+		return usagef("--until %q: only caught-up is known", *until)
+	case *follow:
+		mode = catchup.Follow
+	}
+	if *every < 10*time.Millisecond || *every > time.Hour {
+		return usagef("--every must be between 10ms and 1h")
+	}
+	cfg, err := a.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if cfg.Source.Driver != "mysql" {
+		return usagef("sync reads the capture of a MySQL source; an Oracle source is not supported yet")
+	}
+	ep, res, err := a.prepare(ctx, cfg, false, 6)
+	if err != nil {
+		return err
+	}
+	defer ep.Close()
+	c, ok := driver.CaptureOf(ep.src, cfg.Capture.SchemaName(), res.Tables)
+	if !ok {
+		return usagef("capture runs on a MySQL source")
+	}
+	id, _, err := c.Installed(ctx)
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return usagef("capture is not on in %s: run cutover capture start --config %s before the bulk copy", cfg.Capture.SchemaName(), *cfgPath)
+	}
+	l, err := openLedger(ctx, cfg, ep.tgt)
+	if err != nil {
+		return err
+	}
+	if err := checkpoint.EnsureSync(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		return err
+	}
+	start := time.Now()
+	syncer := catchup.New(c, ep.tgt.Applier(), l, catchup.Options{
+		Tables: res.Tables, Tenants: cfg.Tenant.IDs, CaptureID: id,
+		Batch: cfg.Capture.ApplyBatch(), Settle: cfg.Capture.SettleTime(), Log: a.log,
+	})
+	n, err := syncer.Run(ctx, mode, *every, func(r catchup.Result, total int) {
+		for _, t := range r.Tables {
+			if t.Applied > 0 || t.Held != "" {
+				a.log.Info("sync", "table", t.Table, "applied", t.Applied, "keys", t.Keys, "held", t.Held)
+			}
+		}
+	})
+	took := time.Since(start).Round(time.Millisecond)
+	if errors.Is(err, catchup.ErrNotCaptured) {
+		return usageError{err}
+	}
+	if err != nil && ctx.Err() != nil { // a stop signal (main)
+		fmt.Fprintf(a.stdout, "sync interrupted after %d changes in %s\n", n, took)
+		return interruptedError{fmt.Errorf("interrupted; resume with: cutover sync --config %s", *cfgPath)}
+	}
+	if err != nil {
+		return err
+	}
+	rate := 0.0
+	if took > 0 {
+		rate = float64(n) / took.Seconds()
+	}
+	fmt.Fprintf(a.stdout, "sync applied %d changes in %s (%.0f/s)", n, took, rate)
+	if mode == catchup.UntilCaughtUp {
+		fmt.Fprint(a.stdout, ": caught up")
+	}
+	fmt.Fprintln(a.stdout)
+	return nil
+}
