@@ -5,48 +5,55 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cutover/cutover/internal/catalog"
-	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/internal/driver"
 	"github.com/cutover/cutover/internal/mysqltype"
+	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
 
+// grantChecker is a side that can tell, writing nothing, which grants its
+// user lacks on tables (the MySQL adapter).
+type grantChecker interface {
+	CheckReads(ctx context.Context, tables []string) error
+	CheckWrites(ctx context.Context, tables []string) error
+}
+
 // refuseEarly makes the refusals of `run` that must come before its first
 // write to the target (--create-tables, a reset, a batch): missing grants on
-// either side, no access to the ledger schema, and a stored plan whose config
-// or source tables changed since it was made. It opens (on first use,
-// creates) the ledger.
-func (a *app) refuseEarly(ctx context.Context, s *session, replan bool) error {
+// either side, and a stored plan whose config or source tables changed since
+// it was made.
+func refuseEarly(ctx context.Context, cfg *config.Config, ep endpoints, res *migrate.Resolution, l *checkpoint.Ledger, replan bool) error {
 	missing := map[string]bool{}
-	for _, m := range s.res.Missing {
+	for _, m := range res.Missing {
 		missing[m] = true
 	}
 	var targets, sources []string
-	for _, t := range s.res.Tables {
+	for _, t := range res.Tables {
 		sources = append(sources, t.Name)
 		if !missing[t.Target] {
 			targets = append(targets, t.Target)
 		}
 	}
-	if err := s.ep.tgt.CheckWrites(ctx, targets); err != nil {
-		return classify(err)
-	}
-	if s.ep.mysqlSrc != nil {
-		if err := s.ep.mysqlSrc.CheckReads(ctx, sources); err != nil {
+	if g, ok := ep.tgt.(grantChecker); ok {
+		if err := g.CheckWrites(ctx, targets); err != nil {
 			return classify(err)
 		}
 	}
-	if err := s.openLedger(ctx); err != nil {
-		return err
+	if g, ok := ep.src.(grantChecker); ok {
+		if err := g.CheckReads(ctx, sources); err != nil {
+			return classify(err)
+		}
 	}
 	if replan {
 		return nil
 	}
-	runRec, err := s.ledger.ActiveRun(ctx)
+	runRec, err := l.ActiveRun(ctx)
 	if err != nil || runRec == nil {
 		return err
 	}
-	if runRec.ConfigFP != s.cfg.PlanFingerprint() {
+	if runRec.ConfigFP != cfg.PlanFingerprint() {
 		return usagef("the config changed since run %d was planned (%s): rerun with --replan to plan again (batches already done are copied again)",
 			runRec.ID, runRec.CreatedAt.Format(time.RFC3339))
 	}
@@ -54,31 +61,18 @@ func (a *app) refuseEarly(ctx context.Context, s *session, replan bool) error {
 	if err != nil {
 		return nil // the run reports a plan it cannot read where it reads it
 	}
-	if changes := planner.SourceChanges(doc.Source, sourceShape(s.res.Tables)); len(changes) > 0 {
+	if changes := planner.SourceChanges(doc.Source, migrate.SourceShape(res.Tables)); len(changes) > 0 {
 		return usagef("the source changed since run %d was planned (%s):\n  %s\nrerun with --replan to plan again (batches already done are copied again)",
 			runRec.ID, runRec.CreatedAt.Format(time.RFC3339), strings.Join(changes, "\n  "))
 	}
 	return nil
 }
 
-// sourceShape is the source tables' columns as a plan records them.
-func sourceShape(tables []*catalog.Table) []planner.SourceTable {
-	out := make([]planner.SourceTable, 0, len(tables))
-	for _, t := range tables {
-		st := planner.SourceTable{Table: t.Name}
-		for _, c := range t.Columns {
-			st.Columns = append(st.Columns, planner.Column(c.Name, c.Type, c.Nullable))
-		}
-		out = append(out, st)
-	}
-	return out
-}
-
 // ledgerAccess names the grant when the target user may not create or use
 // the ledger schema.
 func ledgerAccess(schema string, err error) error {
-	if mysqldb.IsAccessDenied(err) {
-		return usagef("the target user may not create or use the ledger schema %s (%v): GRANT ALL ON %s.* TO it", schema, err, mysqltype.Quote(schema))
+	if driver.IsAccessDenied(err) {
+		return usagef("the target user may not create or use the ledger schema %s: GRANT ALL ON %s.* TO it (%v)", schema, mysqltype.Quote(schema), err)
 	}
 	return err
 }
