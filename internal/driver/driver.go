@@ -125,9 +125,12 @@ func IsTransient(err error) bool {
 	return mysqldb.IsTransient(err) || oracle.IsTransient(err)
 }
 
-// IsConnectionError classifies errors that mean the target cannot be
-// reached; IsDiskFull a target out of space (the run's outage handling).
-func IsConnectionError(err error) bool { return mysqldb.IsConnectionError(err) }
+// IsConnectionError classifies errors that mean a server (the target, or a
+// MySQL or Oracle source) cannot be reached; IsDiskFull a target out of space
+// (the run's outage handling).
+func IsConnectionError(err error) bool {
+	return mysqldb.IsConnectionError(err) || oracle.IsConnectionError(err)
+}
 
 // IsDiskFull: see IsConnectionError.
 func IsDiskFull(err error) bool { return mysqldb.IsDiskFull(err) }
