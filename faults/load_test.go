@@ -176,16 +176,22 @@ func markDoneOnce(ctx context.Context, db *sql.DB, l *checkpoint.Ledger, bt *che
 }
 
 // explain logs the plan of the claim query's shape (the ledger's own text is
-// internal to it: this is the same WHERE and ORDER BY).
+// internal to it: this is the same WHERE, its lower bound on id the lowest
+// batch not done, and the same ORDER BY).
 func explain(b *testing.B, db *sql.DB, schema string, runID int64) {
 	b.Helper()
 	var table string
 	if err := db.QueryRow("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE 'batches%' ORDER BY table_name DESC LIMIT 1", schema).Scan(&table); err != nil {
 		b.Fatal(err)
 	}
+	var lo sql.NullInt64
+	if err := db.QueryRow("SELECT MIN(id) FROM `"+schema+"`.`"+table+"` WHERE run_id = ? AND state IN ("+
+		checkpoint.Pending.SQL()+", "+checkpoint.Claimed.SQL()+")", runID).Scan(&lo); err != nil {
+		b.Fatal(err)
+	}
 	var plan string
-	if err := db.QueryRow("EXPLAIN FORMAT=JSON SELECT id FROM `"+schema+"`.`"+table+"` WHERE run_id = ? AND (state = "+checkpoint.Pending.SQL()+
-		" OR (state = "+checkpoint.Claimed.SQL()+" AND lease_until < NOW(6))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", runID).Scan(&plan); err != nil {
+	if err := db.QueryRow("EXPLAIN FORMAT=JSON SELECT id FROM `"+schema+"`.`"+table+"` WHERE run_id = ? AND id >= ? AND (state = "+checkpoint.Pending.SQL()+
+		" OR (state = "+checkpoint.Claimed.SQL()+" AND lease_until < NOW(6))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", runID, lo.Int64).Scan(&plan); err != nil {
 		b.Fatal(err)
 	}
 	var doc map[string]any
