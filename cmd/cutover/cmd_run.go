@@ -33,6 +33,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
 	dryFlag := fs.String("dry-run", "", "read: extract, convert, encode and check every batch, write nothing; rollback: write every batch in a transaction that is rolled back (neither marks a batch done)")
 	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on this address (e.g. :9187) at /metrics")
+	canary := fs.Int("canary", -1, "copy this many representative tenants first and check them against the source before the rest (default run.canary; 0: none)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +63,12 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 			return usagef("--workers must be between 1 and %d", config.MaxWorkers)
 		}
 		cfg.Run.Workers = *workers
+	}
+	if *canary >= 0 {
+		if *canary > config.MaxCanary {
+			return usagef("--canary must be between 0 and %d", config.MaxCanary)
+		}
+		cfg.Run.Canary = *canary
 	}
 	if *grace < 0 {
 		*grace = cfg.Run.Grace.Duration
@@ -215,11 +222,15 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 		return err
 	}
 	ctl.Check(ctx)
+	canary, err := a.canaryOptions(s, runRec) // canary.go
+	if err != nil {
+		return err
+	}
 	eng = migrate.New(s.ep.src, s.ep.tgt, ctl.Ledger(s.ledger), migrate.Options{
 		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
 		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
 		Outage: mysqldb.IsConnectionError, DiskFull: mysqldb.IsDiskFull, OutageLimit: s.cfg.Run.Outage.Duration,
-		Gate: ctl.Gate, OnBatch: met.observe, NoChecksums: !s.cfg.Run.ChecksumsOn(), Indexes: indexOptions(s),
+		Gate: ctl.Gate, OnBatch: met.observe, NoChecksums: !s.cfg.Run.ChecksumsOn(), Indexes: indexOptions(s), Canary: canary,
 	})
 	met.counters, met.ctl = eng.Counters, ctl
 	if ln != nil {
@@ -265,6 +276,9 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	if errors.As(runErr, &outage) {
 		event(alert.Stop, "process stopped: "+outage.Error(), nil)
 		return interruptedError{fmt.Errorf("%w; nothing half-written\nresume with: %s", runErr, resume)}
+	}
+	if cerr := (*migrate.CanaryError)(nil); errors.As(runErr, &cerr) {
+		return failedError{fmt.Errorf("%w\nafter fixing the cause: cutover resume --config %s, then %s", cerr, cfgPath, resume)}
 	}
 	if runErr != nil {
 		return fmt.Errorf("%w\nresume with: %s", runErr, resume)

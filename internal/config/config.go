@@ -21,6 +21,7 @@ import (
 // Limits that bound what a config may ask for.
 const (
 	MaxWorkers   = 256
+	MaxCanary    = 100 // run.canary: tenants copied and checked first
 	MaxBatchRows = 10_000_000
 	MaxRetries   = 50
 )
@@ -191,6 +192,10 @@ type Run struct {
 	DeferIndexes     *bool `yaml:"defer_indexes"`
 	DeferUnique      bool  `yaml:"defer_unique"`
 	DeferForeignKeys bool  `yaml:"defer_foreign_keys"`
+	// Canary (0: none) copies this many representative tenants first and
+	// checks them against the source before the rest of the plan may be
+	// claimed (migrate/canary.go). Run-wide: every process must agree.
+	Canary int `yaml:"canary"`
 }
 
 // DeferIndexesOn reports whether run defers secondary indexes.
@@ -403,6 +408,9 @@ func (c *Config) validate() error {
 	}
 	if c.Run.Workers < 1 || c.Run.Workers > MaxWorkers {
 		return fmt.Errorf("run.workers must be between 1 and %d, not %d", MaxWorkers, c.Run.Workers)
+	}
+	if c.Run.Canary < 0 || c.Run.Canary > MaxCanary {
+		return fmt.Errorf("run.canary must be between 0 (no canary) and %d tenants, not %d", MaxCanary, c.Run.Canary)
 	}
 	if c.Run.BatchRows < 1 || c.Run.BatchRows > MaxBatchRows {
 		return fmt.Errorf("run.batch_rows must be between 1 and %d, not %d", MaxBatchRows, c.Run.BatchRows)
