@@ -66,6 +66,9 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 		return fmt.Errorf("read the history of run %d: %w", run.ID, err)
 	}
 	d := report.Data{RunID: run.ID, PlanFP: run.PlanFP, PlannedAt: run.CreatedAt, Spans: spans, Events: events, Verify: ver, GeneratedAt: time.Now()}
+	if d.Canary, err = l.ReadCanary(ctx, run.ID); err != nil {
+		return err
+	}
 	doc, err := planner.ParseDoc(run.Plan)
 	if err != nil {
 		return fmt.Errorf("run %d: %w", run.ID, err)
