@@ -169,6 +169,9 @@ func TestAuditHistory(t *testing.T) {
 		if got, err := lt.l.History(ctx, runID, 2); err != nil || len(got) != 2 || got[1].ID != hist[1].ID {
 			t.Errorf("History with limit 2 = %d events, %v", len(got), err)
 		}
+		if fails, err := lt.l.History(ctx, runID, 0, checkpoint.FailureKinds()...); err != nil || kinds(fails) != "failed:1#1" {
+			t.Errorf("failures = %s, %v; want failed:1#1", kinds(fails), err)
+		}
 		if other, err := lt.l.History(ctx, runID+100, 0); err != nil || len(other) != 0 {
 			t.Errorf("History of another run = %v, %v", other, err)
 		}

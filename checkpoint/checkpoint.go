@@ -1,7 +1,12 @@
 // Package checkpoint is the ledger: the run, its plan and its batches, kept in
 // tables of the target server so that a batch's rows and its done mark commit in
 // one transaction. Batch states only move forward: pending, claimed, done, or
-// failed after bounded attempts. Table names carry the schema version.
+// failed after bounded attempts; each claim carries a fencing token that the
+// done and failed marks are checked against. The ledger's shape changes only
+// through the numbered migrations of schema.go (a schema_version table); a
+// ledger newer than the binary, or damaged, is refused. Failures, retries,
+// controls and repairs are appended to an audit table (audit.go), never
+// rewritten.
 package checkpoint
 
 import (

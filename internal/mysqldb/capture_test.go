@@ -132,6 +132,12 @@ func TestCaptureRecordsKeysAndStopRestores(t *testing.T) {
 	if n, _, err := c.Pending(ctx, tbl, 4); err != nil || n != 2 {
 		t.Fatalf("pending after 4 = %d, %v; want 2", n, err)
 	}
+	if p, err := c.AnyPending(ctx, tbl, 5); err != nil || !p {
+		t.Fatalf("any pending after 5 = %v, %v; want true", p, err)
+	}
+	if p, err := c.AnyPending(ctx, tbl, 6); err != nil || p {
+		t.Fatalf("any pending after 6 = %v, %v; want false", p, err)
+	}
 	if err := c.Purge(ctx, tbl, 5); err != nil {
 		t.Fatal(err)
 	}
