@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,4 +151,64 @@ func readFile(t *testing.T, path string) string {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// TestCanaryResumesAfterKill: a process killed (SIGKILL) while the canary is
+// being copied leaves the gate closed in the ledger; the same command run
+// again copies the rest of the canary, checks it, and only then the rest.
+func TestCanaryResumesAfterKill(t *testing.T) {
+	t.Parallel()
+	f := canaryFixture(t)
+	appendConfig(t, f, "  canary: 3\n")
+	code, out, errs := cutover(t, "plan", "--config", f.config)
+	require.Equal(t, 0, code, out+errs)
+	// Each canary batch's done mark takes half a second: time to kill the
+	// process part way through the canary.
+	slow := "`" + f.ledger + "`.slow"
+	_, err := f.tgtDB.Exec("CREATE TRIGGER " + slow + " AFTER UPDATE ON `" + f.ledger + "`.batches_v1 FOR EACH ROW " +
+		"SET @s = IF(NEW.state = 2 AND OLD.state <> 2 AND NEW.canary = 1, SLEEP(0.5), 0)")
+	require.NoError(t, err)
+	p := start(t, binPath, "run", "--config", f.config)
+	waitFor(t, 60*time.Second, "a canary batch done", func() bool {
+		var n int
+		err := f.tgtDB.QueryRow("SELECT COUNT(*) FROM `" + f.ledger + "`.batches_v1 WHERE canary = 1 AND state = 2").Scan(&n)
+		return err == nil && n >= 1
+	})
+	require.NoError(t, p.cmd.Process.Kill())
+	p.wait(t, 30*time.Second)
+	require.Less(t, ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE canary = 1 AND state = 2"), 12, "the canary was done before the kill")
+	require.Equal(t, "copying", ledgerString(t, f, "SELECT state FROM L.canary_v1"))
+	require.Equal(t, 0, nonCanaryClaimed(t, f))
+	_, err = f.tgtDB.Exec("DROP TRIGGER " + slow)
+	require.NoError(t, err)
+
+	code, out, errs = cutover(t, "run", "--config", f.config)
+	require.Equal(t, 0, code, out+errs)
+	requireEqualCopy(t, f)
+	require.Equal(t, "passed", ledgerString(t, f, "SELECT state FROM L.canary_v1"))
+	require.Equal(t, 0, ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 b JOIN L.canary_v1 c ON c.run_id = b.run_id WHERE b.canary = 0 AND b.claimed_at < c.checked_at"))
+}
+
+// TestCanaryBadInput: a canary out of range is refused with exit 2, nothing written.
+func TestCanaryBadInput(t *testing.T) {
+	t.Parallel()
+	f := canaryFixture(t)
+	code, _, errs := cutover(t, "run", "--config", f.config, "--canary", "1000")
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "--canary must be between 0 and 100")
+	appendConfig(t, f, "  canary: -1\n")
+	code, _, errs = cutover(t, "run", "--config", f.config)
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "run.canary must be between 0 (no canary) and 100 tenants, not -1")
+	var n int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", f.ledger).Scan(&n))
+	require.Equal(t, 0, n, "a ledger was written")
+}
+
+func ledgerString(t *testing.T, f *fixture, query string) string {
+	t.Helper()
+	var s string
+	q := strings.ReplaceAll(query, "L.", "`"+f.ledger+"`.")
+	require.NoError(t, f.tgtDB.QueryRow(q).Scan(&s), q)
+	return s
 }
