@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -101,4 +102,26 @@ func canaryVerdict(rep *verify.ContentReport, tenants []string) migrate.CanaryVe
 		summary += fmt.Sprintf("; and %d more differences (this host's log lists them; `cutover verify --checksum --source --tenant ID` shows them again)", len(lines)-shown)
 	}
 	return migrate.CanaryVerdict{Summary: summary, Lines: lines}
+}
+
+// printCanary is the canary's line of `cutover status`: its state, and while
+// it is not passed, that the rest of the plan waits for it.
+func printCanary(w io.Writer, c *checkpoint.Canary) {
+	if c == nil {
+		return
+	}
+	tenants := make([]string, len(c.Tenants))
+	for i, id := range c.Tenants {
+		tenants[i] = safeText(id)
+	}
+	what := map[string]string{
+		checkpoint.CanaryCopying:  "copying; the rest of the plan waits for its check",
+		checkpoint.CanaryChecking: "being checked against the source by " + c.Checker + "; the rest of the plan waits",
+		checkpoint.CanaryPassed:   "passed",
+		checkpoint.CanaryFailed:   "FAILED; the run is halted",
+	}[c.State]
+	fmt.Fprintf(w, "canary: tenants %s in %d batches: %s\n", strings.Join(tenants, ", "), len(c.Batches), what)
+	if c.Detail != "" && c.State != checkpoint.CanaryCopying {
+		fmt.Fprintf(w, "canary %s: %s\n", c.State, c.Detail)
+	}
 }

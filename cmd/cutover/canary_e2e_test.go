@@ -107,6 +107,8 @@ func TestCanaryHaltsOnTamperedTenant(t *testing.T) {
 	code, out, _ = cutover(t, "status", "--config", f.config)
 	require.Equal(t, 0, code)
 	require.Contains(t, out, "halted")
+	require.Contains(t, out, "canary: tenants 1, 4, 2 in 12 batches: FAILED; the run is halted")
+	require.Contains(t, out, "key (115): changed: amount source 115.25 target 116.25")
 }
 
 // TestCanaryProceedsWhenClean: with run.canary: 3 two processes copy the

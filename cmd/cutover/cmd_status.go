@@ -64,6 +64,7 @@ type statusDoc struct {
 	Members    []checkpoint.Member `json:"members"`
 	ETASeconds float64             `json:"eta_seconds,omitempty"`
 	IndexSteps []indexStepDoc      `json:"index_rebuilds,omitempty"`
+	Canary     *checkpoint.Canary  `json:"canary,omitempty"`
 }
 
 func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration, asJSON bool, cfgPath string) error {
@@ -73,6 +74,9 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 	}
 	doc, err := clusterStatus(ctx, ledger, st, lease)
 	if err != nil {
+		return err
+	}
+	if doc.Canary, err = ledger.ReadCanary(ctx, run.ID); err != nil {
 		return err
 	}
 	if asJSON {
@@ -97,6 +101,7 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 		eta := time.Duration(float64(st.RowsTotal-st.RowsDone) / st.RowsPerSecond * float64(time.Second))
 		fmt.Fprintf(w, "rate over the last minute: %s rows/s; ETA %s\n", commas(int64(st.RowsPerSecond)), eta.Round(time.Second))
 	}
+	printCanary(w, doc.Canary) // canary.go
 	printMembers(w, doc.Members)
 	rebuilding, err := printIndexSteps(ctx, w, ledger, run.ID)
 	if err != nil {
