@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -17,27 +18,33 @@ import (
 // canaryOptions wires the run's canary (migrate/canary.go) for runEngine:
 // always, so that a process follows a canary another process recorded.
 func (a *app) canaryOptions(s *session, runRec *checkpoint.Run) (*migrate.CanaryOptions, error) {
+	return newCanaryOptions(s.cfg.Run.Canary, runRec, s.ledger,
+		canaryCheck(a.log, s.ep.src, s.ep.tgt, s.ledger, s.res.Tables, s.cfg.Run.Workers, runRec.ID))
+}
+
+// newCanaryOptions is the canary of runRec: n tenants when it has none yet.
+func newCanaryOptions(n int, runRec *checkpoint.Run, l *checkpoint.Ledger, check migrate.CanaryCheck) (*migrate.CanaryOptions, error) {
 	doc, err := planner.ParseDoc(runRec.Plan)
 	if err != nil {
 		return nil, fmt.Errorf("run %d: %w", runRec.ID, err)
 	}
-	return &migrate.CanaryOptions{N: s.cfg.Run.Canary, Plan: doc, Ledger: s.ledger, Check: canaryCheck(a, s, runRec.ID)}, nil
+	return &migrate.CanaryOptions{N: n, Plan: doc, Ledger: l, Check: check}, nil
 }
 
 // canaryCheck is verify's content check (`verify --checksum --source
 // --tenant ...`) on the canary's tenants and batches only: counts per
 // (tenant, table) and every canary batch's checksum on the target against
 // the one stored at copy time and against the source read again.
-func canaryCheck(a *app, s *session, runID int64) migrate.CanaryCheck {
-	return func(ctx context.Context, tenants []string, batches []int) (migrate.CanaryVerdict, error) {
-		var tables []*catalog.Table
-		for _, t := range s.res.Tables {
-			if !t.Shared && !t.Ranged {
-				tables = append(tables, t)
-			}
+func canaryCheck(log *slog.Logger, src verify.Source, tgt verify.Target, l *checkpoint.Ledger, all []*catalog.Table, workers int, runID int64) migrate.CanaryCheck {
+	var tables []*catalog.Table
+	for _, t := range all {
+		if !t.Shared && !t.Ranged {
+			tables = append(tables, t)
 		}
-		rep, err := verify.Content(ctx, s.ep.src, s.ep.tgt, canaryBatches{Ledger: s.ledger, ids: slices.Sorted(slices.Values(batches))}, verify.ContentOptions{
-			RunID: runID, Tables: tables, Tenants: tenants, Source: true, Workers: s.cfg.Run.Workers, Log: a.log,
+	}
+	return func(ctx context.Context, tenants []string, batches []int) (migrate.CanaryVerdict, error) {
+		rep, err := verify.Content(ctx, src, tgt, canaryBatches{Ledger: l, ids: slices.Sorted(slices.Values(batches))}, verify.ContentOptions{
+			RunID: runID, Tables: tables, Tenants: tenants, Source: true, Workers: workers, Log: log,
 		})
 		if err != nil {
 			return migrate.CanaryVerdict{}, err
