@@ -85,7 +85,7 @@ func canaryVerdict(rep *verify.ContentReport, tenants []string) migrate.CanaryVe
 			var cols []string
 			for _, c := range r.Columns {
 				if r.What == verify.Changed {
-					cols = append(cols, fmt.Sprintf("%s source %s target %s", c.Column, c.Source, c.Target))
+					cols = append(cols, fmt.Sprintf("%s source %s target %s", c.Column, clip(c.Source), clip(c.Target)))
 				}
 			}
 			if len(cols) > 0 {
@@ -131,4 +131,15 @@ func printCanary(w io.Writer, c *checkpoint.Canary) {
 	if c.Detail != "" && c.State != checkpoint.CanaryCopying {
 		fmt.Fprintf(w, "canary %s: %s\n", c.State, c.Detail)
 	}
+}
+
+// clip shortens a displayed value for the canary's lines: they go into the
+// halt reason and every host's output, where a long text or LOB would bury
+// the rest (`verify --diff-file` writes values whole).
+func clip(v string) string {
+	const max = 120
+	if len(v) <= max {
+		return v
+	}
+	return fmt.Sprintf("%s... (%d characters)", strings.ToValidUTF8(v[:max], ""), len(v))
 }
