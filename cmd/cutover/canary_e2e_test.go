@@ -215,3 +215,22 @@ func ledgerString(t *testing.T, f *fixture, query string) string {
 	require.NoError(t, f.tgtDB.QueryRow(q).Scan(&s), q)
 	return s
 }
+
+// TestCanaryWithRangedTable: a table batched by range holds every tenant in
+// every batch, so the canary leaves it out (agents and merchants only: the
+// plan's 2 batches of them) and it is copied once the canary passed.
+func TestCanaryWithRangedTable(t *testing.T) {
+	t.Parallel()
+	f := canaryFixture(t)
+	raw, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(f.config, []byte(gen.WithBatching(string(raw), "range", "transactions")), 0o600))
+	appendConfig(t, f, "  canary: 3\n")
+	code, out, errs := cutover(t, "run", "--config", f.config)
+	require.Equal(t, 0, code, out+errs)
+	requireEqualCopy(t, f)
+	require.Equal(t, "passed", ledgerString(t, f, "SELECT state FROM L.canary_v1"))
+	require.Equal(t, 2, ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE canary = 1"))
+	require.Equal(t, 0, ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE canary = 1 AND tbl NOT IN ('agents', 'merchants')"))
+	require.Equal(t, 0, ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 b JOIN L.canary_v1 c ON c.run_id = b.run_id WHERE b.canary = 0 AND b.claimed_at < c.checked_at"))
+}
