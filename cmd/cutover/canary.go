@@ -15,14 +15,9 @@ import (
 	"github.com/cutover/cutover/verify"
 )
 
-// canaryOptions wires the run's canary (migrate/canary.go) for runEngine:
-// always, so that a process follows a canary another process recorded.
-func (a *app) canaryOptions(s *session, runRec *checkpoint.Run) (*migrate.CanaryOptions, error) {
-	return newCanaryOptions(s.cfg.Run.Canary, runRec, s.ledger,
-		canaryCheck(a.log, s.ep.src, s.ep.tgt, s.ledger, s.res.Tables, s.cfg.Run.Workers, runRec.ID))
-}
-
-// newCanaryOptions is the canary of runRec: n tenants when it has none yet.
+// newCanaryOptions is the canary of runRec for runProcess (n tenants when
+// it has none yet): always set, so that a process follows a canary another
+// process recorded.
 func newCanaryOptions(n int, runRec *checkpoint.Run, l *checkpoint.Ledger, check migrate.CanaryCheck) (*migrate.CanaryOptions, error) {
 	doc, err := planner.ParseDoc(runRec.Plan)
 	if err != nil {

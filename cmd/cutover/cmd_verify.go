@@ -36,12 +36,12 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	if len(cf.tenants) > 0 {
 		cfg.Tenant.IDs = cf.tenants
 	}
-	s, err := a.prepare(ctx, cfg, false, 2*min(cfg.Run.Workers, 4)+2)
+	ep, res, err := a.prepare(ctx, cfg, false, 2*min(cfg.Run.Workers, 4)+2)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	rep, err := verify.Counts(ctx, s.ep.src, s.ep.tgt, s.res.Tables, cfg.Tenant.IDs, min(cfg.Run.Workers, 4))
+	defer ep.Close()
+	rep, err := verify.Counts(ctx, ep.src, ep.tgt, res.Tables, cfg.Tenant.IDs, min(cfg.Run.Workers, 4))
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	} else {
 		printCounts(a, rep, *limit)
 	}
-	a.alertVerify(ctx, s, rep.Equal, len(rep.Differences))
+	a.alertVerify(ctx, cfg, ep.tgt, rep.Equal, len(rep.Differences))
 	if !rep.Equal {
 		return failedError{fmt.Errorf("verify: %d (tenant, table) counts differ", len(rep.Differences))}
 	}
