@@ -20,12 +20,35 @@ type RepairLedger interface {
 	Reopen(ctx context.Context, runID int64, ids []int, tables []string) error
 }
 
-// Copier copies the reopened batches of a run again (batches of them), with
-// at most workers workers: the engine, joining the run as a process of its
-// own. The target holds these batches' old rows, so each batch deletes its
-// scope first.
+// Copier copies the reopened batches of a run again, with workers workers:
+// the engine, joining the run as a process of its own. The target holds
+// these batches' old rows, so each batch deletes its scope first.
 type Copier interface {
-	Copy(ctx context.Context, runID int64, batches, workers int) (migrate.Result, error)
+	Copy(ctx context.Context, workers int) (migrate.Result, error)
+}
+
+// EngineCopier is the Copier of a run in the ledger: a migrate.Process made
+// by migrate.NewRepair, which registers in the run and leaves it when done.
+type EngineCopier struct {
+	Ledger *checkpoint.Ledger
+	Run    *checkpoint.Run
+	Source migrate.Source
+	Target migrate.Target
+	// Options are the run's process options; Copy sets the workers.
+	Options migrate.ProcessOptions
+}
+
+// Copy runs the repair's process until the reopened batches are copied (or
+// it is stopped).
+func (c EngineCopier) Copy(ctx context.Context, workers int) (migrate.Result, error) {
+	opt := c.Options
+	opt.Workers = workers
+	p, err := migrate.NewRepair(ctx, c.Ledger, c.Run, c.Source, c.Target, opt)
+	if err != nil {
+		return migrate.Result{}, err
+	}
+	defer p.Close()
+	return p.Run(ctx, ctx)
 }
 
 // Repair copies the batches that differ again, through the ledger.
@@ -66,7 +89,7 @@ func (rp *Repair) run(ctx context.Context, src, tgt Opener, log *slog.Logger, ru
 		return nil, nil, err
 	}
 	log.Info("repair: copying differing batches again", "batches", len(ids))
-	res, err := rp.Copier.Copy(ctx, runID, len(ids), opt.Workers)
+	res, err := rp.Copier.Copy(ctx, min(opt.Workers, len(ids)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("repair: %w", err)
 	}
@@ -120,4 +143,7 @@ func (rp *Repair) run(ctx context.Context, src, tgt Opener, log *slog.Logger, ru
 	return out, ids, nil
 }
 
-var _ RepairLedger = (*checkpoint.Ledger)(nil)
+var (
+	_ RepairLedger = (*checkpoint.Ledger)(nil)
+	_ Copier       = EngineCopier{}
+)

@@ -84,7 +84,9 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		Sample: f.sample, Source: f.source, Workers: f.workers, Log: a.log,
 	}
 	if f.repair {
-		opt.Repair = &verify.Repair{Ledger: l, Copier: repairCopier{a: a, ep: ep, l: l, opt: a.processOptions(cfg, res)}}
+		opt.Repair = &verify.Repair{Ledger: l, Copier: verify.EngineCopier{
+			Ledger: l, Run: runRec, Source: ep.src, Target: ep.tgt, Options: a.processOptions(cfg, res),
+		}}
 	}
 	rep, err := verify.Content(ctx, ep.src, ep.tgt, l, opt)
 	var unknown *verify.UnknownTenantError
