@@ -116,6 +116,10 @@ type Table struct {
 	// default: whole tenants packed together, giant tenants split by key) or
 	// "range" (key ranges of the whole table, every tenant's rows in key order).
 	Batching string `yaml:"batching"`
+	// Exclude names source columns that are not copied (the target keeps
+	// its default there) nor verified. Absent from the plan fingerprint
+	// when empty, so earlier plans keep theirs.
+	Exclude []string `yaml:"exclude" json:",omitempty"`
 }
 
 // Batching values of a table.
