@@ -226,17 +226,18 @@ func (c *checker) diagnose(ctx context.Context, j Job, keyAt []int, what string,
 		sideName := side(!target)
 		switch {
 		case none != "":
+			// The row is found on the side whose scope missed it.
 			p.what = OrphanedInTarget
-			if !target {
+			if target {
 				p.what = OrphanedInSource
 			}
 			p.note = fmt.Sprintf("the %s has this row, but %s: it is outside every tenant there", sideName, none)
-			if !target {
+			if target {
 				p.note += " (deleted after the copy?); the target still has it"
 			}
 		case otherTenant != "":
 			p.what = OtherTenantInTarget
-			if !target {
+			if target {
 				p.what = OtherTenantInSource
 			}
 			p.note = fmt.Sprintf("the %s has this row under tenant %s", sideName, otherTenant)

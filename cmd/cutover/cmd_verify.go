@@ -27,6 +27,9 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkCopied(ctx, cfg, *cfgPath); err != nil {
+		return err
+	}
 	if cf.checksum {
 		if cf.workers == 0 {
 			cf.workers = cfg.Run.Workers
@@ -41,9 +44,6 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	if err := s.checkCopied(ctx, *cfgPath); err != nil {
-		return err
-	}
 	rep, err := verify.Counts(ctx, s.ep.src, s.ep.tgt, s.res.Tables, cfg.Tenant.IDs, min(cfg.Run.Workers, 4))
 	if err != nil {
 		return err

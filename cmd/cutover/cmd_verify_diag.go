@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/verify"
 )
 
@@ -30,17 +30,18 @@ func nothingCopied(err error, cfgPath string) error {
 	return err
 }
 
-// checkCopied refuses a count verification before any batch of the active
-// run is done. Without a ledger the target may have been filled by other
-// means: the counts say what it holds.
-func (s *session) checkCopied(ctx context.Context, cfgPath string) error {
-	ok, err := checkpoint.Exists(ctx, s.ep.tgt.SQL(), s.cfg.Target.LedgerSchema)
-	if err != nil || !ok {
-		return err
-	}
-	l, err := checkpoint.Open(ctx, s.ep.tgt.SQL(), s.cfg.Target.LedgerSchema)
+// checkCopied refuses a verification before any batch of the active run is
+// done, before the target's tables are looked at (they may not exist yet).
+// Without a ledger the target may have been filled by other means: the
+// counts say what it holds.
+func checkCopied(ctx context.Context, cfg *config.Config, cfgPath string) error {
+	tgt, l, found, err := existingLedger(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	defer tgt.Close()
+	if !found {
+		return nil
 	}
 	runRec, err := l.ActiveRun(ctx)
 	if err != nil || runRec == nil {
