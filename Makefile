@@ -7,8 +7,9 @@ LDFLAGS   := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 BIN       := bin/cutover
 ROWS      ?= 1000000
 BENCH_ROWS ?= 2000000
+SHAPE_ROWS ?= 3000000
 
-.PHONY: build test test-faults test-oracle demo bench vet fmt check clean mariadb
+.PHONY: build test test-faults test-oracle demo bench bench-shapes vet fmt check clean mariadb
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/cutover
@@ -40,6 +41,10 @@ demo: mariadb build
 # Throughput side by side with the ceiling and the peers (see README).
 bench: mariadb build
 	$(GO) run ./internal/bench -bin $(BIN) -rows $(BENCH_ROWS)
+
+# The deferred-index shapes (README, "Shapes"): one server and two, median of 3 rounds.
+bench-shapes: mariadb build
+	$(GO) run ./internal/bench -bin $(BIN) -rows $(SHAPE_ROWS) -shapes one,two -repeat 3 -workers 4
 
 vet:
 	$(GO) vet ./...

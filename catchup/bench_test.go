@@ -34,7 +34,7 @@ type benchEnv struct {
 	ledgerName   string
 }
 
-func newBenchEnv(b *testing.B, rows int64) *benchEnv {
+func newBenchEnv(b testing.TB, rows int64) *benchEnv {
 	b.Helper()
 	ctx := context.Background()
 	srv := testdb.StartT(b)
@@ -102,7 +102,7 @@ func newBenchEnv(b *testing.B, rows int64) *benchEnv {
 
 // startCapture installs capture and records position 0, then marks the
 // run's batches done: the bulk copy the target holds.
-func (e *benchEnv) startCapture(b *testing.B) string {
+func (e *benchEnv) startCapture(b testing.TB) string {
 	b.Helper()
 	names := make([]string, len(e.tables))
 	for i, t := range e.tables {

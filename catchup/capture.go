@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cutover/cutover/checkpoint"
 )
@@ -16,6 +17,8 @@ type Capturer interface {
 	// none) and whether objects of ours are there without one (an install
 	// that stopped part-way).
 	Installed(ctx context.Context) (id string, leftovers bool, err error)
+	// InstalledTables lists the tables the installed capture covers.
+	InstalledTables(ctx context.Context) ([]string, error)
 	Install(ctx context.Context, id string) error
 	// Remove drops everything capture installed; the source is as before.
 	Remove(ctx context.Context) error
@@ -74,8 +77,17 @@ func Start(ctx context.Context, c Capturer, led CaptureLedger, tables []string) 
 	if err != nil {
 		return StartResult{}, err
 	}
-	if id != "" && recorded(pos, id, tables) {
-		return StartResult{ID: id, Already: true}, nil
+	if id != "" {
+		have, err := c.InstalledTables(ctx)
+		if err != nil {
+			return StartResult{}, err
+		}
+		if !sameSet(have, tables) {
+			return StartResult{}, &ErrOtherTables{Installed: have, Configured: tables}
+		}
+		if recorded(pos, id, tables) {
+			return StartResult{ID: id, Already: true}, nil
+		}
 	}
 	bulk, err := led.Bulk(ctx)
 	if err != nil {
@@ -110,6 +122,31 @@ func Start(ctx context.Context, c Capturer, led CaptureLedger, tables []string) 
 		return StartResult{}, err
 	}
 	return res, nil
+}
+
+// ErrOtherTables means the capture on the source covers other tables than
+// the config names (the config changed since capture start).
+type ErrOtherTables struct{ Installed, Configured []string }
+
+func (e *ErrOtherTables) Error() string {
+	return fmt.Sprintf("capture on the source covers tables %s, the config names %s: run cutover capture stop, then capture start, then copy again (cutover run --replan)",
+		strings.Join(e.Installed, ", "), strings.Join(e.Configured, ", "))
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	in := map[string]bool{}
+	for _, x := range a {
+		in[x] = true
+	}
+	for _, x := range b {
+		if !in[x] {
+			return false
+		}
+	}
+	return true
 }
 
 func recorded(pos map[string]checkpoint.SyncPosition, id string, tables []string) bool {

@@ -45,8 +45,11 @@ type Source interface {
 	// target (raw bytes for binary columns), nil for NULL.
 	Rows(ctx context.Context, t *catalog.Table, tenants []string, cols []catalog.Column, vals [][]string, fn func(row [][]byte) error) error
 	// Pending counts t's changes after seq and the oldest one's age by the
-	// source's clock.
+	// source's clock (for status: it reads them all).
 	Pending(ctx context.Context, t *catalog.Table, after uint64) (int64, time.Duration, error)
+	// AnyPending reports whether t has a change after seq, reading one index
+	// entry: what a pass asks of a held table every tick.
+	AnyPending(ctx context.Context, t *catalog.Table, after uint64) (bool, error)
 	// Purge forgets t's changes below seq (applied ones).
 	Purge(ctx context.Context, t *catalog.Table, below uint64) error
 }
@@ -87,7 +90,12 @@ type Options struct {
 	// Settle is how long a gap in the sequence is taken for an insert that is
 	// still committing before sync reads past it (default 1s; see settled).
 	Settle time.Duration
-	Log    *slog.Logger
+	// Transient classifies errors worth another pass (a lock wait timeout
+	// behind a long writer transaction, a deadlock, a lost connection);
+	// Retries bounds the passes in a row that may fail so (0: none).
+	Transient func(error) bool
+	Retries   int
+	Log       *slog.Logger
 }
 
 // Syncer applies captured changes. It holds no connection of its own.
@@ -111,6 +119,12 @@ func New(src Source, tgt Target, led Ledger, opt Options) *Syncer {
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Transient == nil {
+		opt.Transient = func(error) bool { return false }
+	}
+	if opt.Retries < 0 {
+		opt.Retries = 0
 	}
 	return &Syncer{src: src, tgt: tgt, led: led, opt: opt, forgot: map[string]int64{}}
 }
@@ -172,11 +186,11 @@ func (s *Syncer) Pass(ctx context.Context) (Result, error) {
 		}
 		tr := TableResult{Table: t.Name}
 		if why := s.held(t, bulk); why != "" {
-			n, _, err := s.src.Pending(ctx, t, p.Seq)
+			pending, err := s.src.AnyPending(ctx, t, p.Seq)
 			if err != nil {
 				return res, err
 			}
-			tr.Held, tr.Pending = why, n > 0
+			tr.Held, tr.Pending = why, pending
 			res.Tables = append(res.Tables, tr)
 			continue
 		}
@@ -215,7 +229,7 @@ func (s *Syncer) Pass(ctx context.Context) (Result, error) {
 // sync applies a table's changes only once every batch of the table is done,
 // and, for a table that carries tenants to others (a via parent), every
 // batch of those too, since a parent that moves tenant rewrites their rows.
-// Until then the changes are held: read, counted, never skipped. Without a
+// Until then the changes are held: kept, never skipped. Without a
 // run in the ledger everything is held: there is no copy to catch up.
 func (s *Syncer) held(t *catalog.Table, bulk *checkpoint.BulkProgress) string {
 	if bulk == nil {

@@ -36,14 +36,21 @@ func (s *Syncer) Run(ctx context.Context, mode Mode, tick time.Duration, progres
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	total := 0
+	held := map[string]string{} // the last reason logged per table
 	for {
-		r, err := s.Pass(ctx)
-		for errors.Is(err, checkpoint.ErrSyncMoved) && ctx.Err() == nil {
-			s.opt.Log.Warn("another sync process applied changes first; reading again", "err", err)
-			r, err = s.Pass(ctx)
-		}
+		r, err := s.retriedPass(ctx)
 		if err != nil {
 			return total, err
+		}
+		for _, t := range r.Tables {
+			if t.Held != held[t.Table] {
+				if t.Held != "" {
+					s.opt.Log.Info("changes held", "table", t.Table, "why", t.Held)
+				} else {
+					s.opt.Log.Info("changes no longer held", "table", t.Table)
+				}
+				held[t.Table] = t.Held
+			}
 		}
 		total += r.Applied
 		if progress != nil && r.Applied > 0 {
@@ -73,6 +80,37 @@ func (s *Syncer) Run(ctx context.Context, mode Mode, tick time.Duration, progres
 			return total, ctx.Err()
 		case <-t.C:
 		}
+	}
+}
+
+// retriedPass is Pass, again when another process moved a position first
+// (the transaction rolled back: nothing was applied twice), and again with
+// a doubling wait after a transient error, a bounded number of times. Each
+// failed pass rolled back its transaction, so a retry repeats nothing.
+func (s *Syncer) retriedPass(ctx context.Context) (Result, error) {
+	wait := 500 * time.Millisecond
+	failures := 0
+	for {
+		r, err := s.Pass(ctx)
+		switch {
+		case err == nil || ctx.Err() != nil:
+			return r, err
+		case errors.Is(err, checkpoint.ErrSyncMoved):
+			s.opt.Log.Warn("another sync process applied changes first; reading again", "err", err)
+			continue
+		case !s.opt.Transient(err) || failures >= s.opt.Retries:
+			return r, err
+		}
+		failures++
+		s.opt.Log.Warn("transient error; trying the pass again", "attempt", failures, "of", s.opt.Retries, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return r, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 30*time.Second)
 	}
 }
 

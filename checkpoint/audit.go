@@ -118,6 +118,20 @@ func (l *Ledger) auditBatch(ctx context.Context, x execer, kind EventKind, runID
 	return nil
 }
 
+// auditOf appends an event about batch b from what b holds, reading nothing
+// of the batches table: Done's refusal is recorded while the refused
+// transaction still holds the batch's row lock.
+func (l *Ledger) auditOf(ctx context.Context, x execer, kind EventKind, b *Batch, detail string) error {
+	tenants, _ := json.Marshal(nonNil(b.Tenants))
+	_, err := x.ExecContext(ctx, "INSERT INTO "+l.t("audit")+
+		" (run_id, at, kind, batch_id, tbl, tenants, lo, hi, attempt, owner, host, detail) VALUES (?, NOW(6), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		b.RunID, string(kind), b.ID, b.Table, string(tenants), jsonOrNil(b.Lo), jsonOrNil(b.Hi), b.Token, nullIfEmpty(b.Owner), hostname(), nullIfEmpty(truncate(detail)))
+	if err != nil {
+		return fmt.Errorf("record %s of batch %d in the audit history: %w", kind, b.ID, err)
+	}
+	return nil
+}
+
 // auditRun appends an event about the run as a whole, by the operator.
 func (l *Ledger) auditRun(ctx context.Context, x execer, kind EventKind, runID int64, detail string) error {
 	_, err := x.ExecContext(ctx, "INSERT INTO "+l.t("audit")+" (run_id, at, kind, host, who, detail) VALUES (?, NOW(6), ?, ?, ?, ?)",
@@ -128,13 +142,25 @@ func (l *Ledger) auditRun(ctx context.Context, x execer, kind EventKind, runID i
 	return nil
 }
 
+// FailureKinds are the events a report lists as failures: failed attempts,
+// failed batches and refused stale attempts.
+func FailureKinds() []EventKind { return []EventKind{EventAttemptFailed, EventFailed, EventFenced} }
+
 // History returns the run's audit events, oldest first (at most limit; 0
-// means all), for the report and the post-mortem.
-func (l *Ledger) History(ctx context.Context, runID int64, limit int) ([]Event, error) {
+// means all), of the given kinds (none: every kind), for the report and the
+// post-mortem: a batch that failed and later succeeded shows here.
+func (l *Ledger) History(ctx context.Context, runID int64, limit int, kinds ...EventKind) ([]Event, error) {
 	q := "SELECT id, run_id, at, kind, COALESCE(batch_id, 0), COALESCE(tbl, ''), tenants, lo, hi, COALESCE(attempt, 0)," +
 		" COALESCE(owner, ''), COALESCE(host, ''), COALESCE(who, ''), COALESCE(detail, '') FROM " + l.t("audit") +
-		" WHERE run_id = ? ORDER BY id"
+		" WHERE run_id = ?"
 	args := []any{runID}
+	if len(kinds) > 0 {
+		q += " AND kind IN (" + placeholders(len(kinds)) + ")"
+		for _, k := range kinds {
+			args = append(args, string(k))
+		}
+	}
+	q += " ORDER BY id"
 	if limit > 0 {
 		q += " LIMIT ?"
 		args = append(args, limit)

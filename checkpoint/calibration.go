@@ -51,6 +51,11 @@ func (l *Ledger) SaveCalibration(ctx context.Context, c Calibration) (int64, err
 // or nil when there is none (or no ledger yet); it creates nothing.
 func LatestCalibration(ctx context.Context, db *sql.DB, schema, configFP string) (*Calibration, error) {
 	l := OpenExisting(db, schema)
+	if v, _, err := l.readVersion(ctx, db); err != nil {
+		return nil, err
+	} else if v > SchemaVersion {
+		return nil, &VersionError{Schema: schema, Ledger: v, Binary: SchemaVersion}
+	}
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
 		schema, l.name("calibration")).Scan(&n); err != nil {
@@ -74,10 +79,10 @@ func LatestCalibration(ctx context.Context, db *sql.DB, schema, configFP string)
 	return &c, nil
 }
 
-// EnsureCalibration creates the calibration table in an existing ledger that
-// predates it.
+// EnsureCalibration brings an existing ledger that predates the calibration
+// table to the current schema, which has it (migration 1 creates it).
 func EnsureCalibration(ctx context.Context, db *sql.DB, schema string) error {
-	if _, err := db.ExecContext(ctx, calibrationDDL(OpenExisting(db, schema))); err != nil {
+	if _, err := Open(ctx, db, schema); err != nil {
 		return fmt.Errorf("create the calibration table in %s: %w", schema, err)
 	}
 	return nil

@@ -1,7 +1,12 @@
 // Package checkpoint is the ledger: the run, its plan and its batches, kept in
 // tables of the target server so that a batch's rows and its done mark commit in
 // one transaction. Batch states only move forward: pending, claimed, done, or
-// failed after bounded attempts. Table names carry the schema version.
+// failed after bounded attempts; each claim carries a fencing token that the
+// done and failed marks are checked against. The ledger's shape changes only
+// through the numbered migrations of schema.go (a schema_version table); a
+// ledger newer than the binary, or damaged, is refused. Failures, retries,
+// controls and repairs are appended to an audit table (audit.go), never
+// rewritten.
 package checkpoint
 
 import (
@@ -340,7 +345,7 @@ func (l *Ledger) Done(ctx context.Context, tx *sql.Tx, b *Batch, rows int64) err
 	if n, _ := res.RowsAffected(); n != 1 {
 		// Recorded outside tx, which the caller rolls back. The refusal
 		// stands whether or not it could be recorded.
-		_ = l.auditBatch(ctx, l.db, EventFenced, b.RunID, b.ID, b.Token, b.Owner, "",
+		_ = l.auditOf(ctx, l.db, EventFenced, b,
 			fmt.Sprintf("attempt %d finished after its claim was taken over: its done mark was refused and its rows rolled back", b.Token))
 		return fmt.Errorf("batch %d attempt %d: %w", b.ID, b.Token, ErrLeaseLost)
 	}

@@ -108,6 +108,10 @@ func TestIndexSteps(t *testing.T) {
 		if err != nil || again == nil || again.Table != "a" || again.Error != "lock wait timeout" {
 			t.Fatalf("claim after release = %+v, %v", again, err)
 		}
+		// A table whose rebuild failed in this process is neither claimed nor counted.
+		if st, open, err := lt.l.ClaimIndexes(ctx, runID, "p3", time.Hour, []string{"b"}); err != nil || st != nil || open != 1 {
+			t.Fatalf("claim skipping b = %+v, %d, %v; want nothing, 1 open (a, held by p2)", st, open, err)
+		}
 		sb, _, err := lt.l.ClaimIndexes(ctx, runID, "p3", time.Hour, nil)
 		if err != nil || sb == nil || sb.Table != "b" {
 			t.Fatalf("claim of b = %+v, %v", sb, err)

@@ -290,6 +290,11 @@ func expectedShape() map[string][]column {
 		"audit": {{"id", "bigint"}, {"run_id", "bigint"}, {"at", "datetime"}, {"kind", "varchar"}, {"batch_id", "int"},
 			{"tbl", "varchar"}, {"tenants", "mediumtext"}, {"lo", "text"}, {"hi", "text"}, {"attempt", "bigint"},
 			{"owner", "varchar"}, {"host", "varchar"}, {"who", "varchar"}, {"detail", "text"}},
+		"index_steps": {{"run_id", "bigint"}, {"tbl", "varchar"}, {"target", "varchar"}, {"definitions", "mediumtext"},
+			{"state", "tinyint"}, {"attempts", "int"}, {"owner", "varchar"}, {"lease_until", "datetime"}, {"recorded_at", "datetime"},
+			{"claimed_at", "datetime"}, {"finished_at", "datetime"}, {"error", "text"}},
+		"sync_positions": {{"tbl", "varchar"}, {"capture_id", "varchar"}, {"run_id", "bigint"}, {"seq", "bigint"},
+			{"changes", "bigint"}, {"applies", "bigint"}, {"started_at", "datetime"}, {"applied_at", "datetime"}},
 	}
 }
 
@@ -302,7 +307,7 @@ func versionShape() []column {
 // hold it with another type, with a *SchemaError naming the first one found.
 func (l *Ledger) checkShape(ctx context.Context, q queryer) error {
 	shape := expectedShape()
-	for _, table := range []string{"runs", "batches", "tables", "processes", "calibration", "audit"} {
+	for _, table := range []string{"runs", "batches", "tables", "processes", "calibration", "audit", "index_steps", "sync_positions"} {
 		if err := l.checkTable(ctx, q, l.name(table), shape[table]); err != nil {
 			return err
 		}

@@ -101,6 +101,28 @@ func TestSourceKilledMidRun(t *testing.T) {
 	})
 }
 
+// Case 2, past run.outage: the source stays down longer than the process
+// waits for it. The process stops with exit 3 and one line saying which
+// server did not answer, having failed no batch; the plain rerun once the
+// server is back is exact.
+func TestSourceDownPastOutageLimit(t *testing.T) {
+	t.Parallel()
+	p := newPair(t, testdb.Options{})
+	e := newEnv(t, p, envOpts{rows: 24_000, retries: 1, run: throttle(6_000) + "  outage: 3s\n", noTargetSchema: true})
+	run := e.start(t, "run", "--create-tables")
+	e.waitTargetRows(t, run, 0.3)
+	require.NoError(t, p.src.Kill())
+	r := run.wait(t, commandLimit)
+	t.Logf("run during the outage: %s", r)
+	require.Equal(t, 3, r.code, r.String())
+	require.Contains(t, r.out, "did not answer for 3s", r.String())
+	require.Contains(t, r.out, "resume with: cutover run --config", r.String())
+	require.Zero(t, e.status(t).Batches["failed"], "an outage fails no batch")
+	require.NoError(t, p.src.Restart(context.Background()))
+	e.finish(t, 2)
+	e.requireEqual(t)
+}
+
 // Case 3: a stall, not a failure: the server stops answering (SIGSTOP) for
 // three leases and then goes on (SIGCONT). No worker blocks forever, no batch
 // is copied twice over a lost lease, a failed batch never hides behind exit 0,

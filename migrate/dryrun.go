@@ -223,8 +223,8 @@ func (m *MemLedger) finish(b *checkpoint.Batch, rows int64, done bool, cause err
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.results[b.ID]
-	if r == nil {
-		return
+	if r == nil || r.Done || r.Err != "" {
+		return // states only move forward: the first outcome stands
 	}
 	r.Duration, r.Rows, r.Done = time.Since(r.Start), rows, done
 	if cause != nil {

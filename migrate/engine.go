@@ -89,6 +89,13 @@ type Options struct {
 	// batch may run twice (both copies would insert the same keys). 0: each
 	// batch rolls back on its own.
 	StackRows int64
+	// Outage classifies errors that mean a server cannot be reached: past
+	// Retries they are retried, new claims paused, for up to OutageLimit
+	// (default 5 min), and then the run stops with an OutageError instead of
+	// failing the batch (outage.go). DiskFull classifies a target out of
+	// space: the run stops at once, the batch given back.
+	Outage, DiskFull func(error) bool
+	OutageLimit      time.Duration
 	// Indexes, when set, defers secondary indexes and rebuilds them (indexes.go).
 	Indexes *Indexes
 }
@@ -128,7 +135,9 @@ type Engine struct {
 
 	mu     sync.Mutex
 	failed []FailedBatch
-	idx    indexState
+
+	outages outage
+	idx     indexState
 }
 
 // New returns an engine; Counters may be read while it runs.
@@ -234,10 +243,13 @@ func (e *Engine) worker(claimCtx, ctx context.Context, id int) error {
 		if e.opt.Gate != nil && e.opt.Gate(claimCtx) != nil {
 			return nil
 		}
-		b, open, err := e.ledger.Claim(ctx, e.opt.RunID, e.opt.Owner, id, e.opt.Lease, e.opt.Retries+1)
+		b, open, err := e.claim(claimCtx, ctx, log, id)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if claimCtx.Err() != nil {
+				return nil
 			}
 			return fmt.Errorf("worker %d: %w", id, err)
 		}
@@ -274,10 +286,18 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 	e.Counters.InFlight.Add(1)
 	defer e.Counters.InFlight.Add(-1)
 	wait := e.opt.Backoff
+	var outageSince time.Time // set while this batch waits for a server
+	back := false
+	defer func() {
+		if !outageSince.IsZero() {
+			e.outages.leave(log, back)
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
 		rows, err := e.tryBatch(ctx, rd, wr, st, b, scope)
 		if err == nil {
+			back = true
 			e.Counters.RowsDone.Add(rows)
 			e.Counters.BatchesDone.Add(1)
 			e.idx.batchDone()
@@ -296,9 +316,29 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 			log.Warn("batch taken over by another process after its lease expired; its copy is theirs", "batch", b.ID)
 			return nil
 		}
-		if e.opt.Transient(err) && attempt < e.opt.Retries {
+		if e.opt.DiskFull != nil && e.opt.DiskFull(err) {
+			e.release(b, log)
+			return &OutageError{What: "the target's disk is full", Fix: "free space on the target server's disk (the file system of its datadir), then resume", Err: err}
+		}
+		retry := e.opt.Transient(err) && attempt < e.opt.Retries
+		if !retry && e.isOutage(err) {
+			if outageSince.IsZero() {
+				outageSince = time.Now()
+				e.outages.enter(log, e.outageLimit(), err)
+			}
+			if time.Since(outageSince) >= e.outageLimit() {
+				e.release(b, log)
+				return &OutageError{What: fmt.Sprintf("a server did not answer for %s", e.outageLimit()), Fix: "start it, then resume", Err: err}
+			}
+			retry, wait = true, min(wait, maxOutageWait)
+		}
+		if retry {
 			e.Counters.Retries.Add(1)
-			log.Warn("transient error; retrying", "batch", b.ID, "attempt", attempt+1, "of", e.opt.Retries+1, "err", err)
+			if outageSince.IsZero() {
+				log.Warn("transient error; retrying", "batch", b.ID, "attempt", attempt+1, "of", e.opt.Retries+1, "err", err)
+			} else {
+				log.Debug("a server still does not answer; retrying", "batch", b.ID, "err", err)
+			}
 			_ = e.ledger.Note(ctx, b, err)
 			jitter := time.Duration(rand.Int64N(int64(wait)/2 + 1))
 			timer := time.NewTimer(wait + jitter)
@@ -310,6 +350,9 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 			case <-timer.C:
 			}
 			wait = min(wait*2, 30*time.Second)
+			if !outageSince.IsZero() {
+				wait = min(wait, maxOutageWait)
+			}
 			continue
 		}
 		ferr := e.ledger.Fail(ctx, b, err)

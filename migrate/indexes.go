@@ -242,6 +242,7 @@ func (e *Engine) rebuilder(claimCtx, ctx context.Context) error {
 	ix := e.opt.Indexes
 	t := time.NewTicker(ix.poll())
 	defer t.Stop()
+	var outageSince time.Time // while the ledger's server does not answer
 	for {
 		if claimCtx.Err() != nil {
 			return nil
@@ -251,8 +252,23 @@ func (e *Engine) rebuilder(claimCtx, ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("index rebuilds: %w", err)
+			if !e.isOutage(err) {
+				return fmt.Errorf("index rebuilds: %w", err)
+			}
+			if outageSince.IsZero() {
+				outageSince = time.Now()
+			}
+			if time.Since(outageSince) >= e.outageLimit() {
+				return &OutageError{What: fmt.Sprintf("the ledger's server did not answer for %s", e.outageLimit()), Fix: "start it, then resume", Err: fmt.Errorf("index rebuilds: %w", err)}
+			}
+			select { // the workers say so and pause their claims
+			case <-claimCtx.Done():
+				return nil
+			case <-t.C:
+			}
+			continue
 		}
+		outageSince = time.Time{}
 		if st != nil {
 			if err := e.rebuild(ctx, st); err != nil {
 				return err

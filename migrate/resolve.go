@@ -149,6 +149,9 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 		if err != nil {
 			return nil, err
 		}
+		if len(info.Triggers) > 0 {
+			return nil, configErr("target table %s has trigger %s, which may change the rows cutover loads: drop it for the copy and create it after", t.Target, strings.Join(info.Triggers, ", "))
+		}
 		if info.Engine != "" && !strings.EqualFold(info.Engine, "InnoDB") {
 			return nil, configErr("target table %s uses the %s engine: cutover needs a transactional engine (InnoDB) so that a batch commits whole or not at all", t.Target, info.Engine)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/mysqldb"
 )
 
@@ -36,14 +37,17 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Source.Driver != "mysql" {
-		return usagef("capture runs on a MySQL source; for Oracle, materialized view logs are created by a DBA (see the README, zero-downtime night)")
+	if cfg.Source.Driver != "mysql" && (!*print || verb == "status") {
+		return usagef("capture runs on a MySQL source; on Oracle, capture %s --print writes the materialized view logs' SQL for a DBA (see the README, zero-downtime night)", verb)
 	}
 	s, err := a.prepare(ctx, cfg, true, 4)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if cfg.Source.Driver != "mysql" {
+		return a.printOracleCapture(ctx, s, verb == "start")
+	}
 	c := s.ep.mysqlSrc.Capture(cfg.Capture.SchemaName(), s.res.Tables)
 	if *print {
 		return a.printCapture(ctx, c, verb)
@@ -62,11 +66,15 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 	case "start":
 		res, err := catchup.Start(ctx, c, s.ledger, names)
 		var started *catchup.ErrCopyStarted
-		if errors.As(err, &started) {
+		var other *catchup.ErrOtherTables
+		if errors.As(err, &started) || errors.As(err, &other) {
 			return usageError{err}
 		}
+		if mysqldb.IsPrivilegeError(err) {
+			return usagef("%v: nothing is installed; cutover capture start --print gives the SQL and the grants for a DBA", err)
+		}
 		if err != nil {
-			return fmt.Errorf("%w (a user without TRIGGER or CREATE rights: cutover capture start --print gives the SQL for a DBA)", err)
+			return err
 		}
 		switch {
 		case res.Already:
@@ -129,6 +137,33 @@ func (a *app) printCapture(ctx context.Context, c *mysqldb.Capture, verb string)
 		}
 	default:
 		return usagef("--print is for capture start and stop")
+	}
+	return nil
+}
+
+// captureScripter is a source that writes its capture's SQL (Oracle: the
+// materialized view logs, internal/oracle/mvlog.go).
+type captureScripter interface {
+	CaptureStatements(ctx context.Context, tables []*catalog.Table, start bool) ([]string, error)
+}
+
+// printOracleCapture writes the SQL of capture start or stop on an Oracle
+// source for a DBA.
+func (a *app) printOracleCapture(ctx context.Context, s *session, start bool) error {
+	sc, ok := s.ep.src.(captureScripter)
+	if !ok {
+		return usagef("this source cannot write capture SQL")
+	}
+	stmts, err := sc.CaptureStatements(ctx, s.res.Tables, start)
+	if err != nil {
+		return err
+	}
+	for _, q := range stmts {
+		if strings.HasPrefix(q, "--") {
+			fmt.Fprintln(a.stdout, q)
+			continue
+		}
+		fmt.Fprintln(a.stdout, q+";")
 	}
 	return nil
 }

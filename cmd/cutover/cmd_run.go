@@ -17,6 +17,7 @@ import (
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/alert"
 	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/migrate"
 )
 
@@ -217,6 +218,7 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	eng = migrate.New(s.ep.src, s.ep.tgt, ctl.Ledger(s.ledger), migrate.Options{
 		RunID: runRec.ID, Owner: owner, Workers: s.cfg.Run.Workers, Retries: s.cfg.Run.Retries,
 		Lease: s.cfg.Run.Lease.Duration, Transient: isTransient, Log: a.log, Tables: tables, CleanStart: clean,
+		Outage: mysqldb.IsConnectionError, DiskFull: mysqldb.IsDiskFull, OutageLimit: s.cfg.Run.Outage.Duration,
 		Gate: ctl.Gate, OnBatch: met.observe, NoChecksums: !s.cfg.Run.ChecksumsOn(), Indexes: indexOptions(s),
 	})
 	met.counters, met.ctl = eng.Counters, ctl
@@ -259,6 +261,11 @@ func (a *app) runEngine(ctx context.Context, s *session, runRec *checkpoint.Run,
 	fmt.Fprintf(a.stdout, "copied %s rows in %d batches in %s (%s rows/s); %d batches failed\n",
 		commas(res.Rows), res.Batches, elapsed.Round(time.Millisecond), commas(int64(rate)), res.Failed)
 	resume := "cutover run --config " + cfgPath
+	var outage *migrate.OutageError
+	if errors.As(runErr, &outage) {
+		event(alert.Stop, "process stopped: "+outage.Error(), nil)
+		return interruptedError{fmt.Errorf("%w; nothing half-written\nresume with: %s", runErr, resume)}
+	}
 	if runErr != nil {
 		return fmt.Errorf("%w\nresume with: %s", runErr, resume)
 	}

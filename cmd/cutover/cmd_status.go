@@ -63,6 +63,7 @@ type statusDoc struct {
 	Control    checkpoint.Control  `json:"control"`
 	Members    []checkpoint.Member `json:"members"`
 	ETASeconds float64             `json:"eta_seconds,omitempty"`
+	IndexSteps []indexStepDoc      `json:"index_rebuilds,omitempty"`
 }
 
 func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration, asJSON bool, cfgPath string) error {
@@ -75,6 +76,9 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 		return err
 	}
 	if asJSON {
+		if doc.IndexSteps, err = indexStepDocs(ctx, ledger, run.ID); err != nil {
+			return err
+		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)

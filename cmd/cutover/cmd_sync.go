@@ -69,11 +69,12 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	syncer := catchup.New(c, s.ep.tgt.Applier(), s.ledger, catchup.Options{
 		Tables: s.res.Tables, Tenants: cfg.Tenant.IDs, CaptureID: id,
 		Batch: cfg.Capture.ApplyBatch(), Settle: cfg.Capture.SettleTime(), Log: a.log,
+		Transient: isTransient, Retries: cfg.Run.Retries,
 	})
 	n, err := syncer.Run(sigCtx, mode, *every, func(r catchup.Result, total int) {
 		for _, t := range r.Tables {
-			if t.Applied > 0 || t.Held != "" {
-				a.log.Info("sync", "table", t.Table, "applied", t.Applied, "keys", t.Keys, "held", t.Held)
+			if t.Applied > 0 {
+				a.log.Info("sync", "table", t.Table, "applied", t.Applied, "keys", t.Keys)
 			}
 		}
 	})

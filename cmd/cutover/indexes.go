@@ -144,3 +144,28 @@ func rebuildSeconds(doc *planDoc) float64 {
 	}
 	return planner.RebuildPhase(planner.DefaultRebuildCost(), rows, defs)
 }
+
+// indexStepDoc is one rebuild in status --json.
+type indexStepDoc struct {
+	Table       string  `json:"table"`
+	Target      string  `json:"target"`
+	State       string  `json:"state"`
+	Definitions int     `json:"definitions"`
+	Attempts    int     `json:"attempts"`
+	Owner       string  `json:"owner,omitempty"`
+	Error       string  `json:"error,omitempty"`
+	Seconds     float64 `json:"seconds,omitempty"`
+}
+
+func indexStepDocs(ctx context.Context, ledger *checkpoint.Ledger, runID int64) ([]indexStepDoc, error) {
+	steps, err := ledger.IndexSteps(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	var out []indexStepDoc
+	for _, st := range steps {
+		out = append(out, indexStepDoc{Table: st.Table, Target: st.Target, State: st.State.String(), Definitions: len(st.Indexes),
+			Attempts: st.Attempts, Owner: st.Owner, Error: st.Error, Seconds: st.Took.Seconds()})
+	}
+	return out, nil
+}

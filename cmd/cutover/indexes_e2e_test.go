@@ -39,6 +39,20 @@ func TestKillDuringIndexRebuild(t *testing.T) {
 		before[name] = showCreate(t, f.tgtDB, name)
 	}
 
+	// preflight and plan say what the run will defer; neither changes a table.
+	code, pout, errs := cutover(t, "preflight", "--config", f.config, "--json")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, pout, `"check": "deferred-indexes"`)
+	require.Contains(t, pout, "index `idx_note` (note, created_at)")
+	code, pout, errs = cutover(t, "plan", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, pout, "deferred indexes of txn_history (loaded without, built in one ALTER TABLE once its batches are done): "+
+		"index `idx_merchant` (merchant_id), index `idx_note` (note, created_at), index `idx_status` (status, amount), index `idx_created` (created_at, currency)")
+	require.Contains(t, pout, "deferred index rebuilds: at most")
+	for _, name := range tables {
+		require.Equal(t, before[name], showCreate(t, f.tgtDB, name), "SHOW CREATE TABLE %s after plan", name)
+	}
+
 	// A rebuild's statement is on the server (its ALTER TABLE runs), in this
 	// test's schema: other tests share the server.
 	mine := "/* cutover: rebuild indexes */ ALTER TABLE `" + strings.ReplaceAll(f.tgt, "_", `\_`) + "`.%"
@@ -101,7 +115,8 @@ func TestKillDuringIndexRebuild(t *testing.T) {
 	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.index_steps_v1 WHERE state <> 2").Scan(&open))
 	require.Zero(t, open, "index steps not done")
 
-	code, sout, errs := cutover(t, "status", "--config", f.config)
+	var sout string
+	code, sout, errs = cutover(t, "status", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 	require.Contains(t, sout, "index rebuilds: 2 of 2 tables done")
 	require.Contains(t, sout, "complete")

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -527,6 +528,16 @@ func TestCaptureByHand(t *testing.T) {
 	code, out, errs = cutover(t, "capture", "status", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 	require.Contains(t, out, ": on")
+	// A config naming other tables than the capture covers is refused.
+	raw, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	fewer := strings.Replace(string(raw), "  - name: currencies      # shared reference data: belongs to no tenant\n    key: [code]\n    tenant: none\n", "", 1)
+	require.NotEqual(t, string(raw), fewer)
+	other := filepath.Join(t.TempDir(), "fewer.yaml")
+	require.NoError(t, os.WriteFile(other, []byte(fewer), 0o600))
+	code, _, errs = cutover(t, "capture", "start", "--config", other)
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "capture on the source covers tables")
 
 	code, out, errs = cutover(t, "capture", "stop", "--config", f.config, "--print")
 	require.Equal(t, 0, code, errs)
@@ -546,4 +557,57 @@ func TestCaptureByHand(t *testing.T) {
 	require.Equal(t, 2, code, errs)
 	require.Contains(t, errs, "capture is not on")
 	require.Equal(t, 1, strings.Count(strings.TrimSpace(errs), "\n")+1, "one line: %s", errs)
+}
+
+// TestCaptureStartWithoutPrivilege: a source user without the TRIGGER
+// privilege gets exit 2, one line pointing at --print, and nothing is left
+// installed.
+func TestCaptureStartWithoutPrivilege(t *testing.T) {
+	t.Parallel()
+	f, capSchema := captureFixture(t, fixtureOpts{rows: 2_000, workers: 2, batchRows: 1_000}, false)
+	user := "nocap_" + f.src[len(f.src)-8:]
+	admin, err := srv.Open("")
+	require.NoError(t, err)
+	defer admin.Close()
+	for _, q := range []string{
+		"CREATE USER '" + user + "'@'localhost' IDENTIFIED BY 'pw'",
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON `" + f.src + "`.* TO '" + user + "'@'localhost'",
+		"GRANT ALL ON `" + capSchema + "`.* TO '" + user + "'@'localhost'",
+	} {
+		_, err := admin.Exec(q)
+		require.NoError(t, err, q)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP USER IF EXISTS '" + user + "'@'localhost'") })
+	dsn, err := mysql.ParseDSN(srv.DSN(f.src))
+	require.NoError(t, err)
+	dsn.User, dsn.Passwd = user, "pw"
+	raw, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	lines := strings.SplitN(string(raw), "\n", 4) // source:, driver:, dsn:, the rest
+	require.Contains(t, lines[2], "dsn:")
+	lines[2] = "  dsn: " + dsn.FormatDSN()
+	cfg := filepath.Join(t.TempDir(), "nocap.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(strings.Join(lines, "\n")), 0o600))
+	code, _, errs := cutover(t, "capture", "start", "--config", cfg)
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "--print gives the SQL and the grants")
+	require.NotContains(t, errs, "pw@", "the password stays out of messages")
+	var triggers, tables int
+	require.NoError(t, f.srcDB.QueryRow("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?", f.src).Scan(&triggers))
+	require.NoError(t, f.srcDB.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", capSchema).Scan(&tables))
+	require.Zero(t, triggers+tables, "a refused start left objects behind")
+}
+
+// TestCaptureOracleRefused: on an Oracle source, capture start and sync
+// refuse (exit 2, one line) before connecting; --print is the way.
+func TestCaptureOracleRefused(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join(t.TempDir(), "ora.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("source:\n  driver: oracle\n  dsn: u/secret@db:1521/X\ntarget:\n  dsn: u:p@tcp(127.0.0.1:1)/t\ntenant:\n  column: agent_id\ntables:\n  - name: agents\n"), 0o600))
+	for _, args := range [][]string{{"capture", "start"}, {"capture", "status", "--print"}, {"sync"}} {
+		code, _, errs := cutover(t, append(args, "--config", cfg)...)
+		require.Equal(t, 2, code, errs)
+		require.Contains(t, errs, "MySQL source", args)
+		require.NotContains(t, errs, "secret")
+	}
 }

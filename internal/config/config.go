@@ -174,6 +174,9 @@ type Run struct {
 	RetriesSet *int     `yaml:"retries"`
 	Lease      Duration `yaml:"lease"`
 	Grace      Duration `yaml:"grace"`
+	// Outage is how long workers wait for a server that does not answer,
+	// claims paused, before the process stops (exit 3); default 5m.
+	Outage Duration `yaml:"outage"`
 	// Run-wide limits shared by every process of the run (cluster.go).
 	Cluster `yaml:",inline"`
 	// Checksums (default true) stores each batch's content checksum in the
@@ -337,6 +340,9 @@ func (c *Config) defaults() {
 	if !c.Run.Lease.Set {
 		c.Run.Lease.Duration = 60 * time.Second
 	}
+	if !c.Run.Outage.Set {
+		c.Run.Outage.Duration = 5 * time.Minute
+	}
 	if !c.Run.Grace.Set {
 		c.Run.Grace.Duration = 30 * time.Second
 	}
@@ -406,6 +412,9 @@ func (c *Config) validate() error {
 	}
 	if c.Run.Lease.Duration < 5*time.Second || c.Run.Lease.Duration > 24*time.Hour {
 		return fmt.Errorf("run.lease must be between 5s and 24h, not %s", c.Run.Lease.Duration)
+	}
+	if c.Run.Outage.Duration < time.Second || c.Run.Outage.Duration > 24*time.Hour {
+		return fmt.Errorf("run.outage must be between 1s and 24h, not %s", c.Run.Outage.Duration)
 	}
 	if c.Run.Grace.Duration < 0 || c.Run.Grace.Duration > 24*time.Hour {
 		return fmt.Errorf("run.grace must be between 0s and 24h, not %s", c.Run.Grace.Duration)

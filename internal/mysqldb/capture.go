@@ -1,8 +1,6 @@
 package mysqldb
 
 import (
-	"github.com/cutover/cutover/internal/mysqltype"
-
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -12,8 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 )
 
 // Changed-key capture on a MySQL/MariaDB source: per source table, AFTER
@@ -276,6 +277,19 @@ func (c *Capture) Installed(ctx context.Context) (string, bool, error) {
 	return st.ID, st.Leftovers, nil
 }
 
+// InstalledTables lists the source tables the installed capture covers.
+func (c *Capture) InstalledTables(ctx context.Context) ([]string, error) {
+	st, err := c.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(st.Tables))
+	for i, t := range st.Tables {
+		out[i] = t.Source
+	}
+	return out, nil
+}
+
 // Remove drops every trigger and table of ours (those capture_tables
 // records, else those derived from the configured tables) and the capture
 // schema when nothing else is left in it.
@@ -411,6 +425,20 @@ func (c *Capture) Pending(ctx context.Context, t *catalog.Table, after uint64) (
 		return 0, 0, fmt.Errorf("count pending changes of %s: %w", t.Name, err)
 	}
 	return n, time.Duration(us.Int64) * time.Microsecond, nil
+}
+
+// AnyPending reports whether t has a change after seq (one primary-key
+// lookup, no lock).
+func (c *Capture) AnyPending(ctx context.Context, t *catalog.Table, after uint64) (bool, error) {
+	var one int
+	err := c.db.db.QueryRowContext(ctx, "SELECT 1 FROM "+qualified(c.schema, changeTable(t.Name))+" WHERE seq > ? LIMIT 1", after).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look for pending changes of %s: %w", t.Name, err)
+	}
+	return true, nil
 }
 
 // Purge deletes t's applied changes below seq, in bounded statements. The
@@ -585,4 +613,20 @@ func (a *Applier) Insert(ctx context.Context, tx *sql.Tx, t *catalog.Table, rows
 		rows = rows[n:]
 	}
 	return total, nil
+}
+
+// IsPrivilegeError reports whether err is the server refusing a statement
+// for want of a privilege: access to a database or table (1044, 1142), a
+// privilege such as SUPER (1227), or SUPER to create a trigger with the
+// binary log on (1419, see log_bin_trust_function_creators).
+func IsPrivilegeError(err error) bool {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.Number {
+	case 1044, 1142, 1227, 1419:
+		return true
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/testdb"
@@ -131,6 +132,12 @@ func TestCaptureRecordsKeysAndStopRestores(t *testing.T) {
 	if n, _, err := c.Pending(ctx, tbl, 4); err != nil || n != 2 {
 		t.Fatalf("pending after 4 = %d, %v; want 2", n, err)
 	}
+	if p, err := c.AnyPending(ctx, tbl, 5); err != nil || !p {
+		t.Fatalf("any pending after 5 = %v, %v; want true", p, err)
+	}
+	if p, err := c.AnyPending(ctx, tbl, 6); err != nil || p {
+		t.Fatalf("any pending after 6 = %v, %v; want false", p, err)
+	}
 	if err := c.Purge(ctx, tbl, 5); err != nil {
 		t.Fatal(err)
 	}
@@ -201,5 +208,70 @@ func TestCaptureSQLGolden(t *testing.T) {
 	}
 	if string(want) != b.String() {
 		t.Fatalf("%s differs from the output (review and run go test -update):\n%s", path, b.String())
+	}
+}
+
+// TestChangesWaitForOpenTransactions: a change row of a transaction still
+// open is not skipped: the locking read waits for it, so a change that
+// commits after a later-numbered one is read in its place, never passed.
+func TestChangesWaitForOpenTransactions(t *testing.T) {
+	srv := testdb.StartT(t)
+	name, dsn := srv.NewDatabase(t, "capwait")
+	admin := openAdmin(t, srv)
+	ctx := context.Background()
+	if _, err := admin.Exec("CREATE TABLE " + qualified(name, "t") + " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB"); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Open(ctx, dsn, "", RoleSource, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	tbl := &catalog.Table{Name: "t", Key: []catalog.Column{{Name: "id", Type: "int(11)", Kind: catalog.KindInt}}}
+	capSchema := "cap_" + name[len(name)-8:]
+	t.Cleanup(func() { _ = srv.DropDatabase(context.Background(), capSchema) })
+	c := src.Capture(capSchema, []*catalog.Table{tbl})
+	if err := c.Install(ctx, "w"); err != nil {
+		t.Fatal(err)
+	}
+	open, err := src.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Rollback()
+	if _, err := open.Exec("INSERT INTO t VALUES (1)"); err != nil { // takes seq 1, stays open
+		t.Fatal(err)
+	}
+	if _, err := src.SQL().Exec("INSERT INTO t VALUES (2)"); err != nil { // seq 2, committed
+		t.Fatal(err)
+	}
+	type result struct {
+		keys []string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		chs, _, err := c.Changes(ctx, tbl, 0, 10)
+		var keys []string
+		for _, ch := range chs {
+			keys = append(keys, fmt.Sprintf("%d:%s", ch.Seq, ch.Key[0]))
+		}
+		got <- result{keys, err}
+	}()
+	select {
+	case r := <-got:
+		t.Fatalf("the read passed an open transaction's change: %v, %v", r.keys, r.err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := open.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-got:
+		if r.err != nil || strings.Join(r.keys, ",") != "1:1,2:2" {
+			t.Fatalf("after the commit: %v, %v; want 1:1,2:2", r.keys, r.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the read still waits after the commit")
 	}
 }

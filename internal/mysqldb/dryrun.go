@@ -2,14 +2,17 @@ package mysqldb
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/migrate"
 )
 
@@ -134,10 +137,30 @@ func (c targetColumn) check(v []byte) string {
 		if c.maxOctets > 0 && int64(len(v)) > c.maxOctets {
 			return fmt.Sprintf("%d bytes, the column holds %d", len(v), c.maxOctets)
 		}
+	case "bit":
+		return checkBit(v, c.columnType)
 	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
 		return checkInt(string(v), c.dataType, strings.Contains(c.columnType, "unsigned"))
 	case "decimal", "numeric":
 		return checkDecimal(string(v), c.precision, c.scale)
+	}
+	return ""
+}
+
+// checkBit refuses a BIT value (its bytes, big-endian) wider than the
+// column's bits.
+func checkBit(v []byte, columnType string) string {
+	width := 1
+	if a := mysqltype.Args(columnType); len(a) > 0 {
+		width = a[0]
+	}
+	v = bytes.TrimLeft(v, "\x00")
+	n := 0
+	if len(v) > 0 {
+		n = (len(v)-1)*8 + bits.Len8(v[0])
+	}
+	if n > width {
+		return fmt.Sprintf("a %d-bit value, the column holds %d bits", n, width)
 	}
 	return ""
 }

@@ -125,7 +125,12 @@ type PreflightTable struct {
 // which `run --create-tables` copies). It reads aggregates in one scan of the
 // source table and writes nothing. Checks:
 //
-//   - unsupported-type: BIT, spatial and other columns the copy refuses;
+//   - unsupported-type: columns of a type the copy refuses;
+//   - spatial-fit: geometries of a type the target spatial column does not
+//     take (a POLYGON for a POINT column), or a spatial column bound for a
+//     non-spatial one, or the reverse;
+//   - bit-fit: a BIT(n) column bound for a narrower BIT, for a column that
+//     is neither BIT nor a byte string, or a BIT column fed from another type;
 //   - no-key: no primary key or NOT NULL unique key to order and split by;
 //   - tenant-index: a tenant (or via) column no index leads, on either side;
 //   - missing-column: a source column the target table lacks;
@@ -238,7 +243,10 @@ func (p *tablePreflight) add(sev preflight.Severity, col, check string, rows int
 func (p *tablePreflight) structure(cols []ColumnDef, src, tgt *catalog.Info) {
 	for _, c := range cols {
 		if kindOf(c.DataType, c.ColumnType) == catalog.KindOther {
-			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "type %s cannot be copied losslessly through LOAD DATA text (BIT, spatial and similar types); change the column's type or leave the table out", c.ColumnType)
+			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "type %s cannot be copied losslessly through LOAD DATA text yet; change the column's type or leave the table out", c.ColumnType)
+		}
+		if (c.DataType == "bit" || isSpatial(c.DataType)) && strings.EqualFold(c.Name, p.t.TenantColumn) {
+			p.add(preflight.Blocking, c.Name, "unsupported-type", 0, "", "a %s column cannot hold tenant ids (it compares as a number or a geometry, not as bytes); choose another tenant column", c.ColumnType)
 		}
 	}
 	key := p.t.Key
@@ -317,6 +325,14 @@ func (p *tablePreflight) planColumn(sc, tc ColumnDef, packet int64, aiNext strin
 				}
 			},
 		})
+	}
+	if sc.DataType == "bit" || tc.DataType == "bit" {
+		p.planBit(sc, tc, num)
+		return
+	}
+	if isSpatial(sc.DataType) || isSpatial(tc.DataType) {
+		p.planSpatial(sc, tc, num)
+		return
 	}
 	if !sameType(sc.ColumnType, tc.ColumnType) {
 		p.planFit(sc, tc, srcKind, num)
@@ -491,6 +507,75 @@ func (p *tablePreflight) planTimeFit(sc, tc ColumnDef, num func([]sql.NullString
 			},
 		})
 	}
+}
+
+// planBit checks a BIT column's way: a BIT value travels as its bytes, so
+// it lands unchanged in a BIT at least as wide or in a byte string; into a
+// narrower BIT only the values below 2^m fit (strict mode refuses the
+// rest); anything else would be read as text or as a number.
+func (p *tablePreflight) planBit(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
+	c := mysqltype.Quote(sc.Name)
+	width := func(d ColumnDef) int {
+		if a := mysqltype.Args(d.ColumnType); len(a) > 0 {
+			return a[0]
+		}
+		return 1 // BIT is BIT(1)
+	}
+	switch {
+	case sc.DataType != "bit":
+		p.add(preflight.Blocking, sc.Name, "bit-fit", 0, "", "source type %s bound for target type %s: only a BIT column copies into a BIT column; change the target column's type", sc.ColumnType, tc.ColumnType)
+	case tc.DataType == "bit":
+		n, m := width(sc), width(tc)
+		if m >= n {
+			return
+		}
+		p.checks = append(p.checks, scanCheck{
+			exprs: []string{fmt.Sprintf("COUNT(CASE WHEN %s + 0 >= %d THEN 1 END)", c, uint64(1)<<m), fmt.Sprintf("MAX(HEX(%s))", c)},
+			judge: func(v []sql.NullString) {
+				if k := num(v, 0); k > 0 {
+					p.add(preflight.Blocking, sc.Name, "bit-fit", k, v[1].String, "%d values are too wide for target type %s (the largest in hex)", k, tc.ColumnType)
+				}
+			},
+		})
+	case tc.DataType == "varbinary" || tc.DataType == "binary" && len(mysqltype.Args(tc.ColumnType)) > 0 && mysqltype.Args(tc.ColumnType)[0] == (width(sc)+7)/8 || mysqltype.ByteCap(tc.DataType) > 0:
+		// The same bytes (a BINARY of exactly ceil(n/8) bytes pads nothing).
+		if tc.DataType == "varbinary" && len(mysqltype.Args(tc.ColumnType)) > 0 && mysqltype.Args(tc.ColumnType)[0] < (width(sc)+7)/8 {
+			p.add(preflight.Blocking, sc.Name, "bit-fit", 0, "", "source type %s needs %d bytes; target type %s holds fewer", sc.ColumnType, (width(sc)+7)/8, tc.ColumnType)
+		}
+	default:
+		p.add(preflight.Blocking, sc.Name, "bit-fit", 0, "", "source type %s bound for target type %s: a BIT value travels as its bytes and would not be read as a number or text; make the target column %s", sc.ColumnType, tc.ColumnType, sc.ColumnType)
+	}
+}
+
+// planSpatial checks a spatial column's way: its value travels as the
+// server's bytes (SRID and WKB), so it lands unchanged in a GEOMETRY column
+// or one of its own type; a column of another type refuses the values of
+// other types.
+func (p *tablePreflight) planSpatial(sc, tc ColumnDef, num func([]sql.NullString, int) int64) {
+	c := mysqltype.Quote(sc.Name)
+	switch {
+	case !isSpatial(sc.DataType) || !isSpatial(tc.DataType):
+		p.add(preflight.Blocking, sc.Name, "spatial-fit", 0, "", "source type %s bound for target type %s: a spatial column copies only into a spatial column; change the target column's type", sc.ColumnType, tc.ColumnType)
+	case tc.DataType == "geometry" || spatialName(tc.DataType) == spatialName(sc.DataType):
+	default:
+		want := strings.ToUpper(spatialName(tc.DataType))
+		p.checks = append(p.checks, scanCheck{
+			exprs: countAndFirst(fmt.Sprintf("REPLACE(UPPER(ST_GeometryType(%s)), 'GEOMCOLLECTION', 'GEOMETRYCOLLECTION') <> '%s'", c, want), fmt.Sprintf("ST_GeometryType(%s)", c)),
+			judge: func(v []sql.NullString) {
+				if k := num(v, 0); k > 0 {
+					p.add(preflight.Blocking, sc.Name, "spatial-fit", k, v[1].String, "%d values are not of target type %s (one is a %s)", k, tc.ColumnType, v[1].String)
+				}
+			},
+		})
+	}
+}
+
+// spatialName is MySQL 8's GEOMCOLLECTION under its other name.
+func spatialName(dataType string) string {
+	if dataType == "geomcollection" {
+		return "geometrycollection"
+	}
+	return dataType
 }
 
 // planUTF8 counts values bound for a utf8mb4 text column that are not

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -124,10 +125,52 @@ func kindOf(dataType, columnType string) catalog.Kind {
 		return catalog.KindString
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
 		return catalog.KindBinary
+	case "bit":
+		// The driver returns a BIT(n) value as its ceil(n/8) bytes, big-endian,
+		// and LOAD DATA and a bound INSERT store those bytes back as the same
+		// value: copied and checksummed as bytes. Not as a key (isBit).
+		return catalog.KindBinary
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+		"geometrycollection", "geomcollection": // isSpatial
+		// A spatial value is sent as the server stores it: the SRID (4 bytes,
+		// little-endian), then the WKB. Both LOAD DATA and a bound INSERT take
+		// those bytes back as the same geometry: copied and checksummed as
+		// bytes, like BIT (and, like BIT, never a key: see Describe).
+		return catalog.KindBinary
 	case "date", "datetime", "timestamp", "time", "year":
 		return catalog.KindTime
 	}
 	return catalog.KindOther
+}
+
+// isSpatial reports whether dataType (DATA_TYPE, lower case) is a spatial type.
+func isSpatial(dataType string) bool {
+	switch dataType {
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+		"geometrycollection", "geomcollection":
+		return true
+	}
+	return false
+}
+
+// bytewiseTenant refuses a BIT or spatial tenant column: tenant ids are
+// bound as bytes, and such a column compares with bytes as a number or a
+// geometry, so a batch would find none of its rows. Every table that holds
+// the tenant column itself is sized, so one refusal covers the tables that
+// reach it through a parent.
+func bytewiseTenant(t *catalog.Table) error {
+	if t.Shared || t.Via != nil {
+		return nil
+	}
+	for _, c := range t.Columns {
+		if c.Name != t.TenantColumn {
+			continue
+		}
+		if base, _, _ := mysqltype.Shape(c.Type); base == "bit" || isSpatial(base) {
+			return &migrate.ConfigError{Msg: fmt.Sprintf("tenant column %s of table %s has type %s, which cannot hold tenant ids (it compares as a number or a geometry, not as bytes); choose another tenant column", c.Name, t.Name, c.Type)}
+		}
+	}
+	return nil
 }
 
 // Describe reads a table's columns, keys and size estimates from information_schema.
@@ -153,6 +196,7 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		return nil, fmt.Errorf("describe columns of %s: %w", table, err)
 	}
 	defer rows.Close()
+	bytewise := map[string]bool{} // BIT and spatial columns: copied as bytes, compared otherwise
 	for rows.Next() {
 		var c catalog.Column
 		var dataType, nullable string
@@ -161,6 +205,9 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 		}
 		c.Kind = kindOf(strings.ToLower(dataType), strings.ToLower(c.Type))
 		c.Nullable = nullable == "YES"
+		if dt := strings.ToLower(dataType); dt == "bit" || isSpatial(dt) {
+			bytewise[c.Name] = true
+		}
 		info.Columns = append(info.Columns, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -204,7 +251,10 @@ func (d *DB) Describe(ctx context.Context, table string) (*catalog.Info, error) 
 	}
 	for _, name := range order {
 		ix := byName[name]
-		if !ix.unique {
+		// A key with a BIT or spatial column is not offered: keys are bound
+		// as bytes, and BIT compares with a byte string as a number, a
+		// geometry as a geometry, not bytewise.
+		if !ix.unique || slices.ContainsFunc(ix.cols, func(c string) bool { return bytewise[c] }) {
 			continue
 		}
 		if name == "PRIMARY" {
@@ -235,6 +285,9 @@ func (d *DB) TargetSizes(ctx context.Context, t *catalog.Table, tenants []string
 }
 
 func (d *DB) sizes(ctx context.Context, t *catalog.Table, tenants []string, useTarget bool) ([]planner.Size, error) {
+	if err := bytewiseTenant(t); err != nil {
+		return nil, err
+	}
 	name := t.Name
 	if useTarget {
 		name = t.Target

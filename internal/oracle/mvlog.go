@@ -1,10 +1,13 @@
 package oracle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cutover/cutover/internal/catalog"
 )
 
 // Changed-key capture on an Oracle source, the way alibaba/yugong does it: a
@@ -227,4 +230,59 @@ func MVLogPurgeQuery(owner, logTable string, seqs []uint64) (Query, error) {
 	}
 	q := "DELETE FROM " + QuoteOracle(owner) + "." + QuoteOracle(logTable) + "\nWHERE " + strings.Join(lists, "\n   OR ")
 	return Query{SQL: q, Args: b.args}, nil
+}
+
+// CaptureStatements is the SQL that captures tables on this source (start)
+// or removes the capture (stop): a materialized view log per table, logged
+// by the configured key (WITH PRIMARY KEY when the key is the primary key).
+// Comments name the grants. The caller prints it for a DBA (capture start
+// --print); the commands do not run it yet.
+func (s *Source) CaptureStatements(ctx context.Context, tables []*catalog.Table, start bool) ([]string, error) {
+	var out []string
+	if start {
+		out = append(out, "-- The log of a table is created in its owner's schema: as the owner (CREATE TABLE), or with",
+			"-- CREATE ANY TABLE and COMMENT ANY TABLE; sync reads and purges each MLOG$_ table (SELECT, DELETE).")
+	}
+	for _, t := range tables {
+		info, err := s.Describe(ctx, t.Name)
+		if err != nil {
+			return nil, err
+		}
+		if !start {
+			q, err := MVLogDropSQL(s.owner, info.Name)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, q)
+			continue
+		}
+		spec := Spec{Owner: s.owner, Table: info.Name}
+		var keys []string
+		for _, k := range t.Key {
+			spec.Key = append(spec.Key, Col{Name: k.Name})
+			keys = append(keys, k.Name)
+		}
+		q, err := MVLogCreateSQL(spec, MVLogOptions{KeyIsPrimary: len(keys) > 0 && info.IsUniqueKey(keys) && sameCols(info.PrimaryKey, keys)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+func sameCols(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	in := map[string]bool{}
+	for _, x := range a {
+		in[x] = true
+	}
+	for _, x := range b {
+		if !in[x] {
+			return false
+		}
+	}
+	return true
 }

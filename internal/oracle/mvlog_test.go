@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/cutover/cutover/internal/catalog"
 )
 
 // TestMVLogGolden: the statements of Oracle change capture, as a DBA would
@@ -115,6 +117,10 @@ func TestMVLogConformance(t *testing.T) {
 	agent := Col{Name: "AGENT", Type: num}
 	s := Spec{Owner: owner, Table: name, Key: []Col{{Name: "ID", Type: num}}, Tenant: &agent,
 		Columns: []Col{{Name: "ID", Type: num}, agent, {Name: "NOTE", Type: Type{Name: "VARCHAR2", Length: 20}}}}
+	stmts, err := src.CaptureStatements(ctx, []*catalog.Table{{Name: strings.ToLower(name), Key: []catalog.Column{{Name: "ID"}}}}, true)
+	if err != nil || !strings.Contains(strings.Join(stmts, "\n"), "WITH PRIMARY KEY, SEQUENCE") {
+		t.Fatalf("capture statements %v, %v; want the log by primary key", stmts, err)
+	}
 	create, err := MVLogCreateSQL(s, MVLogOptions{KeyIsPrimary: true})
 	if err != nil {
 		t.Fatal(err)
