@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 
 	"github.com/cutover/cutover/checkpoint"
@@ -85,7 +86,7 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	}
 	opt.SourceKeys, opt.TargetKeys = s.keyReaders()
 	if f.repair && !f.dryRun {
-		opt.Repair = &verify.Repair{Ledger: s.ledger, Copier: repairCopier{a: a, s: s}}
+		opt.Repair = &verify.Repair{Ledger: s.ledger, Copier: repairCopier{a: a, s: s, calls: new(atomic.Int32)}}
 	}
 	rep, err := verify.Content(ctx, s.ep.src, s.ep.tgt, s.ledger, opt)
 	var unknown *verify.UnknownTenantError

@@ -83,6 +83,9 @@ func printStrays(w io.Writer, counts *verify.Report, limit int) {
 func printNotes(w io.Writer, differ []verify.BatchResult, limit int) {
 	n := 0
 	for _, b := range differ {
+		if b.Note != "" && len(b.Rows) > 0 {
+			fmt.Fprintf(w, "batch %d (%s): %s\n", b.Batch, b.Table, safeText(b.Note))
+		}
 		for _, r := range b.Rows {
 			if r.Note == "" {
 				continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
@@ -15,11 +16,17 @@ import (
 type repairCopier struct {
 	a *app
 	s *session
+	// calls numbers the copies (one per wave of a repair): each joins the
+	// run as a process of its own name.
+	calls *atomic.Int32
 }
 
 func (c repairCopier) Copy(ctx context.Context, runID int64, batches, workers int) (migrate.Result, error) {
 	s := c.s
 	owner := fmt.Sprintf("%s:%d:repair", hostname(), os.Getpid())
+	if n := c.calls.Add(1); n > 1 {
+		owner += fmt.Sprint(n)
+	}
 	if len(owner) > 64 {
 		owner = owner[len(owner)-64:]
 	}

@@ -355,3 +355,24 @@ func TestVerifyDiagBeforeAndStrays(t *testing.T) {
 	require.GreaterOrEqual(t, i, 0)
 	require.Equal(t, strings.TrimPrefix(hint, "hint: "), rep.Readiness[i].Hint)
 }
+
+// TestVerifyDiagRepairOrphans: a parent row deleted in the target leaves its
+// children orphaned there; --repair copies the parent's batch before the
+// children's, so their reload clears the orphans instead of failing on them.
+func TestVerifyDiagRepairOrphans(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 4_000, workers: 2, batchRows: 1_000})
+	code, _, errs := cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+	m := queryStrings(t, f.srcDB, `SELECT CAST(m.merchant_id AS CHAR) FROM merchants m
+		WHERE (SELECT COUNT(*) FROM transactions t WHERE t.merchant_id = m.merchant_id) >= 2 ORDER BY m.merchant_id`)[0]
+	_, err := f.tgtDB.Exec("DELETE FROM merchants WHERE merchant_id = ?", m)
+	require.NoError(t, err)
+	code, out, errs := cutover(t, "verify", "--config", f.config, "--repair")
+	require.Equal(t, 0, code, out+errs)
+	require.NotContains(t, errs, "batch failed")
+	require.Regexp(t, `(?m)^repaired 2 batches: \[\d+ \d+\]$`, out)
+	require.Zero(t, queryInt(t, f.tgtDB, "SELECT COUNT(*) FROM `"+f.ledger+"`.batches_v1 WHERE state <> 2"), "every batch is done")
+	requireEqualCopy(t, f)
+	verifyJSON(t, 0, "--config", f.config, "--checksum", "--source")
+}
