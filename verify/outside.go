@@ -112,13 +112,19 @@ var ErrNothingCopied = errors.New("nothing copied yet")
 
 func (e *NothingCopiedError) Is(target error) bool { return target == ErrNothingCopied }
 
-// CheckCopied returns a NothingCopiedError when no batch of run runID is done.
-func CheckCopied(ctx context.Context, l Ledger, runID int64) error {
+// CheckCopied says how many batches of run runID are done, of how many; it
+// returns a NothingCopiedError when none is.
+func CheckCopied(ctx context.Context, l Ledger, runID int64) (done, batches int, err error) {
 	all, err := l.Batches(ctx, runID)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
-	return copied(runID, all)
+	for _, b := range all {
+		if b.State == checkpoint.Done {
+			done++
+		}
+	}
+	return done, len(all), copied(runID, all)
 }
 
 func copied(runID int64, all []*checkpoint.Batch) error {

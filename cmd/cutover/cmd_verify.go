@@ -27,7 +27,7 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkCopied(ctx, cfg, *cfgPath); err != nil {
+	if err := checkCopied(ctx, cfg, *cfgPath, a.stderr); err != nil {
 		return err
 	}
 	if cf.checksum {

@@ -31,10 +31,11 @@ func nothingCopied(err error, cfgPath string) error {
 }
 
 // checkCopied refuses a verification before any batch of the active run is
-// done, before the target's tables are looked at (they may not exist yet).
-// Without a ledger the target may have been filled by other means: the
-// counts say what it holds.
-func checkCopied(ctx context.Context, cfg *config.Config, cfgPath string) error {
+// done, before the target's tables are looked at (they may not exist yet),
+// and says how much of the run is copied when it is not finished. Without a
+// ledger the target may have been filled by other means: the counts say
+// what it holds.
+func checkCopied(ctx context.Context, cfg *config.Config, cfgPath string, w io.Writer) error {
 	tgt, l, found, err := existingLedger(ctx, cfg)
 	if err != nil {
 		return err
@@ -47,7 +48,14 @@ func checkCopied(ctx context.Context, cfg *config.Config, cfgPath string) error 
 	if err != nil || runRec == nil {
 		return err
 	}
-	return nothingCopied(verify.CheckCopied(ctx, l, runRec.ID), cfgPath)
+	done, all, err := verify.CheckCopied(ctx, l, runRec.ID)
+	if err != nil {
+		return nothingCopied(err, cfgPath)
+	}
+	if done < all {
+		fmt.Fprintf(w, "note: run %d has %d of %d batches done: the rows of the others are not copied yet, and differ until they are\n", runRec.ID, done, all)
+	}
+	return nil
 }
 
 // unknownCountTenant refuses a --tenant that no table has rows of on either side.
