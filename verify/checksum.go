@@ -409,8 +409,11 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 			return nil, err
 		}
 	}
+	placed, err := c.diagnose(ctx, j, keyAt, keepAt, keyOf, differ, rows)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]RowDiff, 0, len(differ))
-	diagnosed := 0
 	for k := range differ {
 		sr, inSrc := rows[0][k]
 		tr, inTgt := rows[1][k]
@@ -432,18 +435,13 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 		for _, i := range keyAt {
 			rd.Key = append(rd.Key, Display(j.Table.Columns[i].Kind, present.values[i]))
 		}
-		if diagnosed < maxValueRows {
-			diagnosed++
-			pl, err := c.diagnose(ctx, j, keyAt, what, sr.values, tr.values)
-			if err != nil {
-				return nil, err
-			}
+		if pl, ok := placed[k]; ok {
 			rd.What, rd.Note = pl.what, pl.note
 			switch {
 			case pl.other != nil && !inTgt:
-				tr, inTgt = kept{values: pl.other, full: true}, true
+				tr, inTgt = *pl.other, true
 			case pl.other != nil && !inSrc:
-				sr, inSrc = kept{values: pl.other, full: true}, true
+				sr, inSrc = *pl.other, true
 			}
 			if len(j.Batch.Tenants) != 1 {
 				rd.tenants, rd.placed = pl.tenants, pl.placed

@@ -386,3 +386,43 @@ func TestVerifyDiagRepairOrphans(t *testing.T) {
 	requireEqualCopy(t, f)
 	verifyJSON(t, 0, "--config", f.config, "--checksum", "--source")
 }
+
+// TestVerifyDiagMovedTenant: a row the target holds under another tenant is
+// said to be so from both tenants' side, with the column that moved it, and
+// neither is called missing or extra.
+func TestVerifyDiagMovedTenant(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 3_000, workers: 2, batchRows: 1_000})
+	code, _, errs := cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+	m := queryStrings(t, f.srcDB, `SELECT CAST(m.merchant_id AS CHAR) FROM merchants m
+		WHERE (SELECT COUNT(*) FROM transactions t WHERE t.merchant_id = m.merchant_id) >= 1 ORDER BY m.merchant_id`)[0]
+	from := fmt.Sprint(queryInt(t, f.srcDB, "SELECT agent_id FROM merchants WHERE merchant_id = ?", m))
+	to := fmt.Sprint(queryInt(t, f.srcDB, "SELECT agent_id FROM agents WHERE agent_id <> ? ORDER BY agent_id LIMIT 1", from))
+	txns := queryStrings(t, f.srcDB, "SELECT CAST(txn_id AS CHAR) FROM transactions WHERE merchant_id = ? ORDER BY txn_id", m)
+	_, err := f.tgtDB.Exec("UPDATE merchants SET agent_id = ? WHERE merchant_id = ?", to, m)
+	require.NoError(t, err)
+
+	rep := diagVerify(t, 1, "--config", f.config, "--checksum")
+	type row struct{ table, key, what, tenant, note string }
+	var got []row
+	for _, b := range rep.Differ {
+		for _, r := range b.Rows {
+			got = append(got, row{r.Table, strings.Join(r.Key, ","), r.What, r.Tenant, r.Note})
+		}
+	}
+	want := []row{
+		{"merchants", m, "under another tenant in target", from, "the target has this row under tenant " + to},
+		{"merchants", m, "under another tenant in source", to, "the source has this row under tenant " + from},
+	}
+	for _, id := range txns {
+		want = append(want,
+			row{"transactions", id, "under another tenant in target", from, "the target has this row under tenant " + to},
+			row{"transactions", id, "under another tenant in source", to, "the source has this row under tenant " + from})
+	}
+	require.ElementsMatch(t, want, got)
+	require.ElementsMatch(t, []string{from, to}, notReady(rep))
+	code, out, errs := cutover(t, "verify", "--config", f.config, "--checksum")
+	require.Equal(t, 1, code, out+errs)
+	require.Regexp(t, `(?m)^merchants\s+\d+\s+`+from+`\s+`+m+`\s+under another tenant in target\s+agent_id\s+`+from+`\s+`+to+`\s*$`, out)
+}
