@@ -36,11 +36,11 @@ test-oracle:
 
 # The whole flow on a throwaway local server with a skewed generated dataset.
 demo: mariadb build
-	$(GO) run ./internal/demo -bin $(BIN) -rows $(ROWS)
+	$(GO) run ./cmd/cutover-demo -bin $(BIN) -rows $(ROWS)
 
 # Throughput side by side with the ceiling and the peers (see README).
 bench: mariadb build
-	$(GO) run ./internal/bench -bin $(BIN) -rows $(BENCH_ROWS)
+	$(GO) run ./cmd/cutover-bench -bin $(BIN) -rows $(BENCH_ROWS)
 
 # The deferred-index shapes (README, "Shapes"): one server and two, median of 3 rounds.
 bench-shapes: mariadb build

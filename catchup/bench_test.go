@@ -71,7 +71,7 @@ func newBenchEnv(b testing.TB, rows int64) *benchEnv {
 	e.tgt, err = mysqldb.Open(ctx, tgtDSN, "", mysqldb.RoleTarget, 8)
 	must(err)
 	b.Cleanup(func() { e.tgt.Close() })
-	res, err := migrate.Resolve(ctx, cfg, e.src, e.tgt, false)
+	res, err := migrate.Resolve(ctx, cfg.ResolveSpec(), e.src, e.tgt, false)
 	must(err)
 	e.tables = res.Tables
 	ledgerName := "bled_" + srcName[len(srcName)-8:]

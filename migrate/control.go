@@ -25,10 +25,26 @@ type ControlLedger interface {
 // Stop is an order to stop this process, from the ledger, the stop file or
 // the error budget.
 type Stop struct {
-	Now    bool   // abort in-flight batches (they roll back)
-	Halted bool   // the error budget is spent: exit 1, not 3
-	Reason string // who and why, for the log and the exit message
+	Now    bool      // abort in-flight batches (they roll back)
+	Halted bool      // the error budget is spent: exit 1, not 3
+	Cause  StopCause // where the order came from
+	Reason string    // who and why, for the log and the exit message
 }
+
+// StopCause says where a stop order came from: what resumes the run.
+type StopCause int
+
+// Stop causes.
+const (
+	// StopByOperator is `cutover stop` (or stop --now) through the ledger.
+	StopByOperator StopCause = iota + 1
+	// StopByFile is run.stop_file: it must be removed before the run resumes.
+	StopByFile
+	// StopReplaced is a new plan (plan --replan) that replaced the run.
+	StopReplaced
+	// StopHalted is the error budget, spent on any host.
+	StopHalted
+)
 
 // ControlOptions configure a Controller.
 type ControlOptions struct {
@@ -138,7 +154,7 @@ func (c *Controller) tick(ctx context.Context) {
 	if c.opt.StopFile != "" {
 		if b, err := os.ReadFile(c.opt.StopFile); err == nil {
 			now := strings.TrimSpace(string(b)) == "now"
-			c.order(Stop{Now: now, Reason: "stop file " + c.opt.StopFile + " exists"})
+			c.order(Stop{Now: now, Cause: StopByFile, Reason: "stop file " + c.opt.StopFile + " exists"})
 		}
 	}
 	qctx, cancel := context.WithTimeout(ctx, max(c.opt.Every, 2*time.Second))
@@ -151,13 +167,13 @@ func (c *Controller) tick(ctx context.Context) {
 	c.ledgerUp()
 	switch {
 	case !ctl.Active:
-		c.order(Stop{Now: true, Reason: "the run was replaced by a new plan (plan --replan)"})
+		c.order(Stop{Now: true, Cause: StopReplaced, Reason: "the run was replaced by a new plan (plan --replan)"})
 	case ctl.State == checkpoint.ControlStop:
-		c.order(Stop{Reason: "cutover stop: " + ctl.Reason})
+		c.order(Stop{Cause: StopByOperator, Reason: "cutover stop: " + ctl.Reason})
 	case ctl.State == checkpoint.ControlStopNow:
-		c.order(Stop{Now: true, Reason: "cutover stop --now: " + ctl.Reason})
+		c.order(Stop{Now: true, Cause: StopByOperator, Reason: "cutover stop --now: " + ctl.Reason})
 	case ctl.State == checkpoint.ControlHalted:
-		c.order(Stop{Now: true, Halted: true, Reason: "run halted: " + ctl.Reason})
+		c.order(Stop{Now: true, Halted: true, Cause: StopHalted, Reason: "run halted: " + ctl.Reason})
 	case ctl.State == checkpoint.ControlPause:
 		c.setPaused("paused by cutover pause: " + ctl.Reason)
 	default:
@@ -193,7 +209,7 @@ func (c *Controller) checkBudget(ctx context.Context) {
 	if first {
 		c.opt.OnHalt(reason)
 	}
-	c.order(Stop{Now: true, Halted: true, Reason: "run halted: " + reason})
+	c.order(Stop{Now: true, Halted: true, Cause: StopHalted, Reason: "run halted: " + reason})
 }
 
 // Ledger wraps the engine's ledger so that the error budget is checked the

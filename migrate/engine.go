@@ -339,7 +339,9 @@ func (e *Engine) copyBatch(ctx context.Context, log *slog.Logger, rd Reader, wr 
 			} else {
 				log.Debug("a server still does not answer; retrying", "batch", b.ID, "err", err)
 			}
-			_ = e.ledger.Note(ctx, b, err)
+			if nerr := e.ledger.Note(ctx, b, err); nerr != nil && ctx.Err() == nil {
+				log.Warn("could not record the retry in the ledger; the batch is retried anyway", "batch", b.ID, "err", nerr)
+			}
 			jitter := time.Duration(rand.Int64N(int64(wait)/2 + 1))
 			timer := time.NewTimer(wait + jitter)
 			select {

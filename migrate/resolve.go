@@ -7,8 +7,48 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
-	"github.com/cutover/cutover/internal/config"
 )
+
+// TableSpec is one configured table as plain values: what Resolve checks
+// against both databases. The command line builds it from the config file.
+type TableSpec struct {
+	Name string
+	// Target is the table's name in the target ("" means Name).
+	Target string
+	// Key is the configured key; empty means the primary key or the first
+	// NOT NULL unique key.
+	Key []string
+	// Shared marks reference data that belongs to no tenant.
+	Shared bool
+	// Ranged batches a tenant table by key ranges of the whole table.
+	Ranged bool
+	// Via names the configured parent table that carries the tenant column;
+	// On is this table's column that references it, ParentOn the parent's.
+	Via, On, ParentOn string
+}
+
+// TargetName is the table's name in the target.
+func (t TableSpec) TargetName() string {
+	if t.Target != "" {
+		return t.Target
+	}
+	return t.Name
+}
+
+// Spec is what Resolve checks: the tenant column and the configured tables.
+type Spec struct {
+	TenantColumn string
+	Tables       []TableSpec
+}
+
+func (s Spec) table(name string) TableSpec {
+	for _, t := range s.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return TableSpec{}
+}
 
 // Describer reports a table's columns and keys.
 type Describer interface {
@@ -39,10 +79,10 @@ type Resolution struct {
 // source and the target and returns the tables to copy. tgt may be nil to check
 // the source only. With allowMissing, target tables that do not exist are
 // listed in Missing instead of being an error, and checked against the source.
-func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowMissing bool) (*Resolution, error) {
+func Resolve(ctx context.Context, spec Spec, src, tgt Describer, allowMissing bool) (*Resolution, error) {
 	res := &Resolution{}
 	srcInfo := map[string]*catalog.Info{}
-	for _, tc := range cfg.Tables {
+	for _, tc := range spec.Tables {
 		info, err := src.Describe(ctx, tc.Name)
 		if errors.Is(err, catalog.ErrNotFound) {
 			return nil, configErr("table %s does not exist in the source", tc.Name)
@@ -56,9 +96,9 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 		}
 		srcInfo[tc.Name] = info
 	}
-	for _, tc := range cfg.Tables {
+	for _, tc := range spec.Tables {
 		info := srcInfo[tc.Name]
-		t := &catalog.Table{Name: tc.Name, Target: tc.TargetName(), Shared: tc.Tenant.None, Ranged: tc.Ranged() && !tc.Tenant.None}
+		t := &catalog.Table{Name: tc.Name, Target: tc.TargetName(), Shared: tc.Shared, Ranged: tc.Ranged && !tc.Shared}
 		for _, c := range info.Columns {
 			if c.Kind == catalog.KindOther {
 				return nil, configErr("column %s of table %s has type %s, which cutover cannot copy losslessly yet", c.Name, tc.Name, c.Type)
@@ -88,22 +128,22 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 			return nil, configErr("table %s has no usable key: (%s) is not its primary key or a NOT NULL unique key", tc.Name, strings.Join(keyCols, ", "))
 		}
 		switch {
-		case tc.Tenant.None:
-		case tc.Tenant.Via != "":
-			parent := srcInfo[tc.Tenant.Via]
-			ptc, _ := cfg.Table(tc.Tenant.Via)
-			on, err := findColumn(info, tc.Tenant.On, "column %s (tenant.on)", tc.Name)
+		case tc.Shared:
+		case tc.Via != "":
+			parent := srcInfo[tc.Via]
+			ptc := spec.table(tc.Via)
+			on, err := findColumn(info, tc.On, "column %s (tenant.on)", tc.Name)
 			if err != nil {
 				return nil, err
 			}
-			parentOn, err := findColumn(parent, tc.Tenant.Parent, "column %s (tenant.parent_on)", tc.Tenant.Via)
+			parentOn, err := findColumn(parent, tc.ParentOn, "column %s (tenant.parent_on)", tc.Via)
 			if err != nil {
 				return nil, err
 			}
 			if !parent.IsUniqueKey([]string{parentOn.Name}) {
-				return nil, configErr("column %s of table %s must be its primary key or a NOT NULL unique key to carry tenants to %s", tc.Tenant.Parent, tc.Tenant.Via, tc.Name)
+				return nil, configErr("column %s of table %s must be its primary key or a NOT NULL unique key to carry tenants to %s", tc.ParentOn, tc.Via, tc.Name)
 			}
-			tcol, err := findColumn(parent, cfg.Tenant.Column, "tenant column %s", tc.Tenant.Via)
+			tcol, err := findColumn(parent, spec.TenantColumn, "tenant column %s", tc.Via)
 			if err != nil {
 				return nil, err
 			}
@@ -113,13 +153,13 @@ func Resolve(ctx context.Context, cfg *config.Config, src, tgt Describer, allowM
 				res.Warnings = append(res.Warnings, fmt.Sprintf("source table %s has no index leading with %s: every batch of it scans the table", tc.Name, on.Name))
 			}
 		default:
-			tcol, err := info.FindColumn(cfg.Tenant.Column)
+			tcol, err := info.FindColumn(spec.TenantColumn)
 			var amb *catalog.AmbiguousError
 			if errors.As(err, &amb) {
 				return nil, configErr("tenant column in source table %s: %v", tc.Name, err)
 			}
 			if err != nil {
-				return nil, configErr("tenant column %s does not exist in source table %s (for a table without it give tenant: {via: PARENT, on: COLUMN}, or tenant: none for shared reference data)", cfg.Tenant.Column, tc.Name)
+				return nil, configErr("tenant column %s does not exist in source table %s (for a table without it give tenant: {via: PARENT, on: COLUMN}, or tenant: none for shared reference data)", spec.TenantColumn, tc.Name)
 			}
 			t.TenantColumn, t.TenantKind = tcol.Name, tcol.Kind
 			if !info.LeadsIndex(tcol.Name) && !(len(t.Key) > 0 && t.Key[0].Name == tcol.Name) {
@@ -241,4 +281,19 @@ func TableMap(tables []*catalog.Table) map[string]*catalog.Table {
 		m[t.Name] = t
 	}
 	return m
+}
+
+// TargetTableName resolves a configured target table name in the target,
+// ignoring case when that is unambiguous; a table that does not exist is
+// returned as named.
+func TargetTableName(ctx context.Context, tgt TableLister, name string) (string, error) {
+	names, err := tgt.TableNames(ctx)
+	if err != nil {
+		return "", err
+	}
+	got, err := catalog.MatchName(name, names)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return name, nil
+	}
+	return got, err
 }

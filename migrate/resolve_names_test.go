@@ -1,4 +1,4 @@
-package migrate
+package migrate_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/migrate"
 )
 
 // dictionary is schema metadata as an adapter's Describe reports it: the
@@ -73,13 +74,15 @@ func mysqlTarget() dictionary {
 	}
 }
 
-func parseConfig(t *testing.T, tables string) *config.Config {
+// parseConfig reads the tables of a config file into what Resolve takes, as
+// the command line does.
+func parseConfig(t *testing.T, tables string) migrate.Spec {
 	t.Helper()
 	cfg, err := config.Parse([]byte("source:\n  driver: oracle\n  dsn: u/p@h/s\ntarget:\n  dsn: root@tcp(127.0.0.1:3306)/t\ntenant:\n  column: agent_id\ntables:\n"+tables), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg
+	return cfg.ResolveSpec()
 }
 
 func TestResolveIgnoresCaseWhenUnambiguous(t *testing.T) {
@@ -89,7 +92,7 @@ func TestResolveIgnoresCaseWhenUnambiguous(t *testing.T) {
 		// upper-case config against the lower-case target
 		"  - name: MERCHANTS\n  - name: TRANSACTIONS\n    tenant: {via: MERCHANTS, on: MERCHANT_ID}\n",
 	} {
-		res, err := Resolve(context.Background(), parseConfig(t, tables), oracleSource(), mysqlTarget(), false)
+		res, err := migrate.Resolve(context.Background(), parseConfig(t, tables), oracleSource(), mysqlTarget(), false)
 		if err != nil {
 			t.Fatalf("%q: %v", tables, err)
 		}
@@ -112,7 +115,7 @@ func TestResolveIgnoresCaseWhenUnambiguous(t *testing.T) {
 func TestResolveAmbiguousNames(t *testing.T) {
 	cases := []struct {
 		name   string
-		src    Describer
+		src    migrate.Describer
 		tgt    dictionary
 		tables string
 		want   string
@@ -156,8 +159,8 @@ func TestResolveAmbiguousNames(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Resolve(context.Background(), parseConfig(t, c.tables), c.src, c.tgt, false)
-			var ce *ConfigError
+			_, err := migrate.Resolve(context.Background(), parseConfig(t, c.tables), c.src, c.tgt, false)
+			var ce *migrate.ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("got %v, want a ConfigError", err)
 			}

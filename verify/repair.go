@@ -21,12 +21,41 @@ type RepairLedger interface {
 	Reopen(ctx context.Context, runID int64, ids []int, tables []string) error
 }
 
-// Copier copies the reopened batches of a run again (batches of them), with
-// at most workers workers: the engine, joining the run as a process of its
-// own. The target holds these batches' old rows, so each batch deletes its
-// scope first.
+// Copier copies the reopened batches of a run again, with workers workers:
+// the engine, joining the run as a process of its own. The target holds
+// these batches' old rows, so each batch deletes its scope first. A repair
+// copies in waves (parents first), wave 0 then 1, each a process of its own.
 type Copier interface {
-	Copy(ctx context.Context, runID int64, batches, workers int) (migrate.Result, error)
+	Copy(ctx context.Context, wave, workers int) (migrate.Result, error)
+}
+
+// EngineCopier is the Copier of a run in the ledger: a migrate.Process made
+// by migrate.NewRepair, which registers in the run and leaves it when done.
+type EngineCopier struct {
+	Ledger *checkpoint.Ledger
+	Run    *checkpoint.Run
+	Source migrate.Source
+	Target migrate.Target
+	// Options are the run's process options; Copy sets the workers.
+	Options migrate.ProcessOptions
+}
+
+// Copy runs the repair's process until the reopened batches are copied (or
+// it is stopped).
+func (c EngineCopier) Copy(ctx context.Context, wave, workers int) (migrate.Result, error) {
+	opt := c.Options
+	opt.Workers = workers
+	if wave > 0 {
+		// Each process of the ledger has a name of its own, made from the
+		// host: the second wave's process is told apart by its host's.
+		opt.Host = fmt.Sprintf("%s+wave%d", opt.Host, wave+1)
+	}
+	p, err := migrate.NewRepair(ctx, c.Ledger, c.Run, c.Source, c.Target, opt)
+	if err != nil {
+		return migrate.Result{}, err
+	}
+	defer p.Close()
+	return p.Run(ctx, ctx)
 }
 
 // Repair copies the batches that differ again, through the ledger.
@@ -123,7 +152,10 @@ func (rp *Repair) run(ctx context.Context, src, tgt Opener, log *slog.Logger, ru
 	return out, ids, nil
 }
 
-var _ RepairLedger = (*checkpoint.Ledger)(nil)
+var (
+	_ RepairLedger = (*checkpoint.Ledger)(nil)
+	_ Copier       = EngineCopier{}
+)
 
 // copyInWaves reopens and copies the batches of jobs[redo]: first those of
 // tables no other repaired table reaches its tenant through, then the
@@ -145,13 +177,13 @@ func (rp *Repair) copyInWaves(ctx context.Context, log *slog.Logger, runID int64
 		waves[w] = append(waves[w], i)
 	}
 	failed := map[int]string{}
-	for _, wave := range waves {
-		if len(wave) == 0 {
+	for wave, of := range waves {
+		if len(of) == 0 {
 			continue
 		}
 		var ids []int
 		var tables []string
-		for _, i := range wave {
+		for _, i := range of {
 			ids = append(ids, jobs[i].Batch.ID)
 			if !slices.Contains(tables, jobs[i].Table.Name) {
 				tables = append(tables, jobs[i].Table.Name)
@@ -161,7 +193,7 @@ func (rp *Repair) copyInWaves(ctx context.Context, log *slog.Logger, runID int64
 			return nil, err
 		}
 		log.Info("repair: copying differing batches again", "batches", len(ids), "tables", tables)
-		res, err := rp.Copier.Copy(ctx, runID, len(ids), workers)
+		res, err := rp.Copier.Copy(ctx, wave, min(workers, len(ids)))
 		if err != nil {
 			return nil, fmt.Errorf("repair: %w", err)
 		}

@@ -8,14 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 
-	"github.com/go-sql-driver/mysql"
-
-	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
-	"github.com/cutover/cutover/internal/mysqldb"
-	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/internal/driver"
 )
 
 // Set at link time by the Makefile (-ldflags -X); never written at run time.
@@ -136,83 +131,10 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 	}
 	for _, dsn := range []string{cfg.Source.DSN, cfg.Target.DSN} {
 		a.secrets.add(dsn)
-		a.secrets.add(dsnPassword(dsn))
+		a.secrets.add(driver.Password(dsn))
 	}
 	a.secrets.add(cfg.OnEvent.Webhook) // its URL may carry a token
 	return cfg, nil
-}
-
-// dsnPassword extracts the password of a MySQL DSN or an Oracle user/pass@...
-// connect string, so it is scrubbed even where it appears alone.
-func dsnPassword(dsn string) string {
-	if c, err := mysql.ParseDSN(dsn); err == nil {
-		return c.Passwd
-	}
-	if at := strings.LastIndex(dsn, "@"); at > 0 {
-		if slash := strings.Index(dsn[:at], "/"); slash >= 0 {
-			return dsn[slash+1 : at]
-		}
-	}
-	if i := strings.Index(dsn, "password="); i >= 0 {
-		rest := dsn[i+len("password="):]
-		if j := strings.IndexAny(rest, " \t"); j >= 0 {
-			rest = rest[:j]
-		}
-		return strings.Trim(rest, `"`)
-	}
-	return ""
-}
-
-// endpoints are the opened source and target.
-type endpoints struct {
-	src      migrate.Source
-	mysqlSrc *mysqldb.DB // the source when it is MySQL, for DDL
-	tgt      *mysqldb.DB
-}
-
-func (e *endpoints) Close() {
-	if e.src != nil {
-		e.src.Close()
-	}
-	if e.tgt != nil {
-		e.tgt.Close()
-	}
-}
-
-// open connects to both databases. A server that cannot be reached is a
-// usage error: nothing has been written.
-func (a *app) open(ctx context.Context, cfg *config.Config, conns int) (*endpoints, error) {
-	e := &endpoints{}
-	switch cfg.Source.Driver {
-	case "mysql":
-		src, err := mysqldb.Open(ctx, cfg.Source.DSN, cfg.Source.Schema, mysqldb.RoleSource, conns)
-		if err != nil {
-			return nil, usagef("source: %v", err)
-		}
-		src.MaxLOBBytes = cfg.Source.LOBBound()
-		e.src, e.mysqlSrc = src, src
-	case "oracle":
-		src, err := openOracle(ctx, cfg, conns, 0, a.log)
-		if err != nil {
-			return nil, err
-		}
-		e.src = src
-	}
-	tgt, err := mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, conns)
-	if err != nil {
-		e.Close()
-		return nil, usagef("target: %v", err)
-	}
-	// verify reads the target through the same reader as the source: it
-	// streams large values too.
-	tgt.MaxLOBBytes = cfg.Source.LOBBound()
-	e.tgt = tgt
-	return e, nil
-}
-
-// isTransient classifies errors from either side as worth retrying.
-func isTransient(err error) bool {
-	return mysqldb.IsTransient(err) || oracleTransient(err)
 }
 
 func hostname() string {
@@ -221,28 +143,4 @@ func hostname() string {
 		return "unknown-host"
 	}
 	return h
-}
-
-// existingLedger opens the target and the ledger in it without creating
-// anything (for commands that only read or steer a run); found reports whether
-// the ledger exists. The caller closes tgt.
-func existingLedger(ctx context.Context, cfg *config.Config) (tgt *mysqldb.DB, l *checkpoint.Ledger, found bool, err error) {
-	tgt, err = mysqldb.Open(ctx, cfg.Target.DSN, "", mysqldb.RoleTarget, 2)
-	if err != nil {
-		return nil, nil, false, usagef("target: %v", err)
-	}
-	found, err = checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema)
-	if err != nil {
-		tgt.Close()
-		return nil, nil, false, err
-	}
-	if !found {
-		return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), false, nil
-	}
-	// Open upgrades a ledger of an older schema in place and refuses a newer or damaged one.
-	if l, err = checkpoint.Open(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
-		tgt.Close()
-		return nil, nil, false, err
-	}
-	return tgt, l, true, nil
 }

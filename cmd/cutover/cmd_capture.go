@@ -11,7 +11,9 @@ import (
 	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/catalog"
-	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/internal/driver"
+	"github.com/cutover/cutover/migrate"
 )
 
 // cmdCapture is `capture start|stop|status`: changed-key capture on the
@@ -40,41 +42,41 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 	if cfg.Source.Driver != "mysql" && (!*print || verb == "status") {
 		return usagef("capture runs on a MySQL source; on Oracle, capture %s --print writes the materialized view logs' SQL for a DBA (see the README, zero-downtime night)", verb)
 	}
-	s, err := a.prepare(ctx, cfg, true, 4)
+	if cfg.Source.Driver != "mysql" {
+		return a.printOracleCapture(ctx, cfg, verb == "start")
+	}
+	ep, res, c, err := a.openCapture(ctx, cfg, true, 4)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	if cfg.Source.Driver != "mysql" {
-		return a.printOracleCapture(ctx, s, verb == "start")
-	}
-	c := s.ep.mysqlSrc.Capture(cfg.Capture.SchemaName(), s.res.Tables)
+	defer ep.Close()
 	if *print {
 		return a.printCapture(ctx, c, verb)
 	}
-	if err := s.openLedger(ctx); err != nil {
+	l, err := openLedger(ctx, cfg, ep.tgt)
+	if err != nil {
 		return err
 	}
-	if err := checkpoint.EnsureSync(ctx, s.ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+	if err := checkpoint.EnsureSync(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
 		return err
 	}
-	names := make([]string, len(s.res.Tables))
-	for i, t := range s.res.Tables {
+	names := make([]string, len(res.Tables))
+	for i, t := range res.Tables {
 		names[i] = t.Name
 	}
 	switch verb {
 	case "start":
-		res, err := catchup.Start(ctx, c, s.ledger, names)
+		res, err := catchup.Start(ctx, c, l, names)
 		var started *catchup.ErrCopyStarted
 		var other *catchup.ErrOtherTables
 		if errors.As(err, &started) || errors.As(err, &other) {
 			return usageError{err}
 		}
-		if mysqldb.IsPrivilegeError(err) {
+		if driver.IsPrivilegeError(err) {
 			return usagef("%v: nothing is installed; cutover capture start --print gives the SQL and the grants for a DBA", err)
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("capture start: %w", err)
 		}
 		switch {
 		case res.Already:
@@ -86,7 +88,7 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 		}
 		return nil
 	case "stop":
-		if err := catchup.Stop(ctx, c, s.ledger); err != nil {
+		if err := catchup.Stop(ctx, c, l); err != nil {
 			return err
 		}
 		fmt.Fprintln(a.stdout, "capture removed: the source's triggers and our change tables are gone")
@@ -100,7 +102,7 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 		fmt.Fprintln(a.stdout, "capture: off")
 		return nil
 	}
-	lag, err := catchup.Lag(ctx, c, s.ledger, s.res.Tables)
+	lag, err := catchup.Lag(ctx, c, l, res.Tables)
 	if err != nil {
 		return err
 	}
@@ -116,7 +118,7 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 }
 
 // printCapture writes the SQL of capture start or stop for a DBA.
-func (a *app) printCapture(ctx context.Context, c *mysqldb.Capture, verb string) error {
+func (a *app) printCapture(ctx context.Context, c *driver.Capture, verb string) error {
 	switch verb {
 	case "start":
 		id, err := catchup.NewCaptureID()
@@ -129,7 +131,7 @@ func (a *app) printCapture(ctx context.Context, c *mysqldb.Capture, verb string)
 		for _, g := range c.CaptureGrants("'USER'@'HOST'") {
 			fmt.Fprintln(a.stdout, "--   "+g+";")
 		}
-		fmt.Fprint(a.stdout, mysqldb.Script(c.InstallSQL(id)))
+		fmt.Fprint(a.stdout, driver.CaptureScript(c.InstallSQL(id)))
 	case "stop":
 		fmt.Fprintln(a.stdout, "-- cutover capture stop: the triggers first, then the change tables; drop the capture schema if it is empty.")
 		for _, q := range c.RemoveSQL(nil) {
@@ -141,6 +143,21 @@ func (a *app) printCapture(ctx context.Context, c *mysqldb.Capture, verb string)
 	return nil
 }
 
+// openCapture opens both databases, resolves the tables, and returns the
+// MySQL source's capture of them.
+func (a *app) openCapture(ctx context.Context, cfg *config.Config, allowMissing bool, conns int) (endpoints, *migrate.Resolution, *driver.Capture, error) {
+	ep, res, err := a.prepare(ctx, cfg, allowMissing, conns)
+	if err != nil {
+		return endpoints{}, nil, nil, err
+	}
+	c, ok := driver.CaptureOf(ep.src, cfg.Capture.SchemaName(), res.Tables)
+	if !ok {
+		ep.Close()
+		return endpoints{}, nil, nil, usagef("capture runs on a MySQL source")
+	}
+	return ep, res, c, nil
+}
+
 // captureScripter is a source that writes its capture's SQL (Oracle: the
 // materialized view logs, internal/oracle/mvlog.go).
 type captureScripter interface {
@@ -149,14 +166,19 @@ type captureScripter interface {
 
 // printOracleCapture writes the SQL of capture start or stop on an Oracle
 // source for a DBA.
-func (a *app) printOracleCapture(ctx context.Context, s *session, start bool) error {
-	sc, ok := s.ep.src.(captureScripter)
+func (a *app) printOracleCapture(ctx context.Context, cfg *config.Config, start bool) error {
+	ep, res, err := a.prepare(ctx, cfg, true, 4)
+	if err != nil {
+		return err
+	}
+	defer ep.Close()
+	sc, ok := ep.src.(captureScripter)
 	if !ok {
 		return usagef("this source cannot write capture SQL")
 	}
-	stmts, err := sc.CaptureStatements(ctx, s.res.Tables, start)
+	stmts, err := sc.CaptureStatements(ctx, res.Tables, start)
 	if err != nil {
-		return err
+		return fmt.Errorf("write the capture SQL: %w", err)
 	}
 	for _, q := range stmts {
 		if strings.HasPrefix(q, "--") {

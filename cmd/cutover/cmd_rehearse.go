@@ -50,30 +50,31 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	}
 	// The sample writes into the real target tables (and rolls back): they
 	// must exist.
-	s, err := a.prepare(ctx, cfg, false, cfg.Run.Workers+4)
+	ep, resolved, err := a.prepare(ctx, cfg, false, cfg.Run.Workers+4)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	doc, err := a.makePlan(ctx, s)
+	defer ep.Close()
+	doc, err := makePlan(ctx, cfg, ep, resolved)
 	if err != nil {
 		return err
 	}
-	targets := make([]string, len(s.res.Tables))
-	for i, t := range s.res.Tables {
+	targets := make([]string, len(resolved.Tables))
+	for i, t := range resolved.Tables {
 		targets[i] = t.Target
 	}
 	again := "cutover rehearse --config " + *cfgPath
 	// The ledger is opened (made) only to store the calibration: a failed
 	// rehearsal writes nothing.
 	store := storeFunc(func(ctx context.Context, c checkpoint.Calibration) (int64, error) {
-		if err := s.openLedger(ctx); err != nil {
+		l, err := openLedger(ctx, cfg, ep.tgt)
+		if err != nil {
 			return 0, err
 		}
-		return s.ledger.SaveCalibration(ctx, c)
+		return l.SaveCalibration(ctx, c)
 	})
-	res, err := rehearse.Run(ctx, rehearsalEngine{a: a, s: s, bar: !*asJSON}, s.ep.tgt, store, rehearse.Options{
-		Plan: doc.Batches, Model: doc.model, Share: frac, MinTime: *minTime, Workers: cfg.Run.Workers,
+	res, err := rehearse.Run(ctx, rehearsalEngine{a: a, ep: ep, opt: a.processOptions(cfg, resolved), bar: !*asJSON}, ep.tgt, store, rehearse.Options{
+		Plan: doc.Doc.Batches, Model: doc.Model, Share: frac, MinTime: *minTime, Workers: cfg.Run.Workers,
 		Targets: targets, ConfigFP: cfg.PlanFingerprint(), Log: a.log,
 	})
 	var failed *rehearse.FailedError
@@ -91,15 +92,15 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	case err != nil:
 		return err
 	}
-	doc.calib = &checkpoint.Calibration{ID: res.CalibrationID, Workers: cfg.Run.Workers, CreatedAt: time.Now()}
-	rep := &rehearsal{Result: res, Estimate: estimate(doc, res.Model, cfg.Run.Workers)}
+	doc.Calibration = &checkpoint.Calibration{ID: res.CalibrationID, Workers: cfg.Run.Workers, CreatedAt: time.Now()}
+	rep := &rehearsal{Result: res, Estimate: doc.EstimateWith(res.Model, cfg.Run.Workers)}
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
 	a.printRehearsal(rep, *cfgPath)
-	for _, w := range targetWarnings(ctx, s, doc) {
+	for _, w := range migrate.TargetWarnings(ctx, ep.tgt, doc.Doc.Summary.Bytes) {
 		fmt.Fprintf(a.stdout, "warning: %s\n", w)
 	}
 	if len(res.NotEmpty) > 0 {
@@ -113,12 +114,15 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 // run's signals and, unless the output is JSON, the progress bar.
 type rehearsalEngine struct {
 	a   *app
-	s   *session
+	ep  endpoints
+	opt migrate.ProcessOptions
 	bar bool
 }
 
 func (e rehearsalEngine) Rehearse(ctx context.Context, mem *migrate.MemLedger, workers int, stackRows int64) (migrate.Result, time.Duration, error) {
-	out, err := e.a.dryEngine(ctx, e.s, mem, migrate.DryRollback, workers, stackRows, e.s.cfg.Run.Grace.Duration, e.bar)
+	opt := e.opt
+	opt.Workers, opt.DryRun, opt.StackRows = workers, migrate.DryRollback, stackRows
+	out, err := e.a.dryEngine(ctx, e.ep, mem, opt, e.bar)
 	if err != nil {
 		return migrate.Result{}, 0, err
 	}
@@ -190,11 +194,6 @@ func parseShare(s string) (float64, error) {
 		return 0, usagef("--sample %q: want a share of the work such as 2%% or 0.02 (more than 0, at most 100%%)", s)
 	}
 	return f, nil
-}
-
-// calibrationNote describes where a calibrated model came from.
-func calibrationNote(c *checkpoint.Calibration) string {
-	return fmt.Sprintf("calibrated by rehearsal %d at %d workers, %s", c.ID, c.Workers, c.CreatedAt.UTC().Format(time.RFC3339))
 }
 
 // calibrateFromRun fits the cost model from the measured batches of run

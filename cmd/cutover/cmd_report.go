@@ -53,13 +53,13 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 			return usagef("--run %d: %v", *runID, err)
 		}
 	} else if run, err = l.ActiveRun(ctx); err != nil {
-		return err
+		return fmt.Errorf("read the active run: %w", err)
 	} else if run == nil {
 		return usagef("no active run in %s: give --run", schema)
 	}
 	spans, err := l.Timeline(ctx, run.ID)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the timeline of the run: %w", err)
 	}
 	events, err := l.History(ctx, run.ID, report.MaxEvents)
 	if err != nil {
@@ -75,7 +75,7 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 	}
 	var buf bytes.Buffer
 	if err := report.Write(&buf, d); err != nil {
-		return err
+		return fmt.Errorf("write the report: %w", err)
 	}
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		return usagef("--out: %v", err)

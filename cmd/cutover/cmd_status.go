@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/migrate"
 )
 
 func (a *app) cmdStatus(ctx context.Context, args []string) error {
@@ -29,7 +30,7 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 	var run *checkpoint.Run
 	if ok {
 		if run, err = ledger.ActiveRun(ctx); err != nil {
-			return err
+			return fmt.Errorf("read the active run: %w", err)
 		}
 	}
 	if run == nil {
@@ -56,25 +57,19 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 	}
 }
 
-// statusDoc is the status with the run's controls and processes (--json).
+// statusDoc is status --json: the run's status, controls and processes, and
+// its index rebuilds.
 type statusDoc struct {
-	*checkpoint.Status
-	State      string              `json:"state"`
-	Control    checkpoint.Control  `json:"control"`
-	Members    []checkpoint.Member `json:"members"`
-	ETASeconds float64             `json:"eta_seconds,omitempty"`
-	IndexSteps []indexStepDoc      `json:"index_rebuilds,omitempty"`
+	*migrate.RunStatus
+	IndexSteps []indexStepDoc `json:"index_rebuilds,omitempty"`
 }
 
 func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration, asJSON bool, cfgPath string) error {
-	st, err := ledger.Status(ctx, run, time.Minute)
+	rs, err := migrate.ReadRunStatus(ctx, ledger, run, lease)
 	if err != nil {
 		return err
 	}
-	doc, err := clusterStatus(ctx, ledger, st, lease)
-	if err != nil {
-		return err
-	}
+	doc, st := &statusDoc{RunStatus: rs}, rs.Status
 	if asJSON {
 		if doc.IndexSteps, err = indexStepDocs(ctx, ledger, run.ID); err != nil {
 			return err
@@ -85,7 +80,7 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 	}
 	w := a.stdout
 	fmt.Fprintf(w, "run %d, plan %s, planned %s\n", st.RunID, st.PlanFP, st.CreatedAt.Format(time.RFC3339))
-	printCluster(w, doc)
+	printCluster(w, doc.RunStatus)
 	pct := 0.0
 	if st.RowsTotal > 0 {
 		pct = 100 * float64(st.RowsDone) / float64(st.RowsTotal)

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/driver"
 )
 
 // cmdSync is `sync`: apply the captured changes to the target (package catchup).
@@ -44,12 +42,11 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	if cfg.Source.Driver != "mysql" {
 		return usagef("sync reads the capture of a MySQL source; an Oracle source is not supported yet")
 	}
-	s, err := a.prepare(ctx, cfg, false, 6)
+	ep, res, c, err := a.openCapture(ctx, cfg, false, 6)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	c := s.ep.mysqlSrc.Capture(cfg.Capture.SchemaName(), s.res.Tables)
+	defer ep.Close()
 	id, _, err := c.Installed(ctx)
 	if err != nil {
 		return err
@@ -57,21 +54,20 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	if id == "" {
 		return usagef("capture is not on in %s: run cutover capture start --config %s before the bulk copy", cfg.Capture.SchemaName(), *cfgPath)
 	}
-	if err := s.openLedger(ctx); err != nil {
+	l, err := openLedger(ctx, cfg, ep.tgt)
+	if err != nil {
 		return err
 	}
-	if err := checkpoint.EnsureSync(ctx, s.ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+	if err := checkpoint.EnsureSync(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
 		return err
 	}
-	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	start := time.Now()
-	syncer := catchup.New(c, s.ep.tgt.Applier(), s.ledger, catchup.Options{
-		Tables: s.res.Tables, Tenants: cfg.Tenant.IDs, CaptureID: id,
+	syncer := catchup.New(c, ep.tgt.Applier(), l, catchup.Options{
+		Tables: res.Tables, Tenants: cfg.Tenant.IDs, CaptureID: id,
 		Batch: cfg.Capture.ApplyBatch(), Settle: cfg.Capture.SettleTime(), Log: a.log,
-		Transient: isTransient, Retries: cfg.Run.Retries,
+		Transient: driver.IsTransient, Retries: cfg.Run.Retries,
 	})
-	n, err := syncer.Run(sigCtx, mode, *every, func(r catchup.Result, total int) {
+	n, err := syncer.Run(ctx, mode, *every, func(r catchup.Result, total int) {
 		for _, t := range r.Tables {
 			if t.Applied > 0 {
 				a.log.Info("sync", "table", t.Table, "applied", t.Applied, "keys", t.Keys)
@@ -82,7 +78,7 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	if errors.Is(err, catchup.ErrNotCaptured) {
 		return usageError{err}
 	}
-	if err != nil && sigCtx.Err() != nil && ctx.Err() == nil {
+	if err != nil && ctx.Err() != nil { // a stop signal (main)
 		fmt.Fprintf(a.stdout, "sync interrupted after %d changes in %s\n", n, took)
 		return interruptedError{fmt.Errorf("interrupted; resume with: cutover sync --config %s", *cfgPath)}
 	}

@@ -39,12 +39,12 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	if len(cf.tenants) > 0 {
 		cfg.Tenant.IDs = cf.tenants
 	}
-	s, err := a.prepare(ctx, cfg, false, 2*min(cfg.Run.Workers, 4)+2)
+	ep, res, err := a.prepare(ctx, cfg, false, 2*min(cfg.Run.Workers, 4)+2)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	rep, err := verify.Counts(ctx, s.ep.src, s.ep.tgt, s.res.Tables, cfg.Tenant.IDs, min(cfg.Run.Workers, 4))
+	defer ep.Close()
+	rep, err := verify.Counts(ctx, ep.src, ep.tgt, res.Tables, cfg.Tenant.IDs, min(cfg.Run.Workers, 4))
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(cf.tenants) == 0 {
-		if err := verify.CountOutside(ctx, s.ep.tgt, s.res.Tables, rep, min(cfg.Run.Workers, 4)); err != nil {
+		if err := outside(ctx, ep.tgt, res.Tables, rep, min(cfg.Run.Workers, 4)); err != nil {
 			return err
 		}
 	}
@@ -65,7 +65,7 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	} else {
 		printCounts(a, rep, *limit)
 	}
-	a.alertVerify(ctx, s, rep.Equal, len(rep.Differences))
+	a.alertVerify(ctx, cfg, ep.tgt, rep.Equal, len(rep.Differences))
 	if !rep.Equal && len(rep.Differences) == 0 {
 		return failedError{fmt.Errorf("verify: %d target tables hold rows outside every tenant", len(rep.Outside))}
 	}

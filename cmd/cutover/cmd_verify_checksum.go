@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"text/tabwriter"
 
 	"github.com/cutover/cutover/checkpoint"
@@ -58,22 +57,23 @@ func parseSample(s string) (float64, error) {
 // (and source), reports readiness per tenant, drills down and repairs
 // (verify.Content).
 func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksumFlags) error {
-	s, err := a.prepare(ctx, cfg, false, 2*f.workers+4)
+	ep, res, err := a.prepare(ctx, cfg, false, 2*f.workers+4)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	ok, err := checkpoint.Exists(ctx, s.ep.tgt.SQL(), cfg.Target.LedgerSchema)
+	defer ep.Close()
+	ok, err := checkpoint.Exists(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return usagef("no ledger in schema %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
 	}
-	if s.ledger, err = checkpoint.Open(ctx, s.ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+	l, err := checkpoint.Open(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema)
+	if err != nil {
 		return err
 	}
-	runRec, err := s.ledger.ActiveRun(ctx)
+	runRec, err := l.ActiveRun(ctx)
 	if err != nil {
 		return err
 	}
@@ -81,14 +81,16 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		return usagef("no active run in %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
 	}
 	opt := verify.ContentOptions{
-		RunID: runRec.ID, Tables: s.res.Tables, TenantIDs: cfg.Tenant.IDs, Tenants: f.tenants,
+		RunID: runRec.ID, Tables: res.Tables, TenantIDs: cfg.Tenant.IDs, Tenants: f.tenants,
 		Sample: f.sample, Source: f.source, Workers: f.workers, Log: a.log, RepairDryRun: f.dryRun,
 	}
-	opt.SourceKeys, opt.TargetKeys = s.keyReaders()
+	opt.SourceKeys, opt.TargetKeys = keyReaders(ep)
 	if f.repair && !f.dryRun {
-		opt.Repair = &verify.Repair{Ledger: s.ledger, Copier: repairCopier{a: a, s: s, calls: new(atomic.Int32)}}
+		opt.Repair = &verify.Repair{Ledger: l, Copier: verify.EngineCopier{
+			Ledger: l, Run: runRec, Source: ep.src, Target: ep.tgt, Options: a.processOptions(cfg, res),
+		}}
 	}
-	rep, err := verify.Content(ctx, s.ep.src, s.ep.tgt, s.ledger, opt)
+	rep, err := verify.Content(ctx, ep.src, ep.tgt, l, opt)
 	var unknown *verify.UnknownTenantError
 	var mismatch *verify.PlanMismatchError
 	switch {

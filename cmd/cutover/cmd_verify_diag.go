@@ -8,17 +8,39 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/internal/driver"
 	"github.com/cutover/cutover/verify"
 )
 
+// keyMaker is a MySQL side: its capture reads rows by key (Rows), which
+// verify uses whatever their tenant.
+type keyMaker interface {
+	Capture(schema string, tables []*catalog.Table) *driver.Capture
+}
+
 // keyReaders are the row lookups verify uses to say what a row missing from
-// a tenant's scope is: the target always, the source when it is MySQL.
-func (s *session) keyReaders() (src, tgt verify.KeyReader) {
-	if s.ep.mysqlSrc != nil {
-		src = s.ep.mysqlSrc.Capture("", nil)
+// a tenant's scope is, on each side that can look rows up by key (MySQL);
+// nil for the other.
+func keyReaders(ep endpoints) (src, tgt verify.KeyReader) {
+	if c, ok := driver.CaptureOf(ep.src, "", nil); ok {
+		src = c
 	}
-	return src, s.ep.tgt.Capture("", nil)
+	if m, ok := ep.tgt.(keyMaker); ok {
+		tgt = m.Capture("", nil)
+	}
+	return src, tgt
+}
+
+// outside counts the target's rows outside every tenant when the target
+// can count every row of a table (COUNT(*)).
+func outside(ctx context.Context, tgt any, tables []*catalog.Table, rep *verify.Report, parallel int) error {
+	rc, ok := tgt.(verify.RowCounter)
+	if !ok {
+		return nil
+	}
+	return verify.CountOutside(ctx, rc, tables, rep, parallel)
 }
 
 // nothingCopied is verify before the copy: one line that says so, exit 2.

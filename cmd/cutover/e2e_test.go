@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cutover/cutover/internal/gen"
+	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/planner"
 )
 
@@ -377,7 +378,7 @@ func TestSchemaFromOracleDDL(t *testing.T) {
 	t.Parallel()
 	code, out, errs := cutover(t, "schema", "--oracle-ddl", "../../testdata/oracle/schema.sql")
 	require.Equal(t, 0, code, errs)
-	stmts := statements(out)
+	stmts := mysqldb.Statements(out)
 	require.NotEmpty(t, stmts)
 	name, _ := srv.NewDatabase(t, "schema")
 	db, err := srv.Open(name)

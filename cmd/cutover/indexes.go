@@ -8,69 +8,10 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
-	"github.com/cutover/cutover/internal/catalog"
-	"github.com/cutover/cutover/internal/config"
-	"github.com/cutover/cutover/internal/mysqldb"
-	"github.com/cutover/cutover/internal/mysqltype"
-	"github.com/cutover/cutover/internal/preflight"
-	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
 
-// indexOptions are the engine's deferred-index settings for a real run. The
-// rebuilder runs even with run.defer_indexes off: a step another process
-// recorded must still be rebuilt.
-func indexOptions(s *session) *migrate.Indexes {
-	return &migrate.Indexes{Target: s.ep.tgt, Ledger: s.ledger, Defer: s.cfg.Run.DeferIndexesOn(),
-		Unique: s.cfg.Run.DeferUnique, Foreign: s.cfg.Run.DeferForeignKeys}
-}
-
-// planDeferral says, per table, which indexes a run starting now would load
-// without and build at the end.
-func planDeferral(ctx context.Context, cfg *config.Config, tgt *mysqldb.DB, tables []*catalog.Table, missing []string) ([]planner.Deferred, error) {
-	ix := &migrate.Indexes{Defer: cfg.Run.DeferIndexesOn(), Unique: cfg.Run.DeferUnique, Foreign: cfg.Run.DeferForeignKeys}
-	absent := map[string]bool{}
-	for _, m := range missing {
-		absent[m] = true
-	}
-	var out []planner.Deferred
-	for _, t := range tables {
-		d := planner.Deferred{Table: t.Name, Target: t.Target}
-		switch {
-		case !ix.Defer:
-			d.Why = "run.defer_indexes is false"
-		case absent[t.Target]:
-			d.Why = "created by run --create-tables, then deferred as defined"
-		default:
-			empty, err := tgt.IsEmpty(ctx, t.Target)
-			if err != nil {
-				return nil, err
-			}
-			if !empty {
-				d.Why = "not empty: loaded with its indexes"
-				break
-			}
-			idx, err := tgt.DeferrableIndexes(ctx, t.Target, ix.DeferOptions(t))
-			if err != nil {
-				return nil, err
-			}
-			for _, i := range idx {
-				d.Indexes = append(d.Indexes, describeIndex(i))
-			}
-			if len(idx) == 0 {
-				d.Why = "no deferrable secondary index"
-			}
-		}
-		out = append(out, d)
-	}
-	return out, nil
-}
-
-func describeIndex(i catalog.Index) string {
-	return fmt.Sprintf("%s %s (%s)", i.Kind, mysqltype.Quote(i.Name), strings.Join(i.Columns, ", "))
-}
-
-// printDeferral prints planDeferral's answer, one line per table that defers.
+// printDeferral prints migrate.PlanDeferral's answer, one line per table that defers.
 func printDeferral(w io.Writer, ds []planner.Deferred) {
 	for _, d := range ds {
 		if len(d.Indexes) > 0 {
@@ -78,26 +19,6 @@ func printDeferral(w io.Writer, ds []planner.Deferred) {
 				d.Target, strings.Join(d.Indexes, ", "))
 		}
 	}
-}
-
-// deferralFindings are planDeferral's answer as preflight notes.
-func deferralFindings(ctx context.Context, cfg *config.Config, tgt *mysqldb.DB, res *migrate.Resolution) ([]preflight.Finding, error) {
-	ds, err := planDeferral(ctx, cfg, tgt, res.Tables, res.Missing)
-	if err != nil {
-		return nil, err
-	}
-	var out []preflight.Finding
-	for _, d := range ds {
-		if len(d.Indexes) == 0 {
-			continue
-		}
-		msg := "loaded without these secondary indexes, built in one ALTER TABLE once its batches are done: " + strings.Join(d.Indexes, ", ")
-		if cfg.Run.DeferUnique {
-			msg += " (run.defer_unique: a duplicate fails the rebuild at the end, not the batch that brought it)"
-		}
-		out = append(out, preflight.Finding{Severity: preflight.Info, Table: d.Table, Check: "deferred-indexes", Message: msg})
-	}
-	return out, nil
 }
 
 // printIndexSteps prints the rebuild phase of run runID and reports whether
@@ -127,22 +48,6 @@ func printIndexSteps(ctx context.Context, w io.Writer, ledger *checkpoint.Ledger
 		}
 	}
 	return done < len(steps), nil
-}
-
-// rebuildSeconds estimates the rebuilds of doc's deferred indexes, with the
-// measured default cost (rehearse does not run them).
-func rebuildSeconds(doc *planDoc) float64 {
-	rows := map[string]int64{}
-	for _, sz := range doc.sizes {
-		rows[sz.Table] += sz.Rows
-	}
-	defs := map[string]int{}
-	for _, d := range doc.Deferred {
-		if len(d.Indexes) > 0 {
-			defs[d.Table] = len(d.Indexes)
-		}
-	}
-	return planner.RebuildPhase(planner.DefaultRebuildCost(), rows, defs)
 }
 
 // indexStepDoc is one rebuild in status --json.

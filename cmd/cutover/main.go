@@ -7,14 +7,50 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"sync"
+	"syscall"
 )
 
+// stopSignals are the signals that stop a command: the first softly (claim
+// nothing new), the second hard (in-flight batches roll back).
+func stopSignals() []os.Signal { return []os.Signal{os.Interrupt, syscall.SIGTERM} }
+
 func main() {
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
 	code := exitCode(err)
 	if err != nil && code != 0 {
 		fmt.Fprintln(os.Stderr, "cutover: "+err.Error())
 	}
 	os.Exit(code)
+}
+
+// afterSecondSignal returns a context that a stop signal cancels once soft
+// (main's context, which the first signal cancels) is done: the hard stop of
+// a run. release stops listening and cancels it.
+func afterSecondSignal(soft context.Context) (hard context.Context, release func()) {
+	hard, cancel := context.WithCancel(context.WithoutCancel(soft))
+	var mu sync.Mutex
+	released := false
+	unlisten := func() {}
+	stopAfter := context.AfterFunc(soft, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if released {
+			return
+		}
+		second, stopSecond := signal.NotifyContext(hard, stopSignals()...)
+		context.AfterFunc(second, cancel)
+		unlisten = stopSecond
+	})
+	return hard, func() {
+		stopAfter()
+		mu.Lock()
+		released = true
+		unlisten()
+		mu.Unlock()
+		cancel()
+	}
 }

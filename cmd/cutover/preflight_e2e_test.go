@@ -10,10 +10,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/cutover/cutover/internal/catalog"
-	"github.com/cutover/cutover/internal/mysqldb"
-	"github.com/cutover/cutover/internal/oracle"
 )
 
 // preflightConfig writes a config for src and tgt naming tables.
@@ -212,19 +208,6 @@ func TestNameCaseEndToEnd(t *testing.T) {
 	require.Equal(t, sn, tn)
 	require.Equal(t, sh, th)
 	require.Equal(t, checksumTable(t, srcDB, "MERCHANTS"), checksumTable(t, tgtDB, "merchants"))
-}
-
-func TestOracleTargets(t *testing.T) {
-	info := &catalog.Info{Name: "MERCHANTS", Columns: []catalog.Column{{Name: "MERCHANT_ID"}, {Name: "EMAIL"}, {Name: "GONE"}}}
-	cols := []mysqldb.ColumnDef{
-		{Name: "merchant_id", ColumnType: "int(11)", AutoIncrement: true},
-		{Name: "email", ColumnType: "varchar(255)", Nullable: true},
-	}
-	got := oracleTargets(info, cols)
-	require.Equal(t, map[string]oracle.Target{
-		"MERCHANT_ID": {Type: "int(11)", NotNull: true, AutoIncrement: true},
-		"EMAIL":       {Type: "varchar(255)"},
-	}, got)
 }
 
 // TestPreflightOracleWithoutClient: preflight of an Oracle source on a

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -62,6 +63,23 @@ func (p *progress) snap() snapshot {
 		s.ETA = time.Duration(float64(s.Total-s.Rows) / s.RowsPerSecond * float64(time.Second))
 	}
 	return s
+}
+
+// run draws until the returned stop is called, which waits for the drawing
+// goroutine and draws the last state.
+func (p *progress) run() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.loop(done)
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		p.finish()
+	}
 }
 
 func (p *progress) loop(stop <-chan struct{}) {

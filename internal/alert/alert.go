@@ -58,9 +58,8 @@ type Notifier struct {
 	queue  chan Event
 	done   chan struct{}
 	once   sync.Once
-	// ctx ends every delivery when Close has waited long enough.
-	ctx    context.Context
-	cancel context.CancelFunc
+	// giveUp ends every delivery when Close has waited long enough.
+	giveUp context.CancelFunc
 }
 
 // New returns a running notifier; with no receiver configured it drops
@@ -76,8 +75,9 @@ func New(opt Options) *Notifier {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	n := &Notifier{opt: opt, client: &http.Client{Timeout: opt.Timeout}, queue: make(chan Event, opt.Queue), done: make(chan struct{})}
-	n.ctx, n.cancel = context.WithCancel(context.Background())
-	go n.loop()
+	ctx, giveUp := context.WithCancel(context.Background())
+	n.giveUp = giveUp
+	go n.loop(ctx)
 	return n
 }
 
@@ -107,16 +107,18 @@ func (n *Notifier) Close() {
 	select {
 	case <-n.done:
 	case <-t.C:
-		n.cancel()
+		n.giveUp()
 		<-n.done
 	}
-	n.cancel()
+	n.giveUp()
 }
 
-func (n *Notifier) loop() {
+// loop delivers the queue until Close closes it; ctx ends when Close gives
+// up waiting.
+func (n *Notifier) loop(ctx context.Context) {
 	defer close(n.done)
 	for ev := range n.queue {
-		if n.ctx.Err() != nil {
+		if ctx.Err() != nil {
 			n.opt.Log.Warn("alert not delivered: gave up at exit", "event", ev.Event, "message", ev.Message)
 			continue
 		}
@@ -126,20 +128,20 @@ func (n *Notifier) loop() {
 			continue
 		}
 		if len(n.opt.Command) > 0 {
-			if err := n.command(ev, body); err != nil {
+			if err := n.command(ctx, ev, body); err != nil {
 				n.opt.Log.Warn("alert command failed; the run goes on", "event", ev.Event, "err", err)
 			}
 		}
 		if n.opt.Webhook != "" {
-			if err := n.post(body); err != nil {
+			if err := n.post(ctx, body); err != nil {
 				n.opt.Log.Warn("alert webhook failed; the run goes on", "event", ev.Event, "err", err)
 			}
 		}
 	}
 }
 
-func (n *Notifier) command(ev Event, body []byte) error {
-	ctx, cancel := context.WithTimeout(n.ctx, n.opt.Timeout)
+func (n *Notifier) command(ctx context.Context, ev Event, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, n.opt.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, n.opt.Command[0], n.opt.Command[1:]...)
 	cmd.Stdin = bytes.NewReader(body)
@@ -156,8 +158,8 @@ func (n *Notifier) command(ev Event, body []byte) error {
 	return nil
 }
 
-func (n *Notifier) post(body []byte) error {
-	ctx, cancel := context.WithTimeout(n.ctx, n.opt.Timeout)
+func (n *Notifier) post(ctx context.Context, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, n.opt.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.opt.Webhook, bytes.NewReader(body))
 	if err != nil {

@@ -2,7 +2,7 @@
 // own ceiling and the everyday peers, on one throwaway MariaDB and one generated
 // dataset, and checks every copy against the source. `make bench` runs it:
 //
-//	go run ./internal/bench -bin bin/cutover -rows 2000000
+//	go run ./cmd/cutover-bench -bin bin/cutover -rows 2000000
 //
 // Every method loads into a fresh target schema whose tables are created empty
 // from the source's SHOW CREATE TABLE (myloader creates its own, from the same

@@ -1,0 +1,14 @@
+package config
+
+import "github.com/cutover/cutover/migrate"
+
+// ResolveSpec is the configured tables as the plain values migrate.Resolve
+// checks: the one place the YAML shape becomes the engine's options.
+func (c *Config) ResolveSpec() migrate.Spec {
+	s := migrate.Spec{TenantColumn: c.Tenant.Column}
+	for _, tc := range c.Tables {
+		s.Tables = append(s.Tables, migrate.TableSpec{Name: tc.Name, Target: tc.Target, Key: tc.Key, Shared: tc.Tenant.None,
+			Ranged: tc.Ranged(), Via: tc.Tenant.Via, On: tc.Tenant.On, ParentOn: tc.Tenant.Parent})
+	}
+	return s
+}

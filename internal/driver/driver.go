@@ -1,0 +1,203 @@
+// Package driver opens a source or a target by driver name. It is the one
+// place above the adapters that knows which adapters exist: the command line
+// asks it for a source and a target and then sees them only through the
+// interfaces their consumers define (migrate, verify).
+package driver
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/mysqldb"
+	"github.com/cutover/cutover/internal/oracle"
+	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
+)
+
+// Drivers are the source drivers Open knows.
+const (
+	MySQL  = "mysql"
+	Oracle = "oracle"
+)
+
+// ErrClientMissing is returned when the Oracle client library is not
+// installed: the Oracle adapter cannot run on this host.
+var ErrClientMissing = oracle.ErrClientMissing
+
+// Source is an opened source: what the engine reads, and the capabilities
+// every adapter has. Optional ones (migrate.RowCounter,
+// migrate.SnapshotPinner, migrate.SQLDB) are asked for where they are used.
+type Source interface {
+	migrate.Source
+	migrate.Preflighter
+	migrate.SchemaSource
+}
+
+// Target is the opened MySQL target: where rows are written, the ledger
+// lives (SQL), and, for verify, a source of the copied rows.
+type Target interface {
+	migrate.Source
+	migrate.Target
+	migrate.TableLister
+	migrate.SchemaTarget
+	migrate.ServerSettings
+	migrate.PreflightTarget
+	migrate.SQLDB
+	migrate.IndexTarget
+	IsEmpty(ctx context.Context, table string) (bool, error)
+	// Applier writes captured changes (cutover sync).
+	Applier() *mysqldb.Applier
+	DryLoader(ctx context.Context, tables []*catalog.Table) (migrate.DryLoad, error)
+	TargetSizes(ctx context.Context, t *catalog.Table, tenants []string) ([]planner.Size, error)
+}
+
+// SourceOptions say how to open a source. The Oracle settings are ignored by
+// the MySQL driver.
+type SourceOptions struct {
+	Driver, DSN string
+	// Schema overrides the DSN's database (the owner, for Oracle).
+	Schema string
+	// Conns bounds the pool.
+	Conns int
+	// MaxLOBBytes bounds a value a reader holds; larger ones are streamed.
+	MaxLOBBytes int64
+	// Snapshot (Oracle) reads as of one SCN: SCN, or a new one when 0.
+	Snapshot bool
+	SCN      uint64
+	// Sizing, SamplePercent, Parallel, PrefetchRows, FetchArraySize and
+	// NullAsEmpty are the Oracle adapter's settings (oracle.Options).
+	Sizing                       string
+	SamplePercent                float64
+	Parallel                     int
+	PrefetchRows, FetchArraySize int
+	NullAsEmpty                  []string
+	// RawCharset (Oracle) names the character set of columns' bytes by
+	// "TABLE.COLUMN", "TABLE" or "*" (oracle.Options.RawCharset).
+	RawCharset map[string]string
+	Log        *slog.Logger
+}
+
+// OpenSource connects to the source named by o.Driver.
+func OpenSource(ctx context.Context, o SourceOptions) (Source, error) {
+	switch o.Driver {
+	case MySQL:
+		src, err := mysqldb.Open(ctx, o.DSN, o.Schema, mysqldb.RoleSource, o.Conns)
+		if err != nil {
+			return nil, err
+		}
+		src.MaxLOBBytes = o.MaxLOBBytes
+		return src, nil
+	case Oracle:
+		nullAsEmpty := map[string]bool{}
+		for _, c := range o.NullAsEmpty {
+			nullAsEmpty[c] = true
+		}
+		return oracle.Open(ctx, o.DSN, oracle.Options{
+			RawCharset: o.RawCharset,
+			Schema:     o.Schema, Snapshot: o.Snapshot, SCN: o.SCN,
+			Sizing: o.Sizing, SamplePercent: o.SamplePercent,
+			NullAsEmpty: nullAsEmpty, MaxConns: o.Conns, MaxLOBBytes: o.MaxLOBBytes, Log: o.Log,
+			PrefetchCount: o.PrefetchRows, FetchArraySize: o.FetchArraySize, Parallel: o.Parallel,
+		})
+	}
+	return nil, fmt.Errorf("source driver %q: want %s or %s", o.Driver, MySQL, Oracle)
+}
+
+// OpenTarget connects to the MySQL target. maxLOBBytes bounds a value its
+// reader holds (verify reads the target as it reads the source).
+func OpenTarget(ctx context.Context, dsn string, conns int, maxLOBBytes int64) (Target, error) {
+	tgt, err := mysqldb.Open(ctx, dsn, "", mysqldb.RoleTarget, conns)
+	if err != nil {
+		return nil, err
+	}
+	tgt.MaxLOBBytes = maxLOBBytes
+	return tgt, nil
+}
+
+// IsTransient classifies errors from either side as worth retrying.
+func IsTransient(err error) bool {
+	return mysqldb.IsTransient(err) || oracle.IsTransient(err)
+}
+
+// IsConnectionError classifies errors that mean the target cannot be
+// reached; IsDiskFull a target out of space (the run's outage handling).
+func IsConnectionError(err error) bool { return mysqldb.IsConnectionError(err) }
+
+// IsDiskFull: see IsConnectionError.
+func IsDiskFull(err error) bool { return mysqldb.IsDiskFull(err) }
+
+// IsPrivilegeError reports a MySQL error that says a grant is missing.
+func IsPrivilegeError(err error) bool { return mysqldb.IsPrivilegeError(err) }
+
+// Capture is changed-key capture on a MySQL source (cutover capture, sync).
+type Capture = mysqldb.Capture
+
+// CaptureOf returns the capture of a MySQL source into schema, false for
+// another source.
+func CaptureOf(src Source, schema string, tables []*catalog.Table) (*Capture, bool) {
+	m, ok := src.(*mysqldb.DB)
+	if !ok {
+		return nil, false
+	}
+	return m.Capture(schema, tables), true
+}
+
+// CaptureScript is the SQL text of capture statements, for a DBA.
+func CaptureScript(stmts []mysqldb.CaptureStmt) string { return mysqldb.Script(stmts) }
+
+// schemaPrinter is a source that prints MySQL DDL for its tables.
+type schemaPrinter interface {
+	SchemaDDL(ctx context.Context, tables []string, opts oracle.DDLOptions) (string, []oracle.Finding, error)
+}
+
+// SchemaDDL prints MySQL CREATE TABLE statements for tables of an Oracle
+// source's live dictionary, and its findings (also comments in the DDL) as
+// text, "" when there are none.
+func SchemaDDL(ctx context.Context, src Source, tables []string, skipForeignKeys, lowerNames bool) (ddl, findings string, n int, err error) {
+	p, ok := src.(schemaPrinter)
+	if !ok {
+		return "", "", 0, fmt.Errorf("the source cannot print its schema as MySQL DDL")
+	}
+	ddl, fs, err := p.SchemaDDL(ctx, tables, oracle.DDLOptions{SkipForeignKeys: skipForeignKeys, LowerNames: lowerNames})
+	if err != nil {
+		return "", "", 0, err
+	}
+	return ddl, oracle.FormatFindings(fs), len(fs), nil
+}
+
+// ConvertOracleDDL converts Oracle DDL text (as DBMS_METADATA.GET_DDL
+// writes it) to MySQL offline, with its findings as text.
+func ConvertOracleDDL(r io.Reader, skipForeignKeys, lowerNames bool) (ddl, findings string, n int, err error) {
+	ddl, fs, err := oracle.ConvertDDL(r, oracle.DDLOptions{SkipForeignKeys: skipForeignKeys, LowerNames: lowerNames})
+	if err != nil {
+		return "", "", 0, err
+	}
+	return ddl, oracle.FormatFindings(fs), len(fs), nil
+}
+
+// Password extracts the password of a MySQL DSN or an Oracle user/pass@...
+// connect string, so it is scrubbed even where it appears alone.
+func Password(dsn string) string {
+	if c, err := mysql.ParseDSN(dsn); err == nil {
+		return c.Passwd
+	}
+	if at := strings.LastIndex(dsn, "@"); at > 0 {
+		if slash := strings.Index(dsn[:at], "/"); slash >= 0 {
+			return dsn[slash+1 : at]
+		}
+	}
+	if i := strings.Index(dsn, "password="); i >= 0 {
+		rest := dsn[i+len("password="):]
+		if j := strings.IndexAny(rest, " \t"); j >= 0 {
+			rest = rest[:j]
+		}
+		return strings.Trim(rest, `"`)
+	}
+	return ""
+}

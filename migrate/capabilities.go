@@ -1,0 +1,103 @@
+package migrate
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/internal/preflight"
+)
+
+// The capabilities below are what the core needs of the adapters beyond
+// copying rows. Each is small and defined here, where it is consumed; the
+// MySQL adapter (internal/mysqldb) and the Oracle adapter (internal/oracle)
+// implement them, and internal/driver opens either by driver name.
+
+// RowCounter counts every row of a table, tenant or not: what planning
+// compares with the sized rows to tell rows that belong to no tenant.
+type RowCounter interface {
+	RowCount(ctx context.Context, t *catalog.Table) (int64, error)
+}
+
+// SnapshotPinner is a source that reads every batch as of one point in time
+// (Oracle's AS OF SCN). SCN is the snapshot it reads now (0: none); AtSCN
+// returns the same source reading as of scn, sharing its connections (close
+// the original, not both).
+type SnapshotPinner interface {
+	SCN() uint64
+	AtSCN(scn uint64) Source
+}
+
+// SchemaSource writes the target CREATE TABLE statement of a source table:
+// what `run --create-tables` executes. schema is the target schema and name
+// the table's name in it.
+type SchemaSource interface {
+	CreateTableDDL(ctx context.Context, table, schema, name string) (string, error)
+}
+
+// SchemaTarget executes generated DDL (one or more statements, each ending
+// with ';' at the end of a line; comment lines are skipped) in the target.
+type SchemaTarget interface {
+	ExecDDL(ctx context.Context, ddl string) error
+	// SchemaName is the target schema tables are created in.
+	SchemaName() string
+}
+
+// ServerSettings are the target settings the estimate warns about: the redo
+// log's size and the setting that sets it (0, "" when unknown), and the
+// buffer pool's size (0 when unknown).
+type ServerSettings interface {
+	RedoLogCapacity(ctx context.Context) (int64, string)
+	BufferPoolSize(ctx context.Context) int64
+}
+
+// SQLDB is a database a load probe can query (run.throttle.probes): the
+// target, or a MySQL source.
+type SQLDB interface {
+	SQL() *sql.DB
+}
+
+// TargetColumn is a target column as preflight compares a source column
+// with it.
+type TargetColumn struct {
+	Name          string
+	Type          string // the full column type, lower case: "int(11) unsigned"
+	Nullable      bool
+	AutoIncrement bool
+}
+
+// PreflightTarget is the target as a source's preflight reads it.
+type PreflightTarget interface {
+	TableLister
+	// TargetColumns lists a table's columns in order; a missing table is an
+	// error wrapping catalog.ErrNotFound.
+	TargetColumns(ctx context.Context, table string) ([]TargetColumn, error)
+	MaxAllowedPacket(ctx context.Context) (int64, error)
+}
+
+// PreflightSpec is one configured table as preflight checks it.
+type PreflightSpec struct {
+	Table TableSpec
+	// TenantColumn is the configured tenant column; Tenants (tenant.ids),
+	// when not empty, restrict the scan to the rows the run copies.
+	TenantColumn string
+	Tenants      []string
+	// SamplePercent, above 0, scans about that share of the rows.
+	SamplePercent float64
+}
+
+// Preflighter is a source that checks, writing nothing, what the copy of one
+// table into the target would lose or refuse.
+type Preflighter interface {
+	PreflightTable(ctx context.Context, tgt PreflightTarget, t PreflightSpec) ([]preflight.Finding, error)
+	// PreflightChecksIndexes reports whether PreflightTable checks the tenant
+	// indexes itself; if not, Preflight reports the resolution's index advice.
+	PreflightChecksIndexes() bool
+}
+
+// SourceChecker is a source with database-wide checks before a run (the
+// Oracle grants, undo retention against the estimate, character sets).
+type SourceChecker interface {
+	Checks(ctx context.Context, tables []string, estimate time.Duration) ([]preflight.Finding, error)
+}

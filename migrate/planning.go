@@ -1,0 +1,341 @@
+package migrate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/planner"
+)
+
+// MaxFitWorkers bounds the worker counts a deadline search tries, over all
+// processes: 16 processes of the most workers one process may run.
+const MaxFitWorkers = 4096
+
+// PlanOptions say how to cut a plan.
+type PlanOptions struct {
+	BatchRows int64
+	// Workers is the worker count the plan is cut and estimated for.
+	Workers int
+	// Tenants (tenant.ids), when not empty, are the only tenants sized.
+	Tenants []string
+	// Model is the cost model batches are cut with (CostModel), and
+	// Calibration the rehearsal that fitted it, nil for the default model.
+	Model       planner.Model
+	Calibration *checkpoint.Calibration
+	// Defer and Target say which indexes the run would defer (Target nil:
+	// none is planned).
+	Defer  DeferSettings
+	Target DeferralTarget
+}
+
+// parallel is how many sizing queries run at once.
+func (o PlanOptions) parallel() int { return min(o.Workers, 4) }
+
+// Planned is a plan made in this process: its stored and printed form, and
+// what it was made from (the measured sizes, to estimate and cut again
+// without sizing the source again).
+type Planned struct {
+	Doc         *planner.Doc
+	Sizes       []planner.Size
+	Model       planner.Model
+	Calibration *checkpoint.Calibration
+	opt         PlanOptions
+}
+
+// CostModel is the cost model plans are cut and estimated with: the latest
+// calibration a rehearsal stored for this config (configFP) when the ledger
+// in schema holds one, else the documented default (planner.DefaultModel),
+// which estimates say is uncalibrated. It reads the ledger without creating
+// it.
+func CostModel(ctx context.Context, tgt SQLDB, schema, configFP string) (planner.Model, *checkpoint.Calibration, error) {
+	c, err := checkpoint.LatestCalibration(ctx, tgt.SQL(), schema, configFP)
+	if err != nil {
+		return planner.Model{}, nil, fmt.Errorf("read the latest calibration: %w", err)
+	}
+	if c == nil {
+		return planner.DefaultModel(), nil, nil
+	}
+	var m planner.Model
+	if err := json.Unmarshal(c.Model, &m); err != nil {
+		return planner.Model{}, nil, fmt.Errorf("calibration %d in the ledger: %w", c.ID, err)
+	}
+	if err := m.Validate(); err != nil {
+		return planner.Model{}, nil, fmt.Errorf("calibration %d in the ledger: %w", c.ID, err)
+	}
+	m.Calibrated = true
+	return m, c, nil
+}
+
+// CalibrationNote describes where a calibrated model came from.
+func CalibrationNote(c *checkpoint.Calibration) string {
+	return fmt.Sprintf("calibrated by rehearsal %d at %d workers, %s", c.ID, c.Workers, c.CreatedAt.UTC().Format(time.RFC3339))
+}
+
+// MakePlan sizes the source and builds the plan with its estimate and
+// warnings; it writes nothing.
+func MakePlan(ctx context.Context, src Source, res *Resolution, o PlanOptions) (*Planned, error) {
+	model := o.Model
+	opt := planner.Options{BatchRows: o.BatchRows, Workers: o.Workers, Cost: &model}
+	// Every table's row count, to tell how many rows belong to no tenant, is
+	// taken beside the sizing.
+	unowned := make(chan unownedResult, 1)
+	go func() {
+		if len(o.Tenants) > 0 {
+			// Sizes then cover the listed tenants only; the rest are not
+			// "no tenant" rows.
+			unowned <- unownedResult{}
+			return
+		}
+		unowned <- countRows(ctx, src, res.Tables)
+	}()
+	sized, err := BuildPlan(ctx, src, res.Tables, o.Tenants, opt, o.parallel())
+	un := <-unowned
+	if err != nil {
+		return nil, err
+	}
+	if un.err != nil {
+		return nil, un.err
+	}
+	var scn uint64
+	if p, ok := src.(SnapshotPinner); ok {
+		scn = p.SCN()
+	}
+	p := &Planned{
+		Doc: &planner.Doc{
+			Fingerprint: planner.Fingerprint(sized.Plan),
+			Summary:     planner.Summarize(sized.Plan, sized.Sizes, o.Workers),
+			Warnings:    append([]string{}, res.Warnings...),
+			Batches:     sized.Plan.Batches,
+			SCN:         scn,
+		},
+		Sizes: sized.Sizes, Model: model, Calibration: o.Calibration, opt: o,
+	}
+	doc := p.Doc
+	if o.Target != nil {
+		if doc.Deferred, err = PlanDeferral(ctx, o.Defer, o.Target, res.Tables, res.Missing); err != nil {
+			return nil, fmt.Errorf("plan the deferred indexes: %w", err)
+		}
+	}
+	doc.Estimate = p.EstimateWith(model, o.Workers)
+	for _, m := range res.Missing {
+		doc.Warnings = append(doc.Warnings, fmt.Sprintf("target table %s does not exist yet: `cutover run --create-tables` creates it", m))
+	}
+	doc.Warnings = append(doc.Warnings, unownedWarnings(res.Tables, sized.Sizes, un.rows)...)
+	if len(o.Tenants) == 0 {
+		doc.Warnings = append(doc.Warnings, rangeHints(res.Tables, sized.Sizes, o.BatchRows)...)
+	}
+	if absent := absentTenants(o.Tenants, sized.Sizes); len(absent) > 0 {
+		doc.Warnings = append(doc.Warnings, fmt.Sprintf("%d tenant ids in tenant.ids have no rows in any table: %s", len(absent), abbreviate(absent, 10)))
+	}
+	return p, nil
+}
+
+// EstimateWith simulates the plan on workers under model.
+func (p *Planned) EstimateWith(model planner.Model, workers int) *planner.Estimate {
+	var calib *planner.Calibration
+	if c := p.Calibration; c != nil {
+		calib = &planner.Calibration{Note: CalibrationNote(c), Workers: c.Workers}
+	}
+	e := planner.EstimatePlan(p.Doc.Batches, p.Sizes, model, workers, calib)
+	e.RebuildSeconds = p.rebuildSeconds()
+	return e
+}
+
+// FitWindow finds the fewest workers that finish within d, and the
+// processes of perProcess workers (run.workers) they take, and replans for
+// them: finer batches for more workers can change the answer, so it cuts
+// again (without sizing the source again) until the count settles, at most
+// three times. asked is the window as given, for the printed answer.
+func (p *Planned) FitWindow(ctx context.Context, src Source, tables []*catalog.Table, d time.Duration, asked string, now time.Time, perProcess int) error {
+	doc := p.Doc
+	var fit planner.Fit
+	for range 3 {
+		fit = planner.FitWindow(&planner.Plan{Batches: doc.Batches}, p.Model, d.Seconds(), MaxFitWorkers)
+		// When nothing fits, the plan stays cut for run.workers: cutting it
+		// for the most workers tried would only store a huge plan.
+		if !fit.Fits || fit.Workers == doc.Summary.Workers {
+			break
+		}
+		if err := p.recut(ctx, src, tables, fit.Workers); err != nil {
+			return err
+		}
+	}
+	fit = planner.FitWindow(&planner.Plan{Batches: doc.Batches}, p.Model, d.Seconds(), MaxFitWorkers)
+	doc.Estimate = p.EstimateWith(p.Model, fit.Workers)
+	per := max(perProcess, 1)
+	doc.Estimate.Fit = &planner.WindowFit{Asked: asked, Until: now.Add(d), Fit: fit, Processes: (fit.Workers + per - 1) / per}
+	return nil
+}
+
+// recut rebuilds the batches for workers from the sizes already measured.
+func (p *Planned) recut(ctx context.Context, src Source, tables []*catalog.Table, workers int) error {
+	model := p.Model
+	opt := planner.Options{BatchRows: p.opt.BatchRows, Workers: workers, Cost: &model}
+	sized, err := Cut(ctx, src, tables, p.Sizes, opt, p.opt.parallel())
+	if err != nil {
+		return fmt.Errorf("cut the plan again for %d workers: %w", workers, err)
+	}
+	p.Doc.Batches = sized.Plan.Batches
+	p.Doc.Fingerprint = planner.Fingerprint(sized.Plan)
+	p.Doc.Summary = planner.Summarize(sized.Plan, sized.Sizes, workers)
+	return nil
+}
+
+// Store records the plan in the ledger as a new active run of configFP and
+// accepts this binary (version) and these run settings (runFP) for it: the
+// version gate every process then passes.
+func (p *Planned) Store(ctx context.Context, l *checkpoint.Ledger, configFP, version, runFP string) (*checkpoint.Run, error) {
+	doc := p.Doc
+	raw, err := doc.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	batches := make([]checkpoint.NewBatch, len(doc.Batches))
+	for i, b := range doc.Batches {
+		batches[i] = checkpoint.NewBatch{ID: b.ID, Table: b.Table, Tenants: b.Tenants, Lo: b.Lo, Hi: b.Hi, EstRows: b.Rows, EstBytes: b.Bytes}
+	}
+	id, err := l.CreateRun(ctx, configFP, doc.Fingerprint, raw, batches)
+	if err != nil {
+		return nil, fmt.Errorf("store the plan: %w", err)
+	}
+	if err := l.Accept(ctx, id, version, runFP); err != nil {
+		return nil, fmt.Errorf("accept version %s for run %d: %w", version, id, err)
+	}
+	doc.RunID = id
+	return l.ActiveRun(ctx)
+}
+
+// LedgerBatches turns planned batches into the engine's batch records, for
+// a MemLedger.
+func LedgerBatches(bs []planner.Batch) []*checkpoint.Batch {
+	out := make([]*checkpoint.Batch, len(bs))
+	for i, b := range bs {
+		out[i] = &checkpoint.Batch{ID: b.ID, Table: b.Table, Tenants: b.Tenants, Lo: b.Lo, Hi: b.Hi, EstRows: b.Rows, EstBytes: b.Bytes}
+	}
+	return out
+}
+
+// TargetWarnings says what about the target's InnoDB settings makes the
+// night slower than a rolled-back rehearsal measures, for data of about
+// bytes:
+//   - a redo log smaller than the data: each time the copy wraps it, InnoDB
+//     must flush dirty pages before it can go on (the 2M-row bench, 335 MB:
+//     12.8 and 13.4 s with a 96 MB redo log, 12.3 s twice with 638 MB);
+//   - a buffer pool smaller than the data: later batches write into indexes
+//     that no longer fit in memory.
+//
+// Both are settings a DBA raises for a bulk load. Unknown sizes warn nothing.
+func TargetWarnings(ctx context.Context, tgt ServerSettings, bytes int64) []string {
+	var out []string
+	if redo, name := tgt.RedoLogCapacity(ctx); redo > 0 && bytes > redo {
+		out = append(out, fmt.Sprintf("the data (about %s before indexes) is larger than the target's redo log (%s = %s): the copy wraps it about %d times, and each wrap makes InnoDB flush pages before it goes on, which a rolled-back rehearsal does not measure, so the estimate is low; for the night raise %s to at least %s (it is dynamic on MariaDB 10.9+ and MySQL 8.0.30+)",
+			humanMB(bytes), name, humanMB(redo), bytes/redo, name, humanMB(bytes)))
+	}
+	if pool := tgt.BufferPoolSize(ctx); pool > 0 && bytes > pool {
+		out = append(out, fmt.Sprintf("the data (about %s before indexes) is larger than the target's buffer pool (%s): late batches are slower than a rehearsal on empty tables measures, so the estimate is low; after a dress rehearsal on staging, `cutover rehearse --from-run N` calibrates on real batch times",
+			humanMB(bytes), humanMB(pool)))
+	}
+	return out
+}
+
+func humanMB(n int64) string { return fmt.Sprintf("%.0f MB", float64(n)/1e6) }
+
+// unownedResult is what countRows found: rows per table, nil when the
+// source cannot count them.
+type unownedResult struct {
+	rows map[string]int64
+	err  error
+}
+
+// countRows counts, where the source can, every row of each tenant table.
+func countRows(ctx context.Context, src Source, tables []*catalog.Table) unownedResult {
+	c, ok := src.(RowCounter)
+	if !ok {
+		return unownedResult{}
+	}
+	out := unownedResult{rows: map[string]int64{}}
+	for _, t := range tables {
+		if t.Shared {
+			continue
+		}
+		n, err := c.RowCount(ctx, t)
+		if err != nil {
+			return unownedResult{err: fmt.Errorf("count the rows of %s: %w", t.Name, err)}
+		}
+		out.rows[t.Name] = n
+	}
+	return out
+}
+
+// unownedWarnings names the tables with rows that belong to no tenant (a NULL
+// tenant column, or a via reference that finds no parent): all rows minus the
+// rows the sizing found per tenant. They are in no batch and are not copied.
+func unownedWarnings(tables []*catalog.Table, sizes []planner.Size, rows map[string]int64) []string {
+	if rows == nil {
+		return nil
+	}
+	owned := map[string]int64{}
+	for _, sz := range sizes {
+		owned[sz.Table] += sz.Rows
+	}
+	var out []string
+	for _, t := range tables {
+		all, ok := rows[t.Name]
+		if !ok || t.Shared {
+			continue
+		}
+		if n := all - owned[t.Name]; n > 0 {
+			out = append(out, fmt.Sprintf("%d rows of %s belong to no tenant (NULL tenant or no parent row) and are not copied", n, t.Name))
+		}
+	}
+	return out
+}
+
+// rangeHints points at the tables reached through a parent that a full run
+// would copy faster by key range: a tenant batch of such a table finds its rows
+// through an index, one random read per row on the source and one random
+// insert per row in the target (measured by make bench: 7x slower than key
+// ranges once the table outgrows the buffer pool).
+func rangeHints(tables []*catalog.Table, sizes []planner.Size, batchRows int64) []string {
+	rows := map[string]int64{}
+	for _, sz := range sizes {
+		rows[sz.Table] += sz.Rows
+	}
+	var out []string
+	for _, t := range tables {
+		if t.Via != nil && !t.Ranged && rows[t.Name] > 10*batchRows {
+			out = append(out, fmt.Sprintf("table %s (%d rows) is batched by tenant through %s: `batching: range` on it copies every tenant's rows in key order, much faster when the run moves every tenant", t.Name, rows[t.Name], t.Via.Parent))
+		}
+	}
+	return out
+}
+
+// absentTenants are the listed tenant ids the sizing found no rows of.
+func absentTenants(ids []string, sizes []planner.Size) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	found := map[string]bool{}
+	for _, sz := range sizes {
+		found[sz.Tenant] = true
+	}
+	var absent []string
+	for _, id := range ids {
+		if !found[id] {
+			absent = append(absent, id)
+		}
+	}
+	return absent
+}
+
+func abbreviate(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:n], ", ") + fmt.Sprintf(" and %d more", len(ids)-n)
+}

@@ -1,0 +1,77 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/cutover/cutover/internal/preflight"
+)
+
+// PreflightSource is a source as Preflight needs it.
+type PreflightSource interface {
+	Describer
+	Preflighter
+}
+
+// PreflightTargetDB is the target as Preflight needs it.
+type PreflightTargetDB interface {
+	Describer
+	PreflightTarget
+}
+
+// Preflight runs the source's checks on every table of spec (tenants and
+// sample as PreflightSpec says), then the run's own resolution: its refusal
+// (the first problem it meets) is a finding too, even where a check already
+// explains it. It writes nothing. The resolution is returned when the run
+// accepts the config, nil when it refuses it.
+func Preflight(ctx context.Context, src PreflightSource, tgt PreflightTargetDB, spec Spec, tenants []string, sample float64) ([]preflight.Finding, *Resolution, error) {
+	var out []preflight.Finding
+	for _, tc := range spec.Tables {
+		fs, err := src.PreflightTable(ctx, tgt, PreflightSpec{Table: tc, TenantColumn: spec.TenantColumn, Tenants: tenants, SamplePercent: sample})
+		if err != nil {
+			return nil, nil, fmt.Errorf("preflight %s: %w", tc.Name, err)
+		}
+		out = append(out, fs...)
+	}
+	res, err := Resolve(ctx, spec, src, tgt, true)
+	var ce *ConfigError
+	switch {
+	case errors.As(err, &ce):
+		out = append(out, preflight.Finding{Severity: preflight.Blocking, Check: "config", Message: "the run refuses the config: " + ce.Msg})
+		return out, nil, nil
+	case err != nil:
+		return nil, nil, err
+	case !src.PreflightChecksIndexes():
+		// The source's checks do not look at indexes: the resolution's
+		// advice is the index check.
+		for _, w := range res.Warnings {
+			out = append(out, preflight.Finding{Severity: preflight.Warning, Check: "index", Message: w})
+		}
+	}
+	return out, res, nil
+}
+
+// CreateTables creates the target tables res found missing, from the source
+// definition (`run --create-tables`).
+func CreateTables(ctx context.Context, src SchemaSource, tgt SchemaTarget, res *Resolution, log *slog.Logger) error {
+	missing := map[string]bool{}
+	for _, m := range res.Missing {
+		missing[m] = true
+	}
+	for _, t := range res.Tables {
+		if !missing[t.Target] {
+			continue
+		}
+		ddl, err := src.CreateTableDDL(ctx, t.Name, tgt.SchemaName(), t.Target)
+		if err != nil {
+			return err
+		}
+		if err := tgt.ExecDDL(ctx, ddl); err != nil {
+			return fmt.Errorf("create target table %s: %w", t.Target, err)
+		}
+		log.Info("created target table", "table", t.Target)
+	}
+	return nil
+}
