@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/cutover/cutover/internal/config"
@@ -421,5 +422,34 @@ func (a *app) writeOut(flagName, path string, data []byte) error {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		return usagef("--%s: %v", flagName, err)
 	}
+	return nil
+}
+
+// parsePercent reads --sample the one way every command does: a percentage,
+// written 2% or 2, above 0 and at most 100.
+func parsePercent(s string) (float64, error) {
+	p, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+	if err != nil || !(p > 0 && p <= 100) {
+		return 0, usagef("--sample %q: want a percentage such as 2%% or 2 (above 0, at most 100)", s)
+	}
+	return p, nil
+}
+
+// percentValue is a --sample flag: a percentage, 0 when not given.
+type percentValue struct{ p *float64 }
+
+func (v percentValue) String() string {
+	if v.p == nil || *v.p == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(*v.p, 'g', -1, 64) + "%"
+}
+
+func (v percentValue) Set(s string) error {
+	p, err := parsePercent(s)
+	if err != nil {
+		return err
+	}
+	*v.p = p
 	return nil
 }
