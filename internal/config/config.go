@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -241,8 +242,12 @@ func Parse(raw []byte, lookup func(string) (string, bool)) (*Config, error) {
 	if len(doc.Content) == 0 {
 		return nil, errors.New("config: the file is empty")
 	}
-	if err := expand(&doc, lookup, ""); err != nil {
+	fromEnv := map[*yaml.Node]bool{}
+	if err := expand(&doc, lookup, "", fromEnv); err != nil {
 		return nil, err
+	}
+	if err := checkShape(&doc, reflect.TypeOf(Config{}), "", fromEnv); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -270,15 +275,15 @@ func yamlMessage(err error) string {
 
 // expand replaces ${VAR} in every scalar value (never in keys). path names the
 // value in errors; the value itself is never shown because it may be a secret.
-func expand(n *yaml.Node, lookup func(string) (string, bool), path string) error {
+func expand(n *yaml.Node, lookup func(string) (string, bool), path string, fromEnv map[*yaml.Node]bool) error {
 	switch n.Kind {
 	case yaml.DocumentNode, yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := path
 			if n.Kind == yaml.SequenceNode {
-				p = fmt.Sprintf("%s[%d]", path, i)
+				p = entry(path, i, c)
 			}
-			if err := expand(c, lookup, p); err != nil {
+			if err := expand(c, lookup, p, fromEnv); err != nil {
 				return err
 			}
 		}
@@ -288,7 +293,7 @@ func expand(n *yaml.Node, lookup func(string) (string, bool), path string) error
 			if path != "" {
 				p = path + "." + p
 			}
-			if err := expand(n.Content[i+1], lookup, p); err != nil {
+			if err := expand(n.Content[i+1], lookup, p, fromEnv); err != nil {
 				return err
 			}
 		}
@@ -307,6 +312,7 @@ func expand(n *yaml.Node, lookup func(string) (string, bool), path string) error
 		}
 		if out != n.Value {
 			n.Value = out
+			fromEnv[n] = true
 			// A number stays a plain scalar, so `workers: ${W}` works (a string
 			// field still gets the exact text); anything else is pinned as a
 			// string, so a secret like `null`, `yes` or `[x]` stays itself.
@@ -432,7 +438,10 @@ func (c *Config) validate() error {
 	seen := map[string]int{}
 	targets := map[string]string{}
 	for i, t := range c.Tables {
-		where := fmt.Sprintf("tables[%d]", i)
+		where := fmt.Sprintf("tables[%d]", i+1) // counted from 1, as the operator counts entries
+		if t.Name != "" && checkIdent("", t.Name) == nil {
+			where += " (" + t.Name + ")"
+		}
 		if err := checkIdent(where+".name", t.Name); err != nil {
 			return err
 		}
@@ -448,7 +457,7 @@ func (c *Config) validate() error {
 		}
 		targets[t.TargetName()] = t.Name
 		for j, k := range t.Key {
-			if err := checkIdent(fmt.Sprintf("%s.key[%d]", where, j), k); err != nil {
+			if err := checkIdent(fmt.Sprintf("%s.key[%d]", where, j+1), k); err != nil {
 				return err
 			}
 		}
