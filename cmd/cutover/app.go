@@ -310,6 +310,8 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 		a.secrets.add(dsn)
 		a.secrets.add(driver.Password(dsn))
 	}
+	a.secrets.add(cfg.Source.Password) // given as a part, or from an option file
+	a.secrets.add(cfg.Target.Password)
 	a.secrets.add(cfg.OnEvent.Webhook) // its URL may carry a token
 	return cfg, nil
 }

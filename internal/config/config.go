@@ -74,6 +74,8 @@ type Source struct {
 	// every VARCHAR2 and CHAR column.
 	RawCharset        string   `yaml:"raw_charset"`
 	RawCharsetColumns []string `yaml:"raw_charset_columns"`
+	// Conn gives a MySQL source as parts instead of DSN (credentials.go).
+	Conn `yaml:",inline"`
 }
 
 // maxFetchRows bounds the Oracle fetch settings: beyond it a worker's fetch
@@ -98,6 +100,8 @@ func (s Source) SnapshotOn() bool { return s.Snapshot == nil || *s.Snapshot }
 type Target struct {
 	DSN          string `yaml:"dsn"`
 	LedgerSchema string `yaml:"ledger_schema"`
+	// Conn gives the target as parts instead of DSN (credentials.go).
+	Conn `yaml:",inline"`
 }
 
 // Tenant says which column identifies a tenant ("agent") and which tenants to move.
@@ -261,6 +265,10 @@ func Parse(raw []byte, lookup func(string) (string, bool)) (*Config, error) {
 		return nil, fmt.Errorf("config: %s", yamlMessage(err))
 	}
 	c.defaults()
+	home, _ := lookup("HOME")
+	if err := c.resolveEndpoints(home); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
