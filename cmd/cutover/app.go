@@ -67,7 +67,9 @@ func commands() []command {
 const globalFlagsText = `global flags (before or after the command):
   --log-format text|json  log lines as key=value text (the default) or JSON
   --log-file FILE         append the log to FILE instead of stderr (errors still end on stderr)
-  --quiet                 log warnings and errors only, no progress bar`
+  --quiet                 log warnings and errors only, no progress bar
+  --defaults-file FILE    MySQL option file ([client] user, password, host, port, socket)
+                          for a source or target given as parts; default ~/.my.cnf`
 
 func usageText() string {
 	var b strings.Builder
@@ -87,7 +89,7 @@ type app struct {
 	rawErr         io.Writer // stderr unwrapped, to ask whether it is a terminal
 	secrets        *secrets
 	log            *slog.Logger
-	logs           logSettings
+	logs           globalSettings
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
@@ -302,7 +304,7 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return nil, usagef("--config is required")
 	}
-	cfg, err := config.Load(path)
+	cfg, err := config.LoadWith(path, config.Options{DefaultsFile: a.logs.defaultsFile})
 	if err != nil {
 		return nil, asUsage(err)
 	}
@@ -324,18 +326,21 @@ func hostname() string {
 	return h
 }
 
-// logSettings are the global logging flags.
-type logSettings struct {
+// globalSettings are the global flags: logging, and the MySQL option file.
+type globalSettings struct {
 	format string // text or json
 	file   string // "" for stderr
 	quiet  bool
 	out    io.Writer // where log lines go, scrubbed
+	// defaultsFile is --defaults-file: a MySQL option file for endpoints
+	// given as parts (it rides here with the other global flags).
+	defaultsFile string
 }
 
 // globalFlags takes --log-format, --log-file and --quiet out of args, before
 // or after the command's name (up to a "--"), and returns the rest.
-func globalFlags(args []string) ([]string, logSettings, error) {
-	ls := logSettings{format: "text"}
+func globalFlags(args []string) ([]string, globalSettings, error) {
+	ls := globalSettings{format: "text"}
 	rest := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		s := args[i]
@@ -354,7 +359,7 @@ func globalFlags(args []string) ([]string, logSettings, error) {
 				return nil, ls, usagef("--quiet takes no value")
 			}
 			ls.quiet = true
-		case "log-format", "log-file":
+		case "log-format", "log-file", "defaults-file":
 			if !hasValue {
 				if i+1 >= len(args) {
 					return nil, ls, usagef("--%s needs a value", name)
@@ -362,8 +367,12 @@ func globalFlags(args []string) ([]string, logSettings, error) {
 				i++
 				value = args[i]
 			}
-			if name == "log-file" {
+			switch name {
+			case "log-file":
 				ls.file = value
+				continue
+			case "defaults-file":
+				ls.defaultsFile = value
 				continue
 			}
 			switch value {

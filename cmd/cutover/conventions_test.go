@@ -173,16 +173,20 @@ func TestCredentialsAndOutputs(t *testing.T) {
 	srcLine := "  dsn: \"" + src.FormatDSN() + "\""
 	cnf := filepath.Join(t.TempDir(), "my.cnf")
 	require.NoError(t, os.WriteFile(cnf, []byte(fmt.Sprintf("[client]\nuser = %s\npassword = \"%s\"\n%s", tgt.User, tgt.Passwd, cnfWhere)), 0o600))
-	cases := []struct{ name, source, target string }{
+	cases := []struct {
+		name, source, target string
+		flags                []string
+	}{
 		{"parts with the password from a variable", srcLine,
-			fmt.Sprintf("%s\n  user: %s\n  password: \"${CONV_TEST_PW}\"\n  database: %s", where, tgt.User, tgt.DBName)},
+			fmt.Sprintf("%s\n  user: %s\n  password: \"${CONV_TEST_PW}\"\n  database: %s", where, tgt.User, tgt.DBName), nil},
 		{"an option file's [client] group", srcLine,
-			fmt.Sprintf("  defaults_file: %s\n  database: %s", cnf, tgt.DBName)},
+			fmt.Sprintf("  defaults_file: %s\n  database: %s", cnf, tgt.DBName), nil},
+		{"the --defaults-file flag", srcLine, "  database: " + tgt.DBName, []string{"--defaults-file", cnf}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := withEndpoints(strings.Fields(c.name)[1], c.source, c.target)
-			code, out, errs := runBin(t, []string{"CONV_TEST_PW=" + tgt.Passwd, "HOME=" + t.TempDir()}, "plan", "--config", cfg)
+			code, out, errs := runBin(t, []string{"CONV_TEST_PW=" + tgt.Passwd, "HOME=" + t.TempDir()}, append([]string{"plan", "--config", cfg}, c.flags...)...)
 			require.Equal(t, 0, code, out+errs)
 			require.Contains(t, out, "plan ")
 		})

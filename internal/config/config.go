@@ -227,18 +227,34 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Load reads and validates the config file at path.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return LoadWith(path, Options{}) }
+
+// Options are what the command line adds to the file.
+type Options struct {
+	// DefaultsFile (--defaults-file) is the MySQL option file read, in place
+	// of ~/.my.cnf, for an endpoint given as parts without its own
+	// defaults_file.
+	DefaultsFile string
+}
+
+// LoadWith is Load with command-line options.
+func LoadWith(path string, o Options) (*Config, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(raw, os.LookupEnv)
+	return ParseWith(raw, os.LookupEnv, o)
 }
 
 // Parse parses config text, expanding ${VAR} references in values through lookup.
 // References are expanded after YAML parsing, so a secret containing YAML syntax
 // cannot change the document's shape.
 func Parse(raw []byte, lookup func(string) (string, bool)) (*Config, error) {
+	return ParseWith(raw, lookup, Options{})
+}
+
+// ParseWith is Parse with command-line options.
+func ParseWith(raw []byte, lookup func(string) (string, bool), o Options) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("config: malformed YAML: %s", yamlMessage(err))
@@ -266,7 +282,7 @@ func Parse(raw []byte, lookup func(string) (string, bool)) (*Config, error) {
 	}
 	c.defaults()
 	home, _ := lookup("HOME")
-	if err := c.resolveEndpoints(home); err != nil {
+	if err := c.resolveEndpoints(home, o.DefaultsFile); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	if err := c.validate(); err != nil {

@@ -38,19 +38,20 @@ const DSNForms = "write it as user:password@tcp(host:3306)/database or mysql://u
 
 // resolveEndpoints turns each MySQL endpoint's parts into its DSN and
 // rewrites a DSN written as the mysql client writes it. home is the
-// directory ~/.my.cnf is looked for in ("" for none).
-func (c *Config) resolveEndpoints(home string) error {
+// directory ~/.my.cnf is looked for in ("" for none); defaultsFile, when
+// set, is read instead of it.
+func (c *Config) resolveEndpoints(home, defaultsFile string) error {
 	if c.Source.Driver == "oracle" {
 		if !c.Source.Conn.empty() {
 			return errors.New("source: host, user, password and the other parts are for a MySQL source; an Oracle source takes dsn (user/password@host:1521/service)")
 		}
-	} else if err := resolveEndpoint("source", &c.Source.DSN, &c.Source.Conn, home); err != nil {
+	} else if err := resolveEndpoint("source", &c.Source.DSN, &c.Source.Conn, home, defaultsFile); err != nil {
 		return err
 	}
-	return resolveEndpoint("target", &c.Target.DSN, &c.Target.Conn, home)
+	return resolveEndpoint("target", &c.Target.DSN, &c.Target.Conn, home, defaultsFile)
 }
 
-func resolveEndpoint(name string, dsn *string, conn *Conn, home string) error {
+func resolveEndpoint(name string, dsn *string, conn *Conn, home, defaultsFile string) error {
 	if conn.empty() {
 		if strings.TrimSpace(*dsn) == "" {
 			return nil // validate says it is empty
@@ -66,6 +67,9 @@ func resolveEndpoint(name string, dsn *string, conn *Conn, home string) error {
 		return fmt.Errorf("%s: give dsn or its parts (host, port, socket, user, password, database, defaults_file), not both", name)
 	}
 	path, explicit := conn.DefaultsFile, conn.DefaultsFile != ""
+	if !explicit && defaultsFile != "" {
+		path, explicit = defaultsFile, true
+	}
 	if !explicit && home != "" {
 		path = filepath.Join(home, ".my.cnf")
 	}
@@ -84,7 +88,7 @@ func resolveEndpoint(name string, dsn *string, conn *Conn, home string) error {
 				return fmt.Errorf("%s.defaults_file %s: %w", name, path, err)
 			}
 		case explicit || !errors.Is(err, os.ErrNotExist):
-			return fmt.Errorf("%s.defaults_file: %w", name, err)
+			return fmt.Errorf("%s: defaults file: %w", name, err)
 		}
 	}
 	if conn.Database == "" {

@@ -81,7 +81,7 @@ func TestCredentialParts(t *testing.T) {
 	bad := []struct{ name, source, want string }{
 		{"dsn and parts", "{dsn: \"u:p@tcp(h)/d\", host: h}", "not both"},
 		{"no database", "{host: h, user: u}", "source.database"},
-		{"missing defaults file", "{defaults_file: " + filepath.Join(dir, "none.cnf") + ", database: d}", "source.defaults_file"},
+		{"missing defaults file", "{defaults_file: " + filepath.Join(dir, "none.cnf") + ", database: d}", "source: defaults file"},
 		{"port not a number", "{host: h, port: many, database: d}", `source.port: want a number, got "many"`},
 		{"unknown part", "{hots: h, database: d}", "did you mean host?"},
 	}
