@@ -71,6 +71,9 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 	if d.Sync, err = syncOf(ctx, l, run.ID); err != nil {
 		return err
 	}
+	if d.Canary, err = l.ReadCanary(ctx, run.ID); err != nil {
+		return fmt.Errorf("read the canary of run %d: %w", run.ID, err)
+	}
 	doc, err := planner.ParseDoc(run.Plan)
 	if err != nil {
 		return fmt.Errorf("run %d: %w", run.ID, err)

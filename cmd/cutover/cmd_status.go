@@ -61,7 +61,8 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 // its index rebuilds.
 type statusDoc struct {
 	*migrate.RunStatus
-	IndexSteps []indexStepDoc `json:"index_rebuilds,omitempty"`
+	IndexSteps []indexStepDoc     `json:"index_rebuilds,omitempty"`
+	Canary     *checkpoint.Canary `json:"canary,omitempty"`
 }
 
 func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration, asJSON bool, cfgPath string) error {
@@ -70,6 +71,9 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 		return err
 	}
 	doc, st := &statusDoc{RunStatus: rs}, rs.Status
+	if doc.Canary, err = ledger.ReadCanary(ctx, run.ID); err != nil {
+		return err
+	}
 	if asJSON {
 		if doc.IndexSteps, err = indexStepDocs(ctx, ledger, run.ID); err != nil {
 			return err
@@ -92,6 +96,7 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 		eta := time.Duration(float64(st.RowsTotal-st.RowsDone) / st.RowsPerSecond * float64(time.Second))
 		fmt.Fprintf(w, "rate over the last minute: %s rows/s; ETA %s\n", commas(int64(st.RowsPerSecond)), eta.Round(time.Second))
 	}
+	printCanary(w, doc.Canary) // canary.go
 	printMembers(w, doc.Members)
 	rebuilding, err := printIndexSteps(ctx, w, ledger, run.ID)
 	if err != nil {

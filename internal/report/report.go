@@ -49,6 +49,8 @@ type Data struct {
 	Estimate    *Estimate     // nil when the plan stored none
 	Verify      *Verification // nil when not given
 	GeneratedAt time.Time
+	// Canary is the run's canary (run --canary), nil when it had none.
+	Canary *checkpoint.Canary
 }
 
 // minGap is the shortest time with no batch in flight that the report calls
@@ -129,6 +131,9 @@ type view struct {
 	// AsRun is the estimate re-made for the workers that ran, when they
 	// differ from the plan's.
 	AsRun string
+	// CanaryTook is how long the canary took, from its start to the end of
+	// its check ("" before a check ended).
+	CanaryTook string
 }
 
 type syncRow struct {
@@ -255,6 +260,9 @@ func build(d Data) (*view, error) {
 		}
 	}
 	v.Events = eventRows(d.Events)
+	if c := d.Canary; c != nil && !c.CheckedAt.IsZero() {
+		v.CanaryTook = seconds(c.CheckedAt.Sub(c.StartedAt).Seconds())
+	}
 	v.Sync, v.SyncTotal = syncRows(d.Sync)
 	for _, e := range v.Events {
 		if e.Kind == string(checkpoint.EventSync) {
@@ -600,7 +608,11 @@ pre { white-space: pre-wrap; margin: 0; }
 {{end}}<dt>estimate</dt><dd id="estimate">{{if .Estimate}}{{.EstimateText}}{{if .Estimate.Calibration}}, {{.Estimate.Calibration}}{{else}}, uncalibrated (default cost model){{end}}{{if .AsRun}}; for the run as it ran: {{.AsRun}}{{end}}{{if .ErrorPct}}; error {{.ErrorPct}} of the {{if .Idle}}working time{{else}}actual{{end}}{{end}}{{else}}none stored with the plan{{end}}</dd>
 <dt>verification</dt><dd id="verification">{{with .Verify}}{{if .Equal}}<span class="ok">equal on both sides</span>{{else}}<span class="bad">{{.Differences}} differences{{if .NotReady}}, {{.NotReady}} tenants not ready{{end}}</span>{{end}}{{if .Mode}} ({{.Mode}}){{end}}{{else}}not recorded: run <code>cutover verify --json &gt; verify.json</code> and <code>cutover report --verify verify.json</code>{{end}}</dd>
 </dl>
-{{with .Verify}}{{if .Detail}}<ul id="differences">{{range .Detail}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
+{{with .Canary}}<h2>Canary</h2>
+<p id="canary">{{len .Tenants}} tenants copied first, in {{len .Batches}} batches, and checked against the source before the rest: <span class="{{if eq .State "passed"}}ok{{else if eq .State "failed"}}bad{{end}}">{{.State}}</span>; started {{.StartedAt.UTC.Format "2006-01-02 15:04:05 MST"}}{{if $.CanaryTook}}, checked after {{$.CanaryTook}}{{end}}.</p>
+<ul id="canary-tenants">{{range .Why}}<li>{{.}}</li>{{end}}</ul>
+{{if .Detail}}<pre id="canary-detail">{{.Detail}}</pre>{{end}}
+{{end}}{{with .Verify}}{{if .Detail}}<ul id="differences">{{range .Detail}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
 
 <h2>Actual schedule ({{.Lanes}} workers)</h2>
 <div id="gantt">{{.Gantt}}</div>
