@@ -46,6 +46,10 @@ func checkShape(n *yaml.Node, t reflect.Type, path string, fromEnv map[*yaml.Nod
 			}
 			return nil
 		}
+	default:
+		if reflect.PointerTo(t).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) {
+			return nil // a type that reads itself says what is wrong with it
+		}
 	}
 	switch t.Kind() {
 	case reflect.Struct:
