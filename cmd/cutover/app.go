@@ -281,7 +281,11 @@ func (a *app) printHelp(fs *flag.FlagSet) {
 		usage := f.Usage
 		def := ""
 		if !strings.Contains(usage, "(default") && !isZeroDefault(f) {
-			def = fmt.Sprintf(" (default %s)", f.DefValue)
+			v := f.DefValue
+			if kind == "duration" {
+				v = shortDuration(v)
+			}
+			def = fmt.Sprintf(" (default %s)", v)
 		}
 		lines = append(lines, fmt.Sprintf("%s\n      %s%s", head, usage, def))
 	})
@@ -289,6 +293,14 @@ func (a *app) printHelp(fs *flag.FlagSet) {
 		fmt.Fprintf(w, "\nflags:\n%s\n", strings.Join(lines, "\n"))
 	}
 	fmt.Fprintf(w, "\n%s\n", globalFlagsText)
+}
+
+// shortDuration writes a duration as it is typed: 10m, not 10m0s.
+func shortDuration(s string) string {
+	for strings.HasSuffix(s, "m0s") || strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 func isZeroDefault(f *flag.Flag) bool {

@@ -63,7 +63,7 @@ func TestHelpEveryCommand(t *testing.T) {
 		_, out, _ := runBin(t, nil, "run", "--help")
 		require.Contains(t, out, "(default run.grace)")
 		_, out, _ = runBin(t, nil, "upgrade", "--help")
-		require.Contains(t, out, "(default 10m0s)")
+		require.Contains(t, out, "(default 10m)")
 		_, out, _ = runBin(t, nil, "rehearse", "--help")
 		require.Contains(t, out, "(default 2%)")
 	})
