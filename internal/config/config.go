@@ -300,11 +300,22 @@ func ParseWith(raw []byte, lookup func(string) (string, bool), o Options) (*Conf
 	return &c, nil
 }
 
+// yamlMessage is the YAML library's message without its Go side: the
+// decoder's "cannot unmarshal !!str `x` into int" names a tag and a Go type
+// (checkShape words those cases first; this is the fallback).
 func yamlMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-	return strings.ReplaceAll(msg, "\n  ", "; ")
+	msg = strings.ReplaceAll(msg, "\n  ", "; ")
+	msg = goTypeRef.ReplaceAllString(msg, "")
+	return tagRef.ReplaceAllString(msg, "value")
 }
+
+// goTypeRef and tagRef find the Go types and YAML tags in a decoder message.
+var (
+	goTypeRef = regexp.MustCompile(` (in|into) (type )?[\w.*\[\]]+`)
+	tagRef    = regexp.MustCompile(`!!\w+`)
+)
 
 // expand replaces ${VAR} in every scalar value (never in keys). path names the
 // value in errors; the value itself is never shown because it may be a secret.
