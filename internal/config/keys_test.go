@@ -15,7 +15,7 @@ func TestShapeErrorsAsWritten(t *testing.T) {
 	const head = "source: {dsn: \"u:p@tcp(h)/a\"}\ntarget: {dsn: \"u:p@tcp(h)/b\"}\ntenant: {column: agent_id}\n"
 	cases := []struct {
 		name, doc, want string
-		vars           map[string]string
+		vars            map[string]string
 	}{
 		{"number", head + "tables: [{name: a}]\nrun: {workers: two}\n", `config: run.workers: want a number, got "two" (line 5)`, nil},
 		{"whole number", head + "tables: [{name: a}]\nrun: {batch_rows: 2.5}\n", `run.batch_rows: want a whole number, got "2.5"`, nil},
