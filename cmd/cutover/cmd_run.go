@@ -45,7 +45,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		defer stop()
 	}
 	if *verbose {
-		a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		a.log = a.newLogger(slog.LevelDebug)
 	}
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {

@@ -152,11 +152,13 @@ func (w *writer) loadData(ctx context.Context, tx *sql.Tx, t *catalog.Table, pro
 		err  error
 	}
 	done := make(chan result, 1)
+	keys := newRowKeys(t) // written by the producer, read after done
 	go func() {
 		bw := bufio.NewWriterSize(pw, 256<<10)
 		var rows int64
 		err := produce(func(row [][]byte, big []migrate.LOB) error {
 			rows++
+			keys.add(row)
 			return w.enc.writeStreamedRow(ctx, bw, row, big)
 		})
 		if err == nil {
@@ -176,11 +178,11 @@ func (w *writer) loadData(ctx context.Context, tx *sql.Tx, t *catalog.Table, pro
 		return 0, prod.err
 	}
 	if err != nil {
-		return 0, fmt.Errorf("load into %s: %w", t.Target, err)
+		return 0, keys.name(fmt.Errorf("load into %s: %w", t.Target, err))
 	}
 	loaded, _ := res.RowsAffected()
 	if err := checkWarnings(ctx, tx, t.Target); err != nil {
-		return 0, err
+		return 0, keys.name(err)
 	}
 	if loaded != prod.rows {
 		return 0, &DataError{Table: t.Target, Msg: fmt.Sprintf("read %d rows from the source but the target took %d", prod.rows, loaded)}
