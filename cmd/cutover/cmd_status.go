@@ -113,6 +113,14 @@ func (s *stampWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// roundDur rounds d to what a person reads: tenths under ten seconds.
+func roundDur(d time.Duration) time.Duration {
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
 // age says how long ago t was, as of now ("4s ago").
 func age(now, t time.Time) string {
 	if t.IsZero() {
@@ -123,7 +131,7 @@ func age(now, t time.Time) string {
 		d = 0
 	}
 	if d < time.Minute {
-		return d.Round(time.Second).String() + " ago"
+		return roundDur(d).String() + " ago"
 	}
 	return d.Round(time.Second).String() + " ago (" + t.Format(time.RFC3339) + ")"
 }
@@ -166,6 +174,8 @@ func (a *app) printStatus(ctx context.Context, w io.Writer, ledger *checkpoint.L
 	case doc.ETASeconds > 0:
 		fmt.Fprintf(w, "rate since %s: %s rows/s; ETA %s\n", st.RateSince.Format("15:04:05"), commas(int64(st.RowsPerSecond)),
 			(time.Duration(doc.ETASeconds * float64(time.Second))).Round(time.Second))
+	case doc.State == "running" && st.RowsTotal > st.RowsDone:
+		fmt.Fprintf(w, "no ETA yet: too little copied since %s to measure a rate\n", st.RateSince.Format("15:04:05"))
 	case doc.State == "blocked":
 		fmt.Fprintf(w, "no ETA: the run is blocked\n")
 	case doc.State != "running" && doc.State != "complete":
@@ -178,9 +188,9 @@ func (a *app) printStatus(ctx context.Context, w io.Writer, ledger *checkpoint.L
 		line := fmt.Sprintf("table %s: %d of %d batches, %s of about %s rows", tp.Table, tp.BatchesDone, tp.Batches, commas(tp.RowsDone), commas(tp.RowsTotal))
 		switch {
 		case !tp.Finished.IsZero():
-			line += fmt.Sprintf("; started %s, finished %s, took %s", tp.Started.Format("15:04:05"), tp.Finished.Format("15:04:05"), tp.Finished.Sub(tp.Started).Round(time.Second))
+			line += fmt.Sprintf("; started %s, finished %s, took %s", tp.Started.Format("15:04:05"), tp.Finished.Format("15:04:05"), roundDur(tp.Finished.Sub(tp.Started)))
 		case !tp.Started.IsZero():
-			line += fmt.Sprintf("; started %s, %s elapsed", tp.Started.Format("15:04:05"), st.Now.Sub(tp.Started).Round(time.Second))
+			line += fmt.Sprintf("; started %s, %s elapsed", tp.Started.Format("15:04:05"), roundDur(st.Now.Sub(tp.Started)))
 		default:
 			line += "; not started"
 		}
