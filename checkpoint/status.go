@@ -262,3 +262,22 @@ func (l *Ledger) Finish(ctx context.Context, runID int64) error {
 	_, err := l.db.ExecContext(ctx, "UPDATE "+l.t("runs")+" SET finished_at = NOW(6) WHERE id = ? AND finished_at IS NULL", runID)
 	return err
 }
+
+// CopiedTables returns the tables of which some run of this ledger has a
+// done batch: rows the ledger itself put in the target.
+func (l *Ledger) CopiedTables(ctx context.Context) (map[string]bool, error) {
+	rows, err := l.db.QueryContext(ctx, "SELECT DISTINCT tbl FROM "+l.t("batches")+" WHERE state = "+Done.SQL())
+	if err != nil {
+		return nil, fmt.Errorf("read the tables copied before: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("read the tables copied before: %w", err)
+		}
+		out[t] = true
+	}
+	return out, rows.Err()
+}

@@ -55,6 +55,9 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
+	if err := migrate.RefuseLiveRun(ctx, ep.tgt, cfg.Target.LedgerSchema, cfg.Run.Lease.Duration); err != nil {
+		return classify(err)
+	}
 	doc, err := makePlan(ctx, cfg, ep, resolved)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	create := fs.Bool("create-tables", false, "create missing target tables from the source definition")
 	replan := fs.Bool("replan", false, "discard the stored plan and plan anew (done batches are copied again)")
+	allowNonEmpty := fs.Bool("allow-nonempty", false, "copy into target tables that already hold rows no run copied (each batch deletes its key range first)")
 	retryFailed := fs.Bool("retry-failed", false, "give failed batches fresh attempts (after fixing their cause)")
 	grace := fs.Duration("grace", -1, "on a stop signal, how long in-flight batches may finish before they are cancelled (default run.grace)")
 	workers := fs.Int("workers", 0, "override run.workers")
@@ -72,6 +73,12 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	// A stale binary is refused before it creates, plans or resets anything.
 	if err := migrate.GateEarly(ctx, ep.tgt, cfg.Target.LedgerSchema, binaryVersion(), cfg.Run.Lease.Duration); err != nil {
 		return gateRefusal(err, *cfgPath)
+	}
+	if err := migrate.RefuseChangedSettings(ctx, ep.tgt, cfg.Target.LedgerSchema, cfg.PlanFingerprint(), cfg.RunFingerprint(), settings(cfg), *replan); err != nil {
+		return classify(err)
+	}
+	if err := migrate.GuardStart(ctx, ep.src, ep.tgt, cfg.Target.LedgerSchema, res, *allowNonEmpty, a.log); err != nil {
+		return classify(err)
 	}
 	if len(res.Missing) > 0 {
 		if err := migrate.CreateTables(ctx, ep.src, ep.tgt, res, a.log); err != nil {
