@@ -221,3 +221,16 @@ func RefuseChangedSettings(ctx context.Context, tgt SQLDB, schema, planFP, runFP
 	return configErr("the run settings differ from those run %d accepts: %s; use the same config on every host, or move the run to this config with `cutover upgrade` (it drains every worker first)",
 		run.ID, changes)
 }
+
+// RefuseAbsentTenants refuses a plan whose tenant.ids name tenants that have
+// no rows in any table (a typo, or the wrong source): a *ConfigError listing
+// them, unless allow (a tenant created empty on purpose). It runs before
+// the plan is stored.
+func RefuseAbsentTenants(p *Planned, allow bool) error {
+	absent := absentTenants(p.opt.Tenants, p.Sizes)
+	if len(absent) == 0 || allow {
+		return nil
+	}
+	return configErr("tenant.ids names %d tenants that have no rows in any table: %s; correct tenant.ids, or pass --allow-empty-tenants for tenants that are empty on purpose",
+		len(absent), abbreviate(absent, 20))
+}

@@ -19,6 +19,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	create := fs.Bool("create-tables", false, "create missing target tables from the source definition")
 	replan := fs.Bool("replan", false, "discard the stored plan and plan anew (done batches are copied again)")
+	allowEmptyTenants := fs.Bool("allow-empty-tenants", false, "plan tenants of tenant.ids that have no rows (created empty on purpose)")
 	allowNonEmpty := fs.Bool("allow-nonempty", false, "copy into target tables that already hold rows no run copied (each batch deletes its key range first)")
 	retryFailed := fs.Bool("retry-failed", false, "give failed batches fresh attempts (after fixing their cause)")
 	grace := fs.Duration("grace", -1, "on a stop signal, how long in-flight batches may finish before they are cancelled (default run.grace)")
@@ -95,7 +96,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	runRec, err := a.planOrResume(ctx, cfg, ep, res, l, *replan)
+	runRec, err := a.planOrResume(ctx, cfg, ep, res, l, *replan, *allowEmptyTenants)
 	if err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 
 // planOrResume returns the run to copy: the stored one, or a new plan when
 // there is none or --replan asks for one.
-func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints, res *migrate.Resolution, l *checkpoint.Ledger, replan bool) (*checkpoint.Run, error) {
+func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints, res *migrate.Resolution, l *checkpoint.Ledger, replan, allowEmptyTenants bool) (*checkpoint.Run, error) {
 	runRec, err := l.ActiveRun(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the active run: %w", err)
@@ -128,6 +129,9 @@ func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints
 		p, err := makePlan(ctx, cfg, ep, res)
 		if err != nil {
 			return nil, fmt.Errorf("plan: %w", err)
+		}
+		if err := migrate.RefuseAbsentTenants(p, allowEmptyTenants); err != nil {
+			return nil, classify(err)
 		}
 		if runRec, err = p.Store(ctx, l, cfg.PlanFingerprint(), binaryVersion(), cfg.RunFingerprint()); err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -114,4 +115,20 @@ func TestChangedSettingNamedByKey(t *testing.T) {
 	require.Contains(t, errs, "run.throttle.rows_per_second: 200000 -> 400000")
 	require.Contains(t, errs, "--replan")
 	require.Equal(t, tables, targetTables(t, f), "no table was created before the refusal")
+}
+
+// TestRefusesAbsentTenants: tenant.ids naming tenants without rows is exit 2
+// listing them, and no plan is stored; --allow-empty-tenants plans them.
+func TestRefusesAbsentTenants(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 3_000, workers: 2, batchRows: 1_000})
+	editConfig(t, f, "ids: []", fmt.Sprintf("ids: [%d, 99998, 99999]", f.stats.LargestAgent))
+	code, _, errs := cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "tenant.ids names 2 tenants that have no rows in any table: 99998, 99999;")
+	require.Contains(t, errs, "--allow-empty-tenants")
+	require.Zero(t, ledgerInt(t, f, "SELECT COUNT(*) FROM L.runs_v1"), "no plan was stored")
+
+	code, _, errs = cutover(t, "run", "--config", f.config, "--allow-empty-tenants")
+	require.Equal(t, 0, code, errs)
 }
