@@ -149,6 +149,7 @@ func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints
 // runProcess joins the run, copies until done or stopped, and maps the
 // outcome to the exit codes.
 func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.Source, ep endpoints, res *migrate.Resolution, l *checkpoint.Ledger, runRec *checkpoint.Run, cfgPath, metricsAddr string) error {
+	gate := a.gateLog() // before a.log is handed out: log lines then clear the bar
 	ln, err := listenMetrics(metricsAddr)
 	if err != nil {
 		return err
@@ -176,7 +177,7 @@ func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.So
 	}
 	hard, release := afterSecondSignal(ctx)
 	defer release()
-	prog := newProgress(a, before.RowsDone, before.RowsTotal, p.Counters())
+	prog := newGatedProgress(a, gate, before.RowsDone, before.RowsTotal, p.Counters())
 	stopBar := prog.run()
 	result, runErr := p.Run(ctx, hard)
 	stopBar()
