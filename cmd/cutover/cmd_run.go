@@ -35,8 +35,8 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if dry != migrate.Real && (*create || *replan || *retryFailed) {
-		return usagef("--dry-run writes nothing: it cannot be combined with --create-tables, --replan or --retry-failed")
+	if dry != migrate.Real && (*replan || *retryFailed) {
+		return usagef("--dry-run writes no batch and no ledger: it cannot be combined with --replan or --retry-failed")
 	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
@@ -62,7 +62,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		cfg.Run.Grace.Duration = *grace
 	}
 	if dry != migrate.Real {
-		return a.dryRun(ctx, cfg, dry, *cfgPath)
+		return a.dryRun(ctx, cfg, dry, *cfgPath, *create)
 	}
 	// Each worker holds one source and one target connection; planning and the
 	// ledger need a few more.

@@ -49,7 +49,7 @@ func TestBarAndLogLinesOnATerminal(t *testing.T) {
 			require.Zero(t, i, "a log line starts a line: %q", line)
 			require.NotContains(t, line, "rows/s)", "no bar glued to a log line: %q", line)
 		}
-		require.LessOrEqual(t, strings.Count(line, "rows ") , 3, "one bar per line: %q", line)
+		require.LessOrEqual(t, strings.Count(line, "rows "), 3, "one bar per line: %q", line)
 	}
 	require.Greater(t, logs, 10, "the batches were logged:\n%s", text)
 	require.Contains(t, text, "100%", text)
