@@ -59,6 +59,9 @@ const (
 	EventUpgrade EventKind = "upgrade"
 	// EventRepair is a done batch reopened to be copied again (verify --repair).
 	EventRepair EventKind = "repair"
+	// EventSync is a sync that ended: how many changes it applied and how
+	// long it took. The last `sync --until caught-up` is the freeze.
+	EventSync EventKind = "sync"
 )
 
 // Event is one row of the audit history.

@@ -53,7 +53,7 @@ func (e *GateError) Error() string {
 		return fmt.Sprintf("run %d accepts version %s (%s); this binary is %s: refused before claiming anything",
 			e.RunID, e.Accepted, where, e.Got)
 	}
-	return fmt.Sprintf("run %d accepts run settings %s (%s); this config gives %s (lease, retries, max_workers, max_failed_batches or throttle differ): refused before claiming anything",
+	return fmt.Sprintf("run %d accepts run settings %s (%s); this config gives %s (lease, retries, max_workers, max_failed_batches, throttle or canary differ): refused before claiming anything",
 		e.RunID, e.Accepted, where, e.Got)
 }
 
@@ -80,8 +80,12 @@ func (l *Ledger) nextClaimable(ctx context.Context, tx *sql.Tx, runID int64) (*B
 			return nil, sql.ErrNoRows
 		}
 	}
+	gate, err := l.canaryCond(ctx, tx, runID) // canary.go: only the canary's batches until it passed
+	if err != nil {
+		return nil, err
+	}
 	row := tx.QueryRowContext(ctx, "SELECT "+batchCols+" FROM "+l.t("batches")+
-		" WHERE run_id = ? AND (state = "+Pending.SQL()+" OR (state = "+Claimed.SQL()+" AND lease_until < NOW(6))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", runID)
+		" WHERE run_id = ? AND (state = "+Pending.SQL()+" OR (state = "+Claimed.SQL()+" AND lease_until < NOW(6)))"+gate+" ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", runID)
 	return scanBatch(row)
 }
 

@@ -15,7 +15,7 @@ import (
 // SchemaVersion is the ledger schema this binary reads and writes: the number
 // of its last migration. Open upgrades an older ledger to it in place and
 // refuses a newer one with a *VersionError.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // tableGen is the generation carried in the ledger's table names (runs_v1).
 // Columns and tables are added by numbered migrations; a table would get the
@@ -48,6 +48,7 @@ func migrations() []migration {
 		{4, "audit_v1: the append-only history of failures, retries, controls and repairs", migrateAudit},
 		{5, "index_steps_v1: deferred secondary-index rebuilds as ledger steps", migrateIndexSteps},
 		{6, "sync_positions_v1: change-capture positions, one row per source table", migrateSyncPositions},
+		{7, "canary_v1 and batches.canary: the canary gate (run --canary)", migrateCanary},
 	}
 }
 
@@ -280,7 +281,7 @@ func expectedShape() map[string][]column {
 		"batches": {{"run_id", "bigint"}, {"id", "int"}, {"tbl", "varchar"}, {"tenants", "mediumtext"}, {"lo", "text"}, {"hi", "text"},
 			{"est_rows", "bigint"}, {"est_bytes", "bigint"}, {"state", "tinyint"}, {"attempts", "int"}, {"claim_token", "bigint"},
 			{"rows_copied", "bigint"}, {"checksum", "varchar"}, {"owner", "varchar"}, {"worker", "int"}, {"lease_until", "datetime"},
-			{"claimed_at", "datetime"}, {"finished_at", "datetime"}, {"error", "text"}},
+			{"claimed_at", "datetime"}, {"finished_at", "datetime"}, {"error", "text"}, {"canary", "tinyint"}},
 		"tables": {{"run_id", "bigint"}, {"tbl", "varchar"}, {"was_empty", "tinyint"}, {"checked_at", "datetime"}},
 		"processes": {{"owner", "varchar"}, {"run_id", "bigint"}, {"host", "varchar"}, {"pid", "int"}, {"version", "varchar"},
 			{"workers", "int"}, {"started_at", "datetime"}, {"heartbeat_at", "datetime"}, {"stopped_at", "datetime"},

@@ -9,7 +9,7 @@ import (
 )
 
 // batchSum hashes the rows of one batch attempt as they stream to the target,
-// so the ledger records what was copied (verify/canon) with the batch's done
+// so the ledger records what was copied (internal/canon) with the batch's done
 // mark. A nil batchSum (checksums off) passes rows through untouched.
 type batchSum struct {
 	h   *canon.Hasher

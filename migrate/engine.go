@@ -98,6 +98,9 @@ type Options struct {
 	OutageLimit      time.Duration
 	// Indexes, when set, defers secondary indexes and rebuilds them (indexes.go).
 	Indexes *Indexes
+	// Canary, when set, copies and checks the run's canary before the rest
+	// of the plan (canary.go).
+	Canary *CanaryOptions
 }
 
 // Counters are the engine's live numbers, read by progress reporting.
@@ -166,6 +169,13 @@ func (e *Engine) Run(claimCtx, workCtx context.Context) (Result, error) {
 			return Result{}, err
 		}
 	}
+	canary, err := e.prepareCanary(claimCtx)
+	if err != nil {
+		if claimCtx.Err() != nil {
+			return Result{Interrupted: true}, nil
+		}
+		return Result{}, err
+	}
 	hbCtx, stopHB := context.WithCancel(workCtx)
 	var hb sync.WaitGroup
 	hb.Add(1)
@@ -177,10 +187,13 @@ func (e *Engine) Run(claimCtx, workCtx context.Context) (Result, error) {
 	if e.opt.Indexes != nil {
 		g.Go(func() error { return e.rebuilder(claimCtx, gctx) })
 	}
+	if canary {
+		g.Go(func() error { return e.runCanary(claimCtx, gctx) })
+	}
 	for w := 1; w <= e.opt.Workers; w++ {
 		g.Go(func() error { return e.worker(claimCtx, gctx, w) })
 	}
-	err := g.Wait()
+	err = g.Wait()
 	if err == nil && e.opt.Indexes != nil {
 		err = e.idx.err()
 	}

@@ -97,6 +97,8 @@ type ProcessOptions struct {
 	OutageLimit      time.Duration
 	// Defer says which indexes a joined run defers to the end.
 	Defer DeferSettings
+	// Canary, for Join: the run's canary (canary.go); nil: none.
+	Canary *CanaryOptions
 
 	// DryRun and StackRows, for NewDry (see Options).
 	DryRun    DryRun
@@ -239,6 +241,7 @@ func (p *Process) prepareJoined(ctx context.Context, src Source, tgt JoinTarget,
 	ix := opt.Defer.indexes()
 	ix.Target, ix.Ledger = tgt, l
 	eo.Indexes = ix
+	eo.Canary = opt.Canary
 	p.eng = New(src, tgt, p.ctl.Ledger(l), eo)
 	return nil
 }

@@ -25,6 +25,8 @@ type TableSpec struct {
 	// Via names the configured parent table that carries the tenant column;
 	// On is this table's column that references it, ParentOn the parent's.
 	Via, On, ParentOn string
+	// Exclude names source columns not copied (exclude.go).
+	Exclude []string
 }
 
 // TargetName is the table's name in the target.
@@ -99,7 +101,11 @@ func Resolve(ctx context.Context, spec Spec, src, tgt Describer, allowMissing bo
 	for _, tc := range spec.Tables {
 		info := srcInfo[tc.Name]
 		t := &catalog.Table{Name: tc.Name, Target: tc.TargetName(), Shared: tc.Shared, Ranged: tc.Ranged && !tc.Shared}
-		for _, c := range info.Columns {
+		cols, err := keptColumns(tc, info) // exclude.go
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
 			if c.Kind == catalog.KindOther {
 				return nil, configErr("column %s of table %s has type %s, which cutover cannot copy losslessly yet", c.Name, tc.Name, c.Type)
 			}
@@ -166,8 +172,11 @@ func Resolve(ctx context.Context, spec Spec, src, tgt Describer, allowMissing bo
 				res.Warnings = append(res.Warnings, fmt.Sprintf("source table %s has no index leading with %s: every batch of it scans the table", tc.Name, tcol.Name))
 			}
 		}
-		t.Columns = info.Columns
+		t.Columns = cols
 		res.Tables = append(res.Tables, t)
+	}
+	if err := checkExcluded(spec, res.Tables); err != nil {
+		return nil, err
 	}
 	if tgt == nil {
 		return res, nil

@@ -140,7 +140,7 @@ func Run(ctx context.Context, eng Engine, tgt Target, st Store, opt Options) (*R
 	workers := opt.Workers
 	sample := planner.Sample(plan, opt.Model, opt.Share, TopTenants, batchesPerWorker*workers)
 	must := steadySample(sample, workers)
-	list := append(must, ledgerBatches(spreadOut(opt.Plan, sample))...)
+	list := append(must, migrate.LedgerBatches(spreadOut(opt.Plan, sample))...)
 	// Batches stack in one rolled-back transaction per worker when the
 	// target tables are empty (as on the night) and no batch runs twice.
 	var stack int64

@@ -8,15 +8,6 @@ import (
 	"github.com/cutover/cutover/planner"
 )
 
-// ledgerBatches turns planned batches into the engine's batch records.
-func ledgerBatches(bs []planner.Batch) []*checkpoint.Batch {
-	out := make([]*checkpoint.Batch, len(bs))
-	for i, b := range bs {
-		out[i] = &checkpoint.Batch{ID: b.ID, Table: b.Table, Tenants: b.Tenants, Lo: b.Lo, Hi: b.Hi, EstRows: b.Rows, EstBytes: b.Bytes}
-	}
-	return out
-}
-
 // steadySample repeats the sample when the plan has too few batches (each
 // copy under an id of its own; every transaction is rolled back, so a batch
 // can run twice) until there are at least three batches per worker: the
@@ -24,7 +15,7 @@ func ledgerBatches(bs []planner.Batch) []*checkpoint.Batch {
 // not alone in a short sample, which on a saturated server made the estimate
 // 40% low (make bench, 2M rows).
 func steadySample(sample []planner.Batch, workers int) []*checkpoint.Batch {
-	base := ledgerBatches(sample)
+	base := migrate.LedgerBatches(sample)
 	if len(base) == 0 {
 		return base
 	}

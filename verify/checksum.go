@@ -60,8 +60,15 @@ type RowDiff struct {
 	Tenant  string    `json:"tenant,omitempty"`
 	Batch   int       `json:"batch"`
 	Key     []string  `json:"key"`
-	What    string    `json:"what"` // "changed", "missing in target", "extra in target"
+	What    string    `json:"what"` // "changed", "missing in target", "extra in target", "orphaned in target", ...
 	Columns []ColDiff `json:"columns"`
+	// Note says where a row missing from one side's scope was found.
+	Note string `json:"note,omitempty"`
+
+	// tenants are the tenants the row belongs to on either side; placed is
+	// false when they could not all be told (a ranged batch names none).
+	tenants []string
+	placed  bool
 }
 
 // ColDiff is one column of a differing row, source and target side by side.
@@ -88,6 +95,10 @@ type ChecksumOptions struct {
 	Source bool
 	// DrillDown finds the differing rows of every batch that differs.
 	DrillDown bool
+	// SourceKeys and TargetKeys look rows up outside their scope, to say
+	// what a row missing from one side is and which tenants the rows of a
+	// ranged batch belong to; nil: not asked.
+	SourceKeys, TargetKeys KeyReader
 }
 
 // Checksums recomputes the checksum of each job's batch from the target (and
@@ -261,6 +272,9 @@ func (c *checker) check(ctx context.Context, j Job) (BatchResult, error) {
 			r.TenantsDiffer = append(r.TenantsDiffer, p.Batch.Tenants...)
 		}
 	}
+	if len(j.Batch.Tenants) == 0 && !j.Table.Shared {
+		r.TenantsDiffer = placedTenants(r.Rows)
+	}
 	if len(r.Rows) == 0 {
 		r.Note = "the source and the target rows agree now, but the target differs from the checksum stored when the batch was copied: the source changed since, or the stored checksum is stale"
 	}
@@ -316,6 +330,7 @@ type kept struct {
 func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 	h := c.hasher(j.Table)
 	keyAt := keyPositions(j.Table)
+	keepAt := placedColumns(j.Table, keyAt)
 	keyCols := make([]canon.Col, len(keyAt))
 	for n, i := range keyAt {
 		keyCols[n] = canon.Columns(j.Table.Columns[i : i+1])[0]
@@ -372,7 +387,7 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 			full := len(rows[s]) < maxValueRows
 			vals := make([][]byte, len(row))
 			for i, v := range row {
-				if v != nil && (full || slices.Contains(keyAt, i)) {
+				if v != nil && (full || slices.Contains(keepAt, i)) {
 					vals[i] = append([]byte{}, v...)
 				}
 			}
@@ -394,6 +409,10 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 			return nil, err
 		}
 	}
+	placed, err := c.diagnose(ctx, j, keyAt, keepAt, keyOf, differ, rows)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]RowDiff, 0, len(differ))
 	for k := range differ {
 		sr, inSrc := rows[0][k]
@@ -411,9 +430,25 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 		rd := RowDiff{Table: j.Table.Name, Batch: j.Batch.ID, What: what}
 		if len(j.Batch.Tenants) == 1 {
 			rd.Tenant = j.Batch.Tenants[0]
+			rd.tenants, rd.placed = j.Batch.Tenants, true
 		}
 		for _, i := range keyAt {
 			rd.Key = append(rd.Key, Display(j.Table.Columns[i].Kind, present.values[i]))
+		}
+		if pl, ok := placed[k]; ok {
+			rd.What, rd.Note = pl.what, pl.note
+			switch {
+			case pl.other != nil && !inTgt:
+				tr, inTgt = *pl.other, true
+			case pl.other != nil && !inSrc:
+				sr, inSrc = *pl.other, true
+			}
+			if len(j.Batch.Tenants) != 1 {
+				rd.tenants, rd.placed = pl.tenants, pl.placed
+				if len(pl.tenants) > 0 {
+					rd.Tenant = pl.tenants[0]
+				}
+			}
 		}
 		if (inSrc && !sr.full) || (inTgt && !tr.full) {
 			out = append(out, rd) // over the value budget: the key only
@@ -427,7 +462,7 @@ func (c *checker) drill(ctx context.Context, j Job) ([]RowDiff, error) {
 			if inTgt {
 				tv = tr.display(col.Kind, i)
 			}
-			if what == Changed && sr.same(h, i, tr) {
+			if inSrc && inTgt && sr.same(h, i, tr) {
 				continue
 			}
 			rd.Columns = append(rd.Columns, ColDiff{Column: col.Name, Source: sv, Target: tv})
@@ -529,4 +564,22 @@ func sameValue(h *canon.Hasher, i int, a, b []byte) bool {
 		return false
 	}
 	return bytes.Equal(h.Value(i, a), h.Value(i, b))
+}
+
+// placedTenants are the tenants the rows belong to, in natural order, or nil
+// when a row could not be placed: then every tenant stays suspect.
+func placedTenants(rows []RowDiff) []string {
+	var out []string
+	for _, r := range rows {
+		if !r.placed {
+			return nil
+		}
+		for _, t := range r.tenants {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	SortGroups(out)
+	return out
 }

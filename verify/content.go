@@ -57,7 +57,13 @@ type ContentOptions struct {
 	// Repair copies the batches that differ again and checks them again;
 	// nil: no repair.
 	Repair *Repair
-	Log    *slog.Logger
+	// RepairDryRun lists what a repair would copy again (WouldRepair) and
+	// writes nothing.
+	RepairDryRun bool
+	// SourceKeys and TargetKeys look differing rows up outside their
+	// tenant's scope (ChecksumOptions); nil: not asked.
+	SourceKeys, TargetKeys KeyReader
+	Log                    *slog.Logger
 }
 
 // ContentReport is verify's report in checksum mode (`verify --checksum --json`).
@@ -72,6 +78,8 @@ type ContentReport struct {
 	Counts         *Report       `json:"counts"`
 	Differ         []BatchResult `json:"batches_differ"`
 	Repaired       []int         `json:"repaired,omitempty"`
+	// WouldRepair is what --repair --dry-run would copy again.
+	WouldRepair []RepairStep `json:"would_repair,omitempty"`
 }
 
 // SampleInfo says what a sample checked and proves.
@@ -131,9 +139,16 @@ func Content(ctx context.Context, src Source, tgt Target, l Ledger, opt ContentO
 	if err != nil {
 		return nil, err
 	}
+	if err := copied(opt.RunID, all); err != nil {
+		return nil, err
+	}
 	groups, err := readinessGroups(opt.Tables, all, opt.Tenants)
 	if err != nil {
 		return nil, err
+	}
+	inPlan := map[string]bool{}
+	for _, g := range groups {
+		inPlan[g] = true
 	}
 	want := map[string]bool{}
 	for _, g := range groups {
@@ -198,13 +213,16 @@ func Content(ctx context.Context, src Source, tgt Target, l Ledger, opt ContentO
 	if err := unknownTenant(all, opt.Tenants, rep.Counts); err != nil {
 		return nil, err
 	}
-	copt := ChecksumOptions{Workers: opt.Workers, Source: opt.Source, DrillDown: true}
+	copt := ChecksumOptions{Workers: opt.Workers, Source: opt.Source, DrillDown: true,
+		SourceKeys: opt.SourceKeys, TargetKeys: opt.TargetKeys}
 	results, err := Checksums(ctx, src, tgt, jobs, copt)
 	if err != nil {
 		return nil, err
 	}
 	log.Info("checksums compared", "batches", len(jobs), "workers", opt.Workers, "took", time.Since(start).Round(time.Millisecond))
-	if opt.Repair != nil {
+	if opt.RepairDryRun {
+		rep.WouldRepair = repairSteps(tables, jobs, results)
+	} else if opt.Repair != nil {
 		if results, rep.Repaired, err = opt.Repair.run(ctx, src, tgt, log, opt.RunID, jobs, results, copt); err != nil {
 			return nil, err
 		}
@@ -226,8 +244,22 @@ func Content(ctx context.Context, src Source, tgt Target, l Ledger, opt ContentO
 		// else): it is not ready either.
 		groups = withCountGroups(groups, tables, rep.Counts)
 	}
+	if len(opt.Tenants) == 0 {
+		// Optional: a target that can count every row of a table.
+		if rc, ok := tgt.(RowCounter); ok {
+			if err := CountOutside(ctx, rc, opt.Tables, rep.Counts, min(opt.Workers, 4)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	rep.Readiness = Ready(groups, tables, rep.Counts, results, open)
-	rep.Ready = true
+	for i := range rep.Readiness {
+		r := &rep.Readiness[i]
+		if !r.Ready && !inPlan[r.Tenant] && slices.Contains(rep.Counts.OnlyInTarget, r.Tenant) {
+			r.Hint = StrayHint(r.Tenant, rep.Counts)
+		}
+	}
+	rep.Ready = len(rep.Counts.Outside) == 0
 	for _, r := range rep.Readiness {
 		rep.Ready = rep.Ready && r.Ready
 	}

@@ -39,6 +39,9 @@ type TableCounts struct {
 	Tenants     int    `json:"tenants"`
 	Source      int64  `json:"source_rows"`
 	Target      int64  `json:"target_rows"`
+	// TargetAll is the target table's COUNT(*), whatever the tenant, when
+	// counted (CountOutside); Target counts through the tenants.
+	TargetAll   *int64 `json:"target_rows_all,omitempty"`
 	Differences int    `json:"differences"`
 }
 
@@ -47,6 +50,12 @@ type Report struct {
 	Equal       bool          `json:"equal"`
 	Tables      []TableCounts `json:"tables"`
 	Differences []Diff        `json:"differences"`
+	// Outside lists the tenant tables whose target holds rows outside
+	// every tenant counted (CountOutside).
+	Outside []Outside `json:"outside_tenants,omitempty"`
+	// OnlyInTarget are the tenants with target rows and no source row in
+	// any table, in natural order: written by something other than the run.
+	OnlyInTarget []string `json:"only_in_target,omitempty"`
 	// Seen lists every tenant with rows of a tenant table on either side,
 	// in natural order: the readiness groups of tables batched by range,
 	// whose batches name no tenant.
@@ -58,6 +67,7 @@ type Report struct {
 func Counts(ctx context.Context, src SourceCounter, tgt TargetCounter, tables []*catalog.Table, tenants []string, parallel int) (*Report, error) {
 	rep := &Report{Tables: make([]TableCounts, len(tables))}
 	seen := map[string]bool{}
+	inSource, inTarget := map[string]bool{}, map[string]bool{}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(parallel, 1))
@@ -91,6 +101,12 @@ func Counts(ctx context.Context, src SourceCounter, tgt TargetCounter, tables []
 			rep.Tables[i] = tc
 			rep.Differences = append(rep.Differences, diffs...)
 			if !t.Shared {
+				for _, sz := range s {
+					inSource[sz.Tenant] = inSource[sz.Tenant] || sz.Rows > 0
+				}
+				for _, sz := range d {
+					inTarget[sz.Tenant] = inTarget[sz.Tenant] || sz.Rows > 0
+				}
 				for _, sz := range append(s, d...) {
 					if sz.Tenant != "" && !seen[sz.Tenant] {
 						seen[sz.Tenant] = true
@@ -116,6 +132,11 @@ func Counts(ctx context.Context, src SourceCounter, tgt TargetCounter, tables []
 		rep.Differences = []Diff{}
 	}
 	sort.Slice(rep.Seen, func(i, j int) bool { return planner.CompareTenants(rep.Seen[i], rep.Seen[j]) < 0 })
+	for _, id := range rep.Seen {
+		if inTarget[id] && !inSource[id] {
+			rep.OnlyInTarget = append(rep.OnlyInTarget, id)
+		}
+	}
 	rep.Equal = len(rep.Differences) == 0
 	return rep, nil
 }

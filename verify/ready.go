@@ -27,6 +27,8 @@ type Readiness struct {
 	// (a packed batch holds other tenants' rows too).
 	RowsChecked int64    `json:"rows_in_checked_batches"`
 	Reasons     []string `json:"reasons"`
+	// Hint says what to do about a tenant the plan does not know.
+	Hint string `json:"hint,omitempty"`
 }
 
 // GroupsOf returns the readiness groups a batch's rows belong to.
@@ -67,8 +69,13 @@ func Ready(groups []string, tables map[string]*catalog.Table, counts *Report, re
 			differ[g] = true
 		}
 		groupsOf := GroupsOf(t, &checkpoint.Batch{Tenants: res.Tenants})
-		if !res.Equal && len(differ) == 0 {
+		switch {
+		case !res.Equal && len(differ) == 0:
 			groupsOf = everyTenantIfRanged(t, groupsOf, groups)
+		case !res.Equal && len(groupsOf) == 0:
+			// A ranged batch names no tenant: drill-down placed its
+			// differing rows on theirs.
+			groupsOf = res.TenantsDiffer
 		}
 		for _, g := range groupsOf {
 			r := by[g]

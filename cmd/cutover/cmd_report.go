@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
@@ -66,6 +68,12 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 		return fmt.Errorf("read the history of run %d: %w", run.ID, err)
 	}
 	d := report.Data{RunID: run.ID, PlanFP: run.PlanFP, PlannedAt: run.CreatedAt, Spans: spans, Events: events, Verify: ver, GeneratedAt: time.Now()}
+	if d.Sync, err = syncOf(ctx, l, run.ID); err != nil {
+		return err
+	}
+	if d.Canary, err = l.ReadCanary(ctx, run.ID); err != nil {
+		return fmt.Errorf("read the canary of run %d: %w", run.ID, err)
+	}
 	doc, err := planner.ParseDoc(run.Plan)
 	if err != nil {
 		return fmt.Errorf("run %d: %w", run.ID, err)
@@ -95,4 +103,22 @@ func readVerification(path string) (*report.Verification, error) {
 		return nil, usagef("--verify %s: %v", path, err)
 	}
 	return v, nil
+}
+
+// syncOf is the change capture that followed run runID, one position per
+// table: a capture started while it was the active run, or before any run
+// (the usual order: capture start, then plan and run); none without capture.
+func syncOf(ctx context.Context, l *checkpoint.Ledger, runID int64) ([]checkpoint.SyncPosition, error) {
+	pos, err := l.SyncPositions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the catch-up of run %d: %w", runID, err)
+	}
+	var out []checkpoint.SyncPosition
+	for _, p := range pos {
+		if p.RunID == runID || p.RunID == 0 {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b checkpoint.SyncPosition) int { return strings.Compare(a.Table, b.Table) })
+	return out, nil
 }

@@ -28,6 +28,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
 	dryFlag := fs.String("dry-run", "", "read: extract, convert, encode and check every batch, write nothing; rollback: write every batch in a transaction that is rolled back (neither marks a batch done)")
 	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on this address (e.g. :9187) at /metrics")
+	canary := fs.Int("canary", -1, "copy this many representative tenants first and check them against the source before the rest (default run.canary; 0: none)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,6 +58,12 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 			return usagef("--workers must be between 1 and %d", config.MaxWorkers)
 		}
 		cfg.Run.Workers = *workers
+	}
+	if *canary >= 0 {
+		if *canary > config.MaxCanary {
+			return usagef("--canary must be between 0 and %d", config.MaxCanary)
+		}
+		cfg.Run.Canary = *canary
 	}
 	if *grace >= 0 {
 		cfg.Run.Grace.Duration = *grace
@@ -162,6 +169,9 @@ func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.So
 	met := newRunMetrics(l, runRec)
 	opt := a.processOptions(cfg, res)
 	opt.Notify, opt.OnBatch = event, met.observe
+	if opt.Canary, err = newCanaryOptions(cfg.Run.Canary, runRec, l, canaryCheck(a.log, src, ep.tgt, l, res.Tables, cfg.Run.Workers, runRec.ID)); err != nil { // canary.go
+		return err
+	}
 	p, err := migrate.Join(ctx, l, runRec, src, ep.tgt, opt)
 	if err != nil {
 		return gateRefusal(classify(err), cfgPath)
@@ -187,6 +197,9 @@ func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.So
 	if errors.As(runErr, &outage) {
 		event(alert.Stop, "process stopped: "+outage.Error(), nil)
 		return interruptedError{fmt.Errorf("%w; nothing half-written\nresume with: %s", runErr, resume)}
+	}
+	if cerr := (*migrate.CanaryError)(nil); errors.As(runErr, &cerr) {
+		return failedError{fmt.Errorf("%w\nafter fixing the cause: cutover resume --config %s, then %s", cerr, cfgPath, resume)}
 	}
 	if runErr != nil {
 		return fmt.Errorf("%w\nresume with: %s", runErr, resume)

@@ -75,6 +75,7 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 type statusDoc struct {
 	*migrate.RunStatus
 	IndexSteps []indexStepDoc      `json:"index_rebuilds,omitempty"`
+	Canary     *checkpoint.Canary  `json:"canary,omitempty"`
 	Deadline   *planner.Projection `json:"deadline,omitempty"`
 }
 
@@ -142,6 +143,9 @@ func (a *app) printStatus(ctx context.Context, w io.Writer, ledger *checkpoint.L
 		return err
 	}
 	doc, st := &statusDoc{RunStatus: rs}, rs.Status
+	if doc.Canary, err = ledger.ReadCanary(ctx, run.ID); err != nil {
+		return err
+	}
 	var projErr error
 	if show.deadline != "" {
 		workers := 0
@@ -199,6 +203,7 @@ func (a *app) printStatus(ctx context.Context, w io.Writer, ledger *checkpoint.L
 	for _, lw := range st.LockWaits {
 		fmt.Fprintf(w, "lock wait: thread %d for %ds (%s): %s\n", lw.Thread, lw.Seconds, lw.State, lw.Statement)
 	}
+	printCanary(w, doc.Canary) // canary.go
 	printMembers(w, doc.Members, st.Now)
 	rebuilding, err := printIndexSteps(ctx, w, ledger, run.ID)
 	if err != nil {

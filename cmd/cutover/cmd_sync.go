@@ -89,10 +89,19 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	if took > 0 {
 		rate = float64(n) / took.Seconds()
 	}
-	fmt.Fprintf(a.stdout, "sync applied %d changes in %s (%.0f/s)", n, took, rate)
+	line := fmt.Sprintf("sync applied %d changes in %s (%.0f/s)", n, took, rate)
 	if mode == catchup.UntilCaughtUp {
-		fmt.Fprint(a.stdout, ": caught up")
+		line += ": caught up"
 	}
-	fmt.Fprintln(a.stdout)
+	fmt.Fprintln(a.stdout, line)
+	// The report's catch-up phase reads it back; the copy is already safe, so
+	// a failure to record is said, not fatal.
+	var runID int64
+	if run, err := l.ActiveRun(ctx); err == nil && run != nil {
+		runID = run.ID
+	}
+	if err := l.Record(ctx, runID, checkpoint.EventSync, line); err != nil {
+		a.log.Warn("could not record the sync in the ledger's history", "err", err)
+	}
 	return nil
 }

@@ -27,6 +27,9 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkCopied(ctx, cfg, *cfgPath, a.stderr); err != nil {
+		return err
+	}
 	if cf.checksum {
 		if cf.workers == 0 {
 			cf.workers = cfg.Run.Workers
@@ -45,6 +48,14 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := unknownCountTenant(rep, cf.tenants, cfg.Tenant.Column); err != nil {
+		return err
+	}
+	if len(cf.tenants) == 0 {
+		if err := outside(ctx, ep.tgt, res.Tables, rep, min(cfg.Run.Workers, 4)); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
@@ -55,6 +66,9 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 		printCounts(a, rep, *limit)
 	}
 	a.alertVerify(ctx, cfg, ep.tgt, rep.Equal, len(rep.Differences))
+	if !rep.Equal && len(rep.Differences) == 0 {
+		return failedError{fmt.Errorf("verify: %d target tables hold rows outside every tenant", len(rep.Outside))}
+	}
 	if !rep.Equal {
 		return failedError{fmt.Errorf("verify: %d (tenant, table) counts differ", len(rep.Differences))}
 	}
@@ -66,14 +80,22 @@ func printCounts(a *app, rep *verify.Report, limit int) {
 	fmt.Fprintln(tw, "TABLE\tTARGET\tTENANTS\tSOURCE ROWS\tTARGET ROWS\tDIFFERENCES\t")
 	var src, tgt int64
 	for _, t := range rep.Tables {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t\n", t.Table, t.TargetTable, t.Tenants, commas(t.Source), commas(t.Target), t.Differences)
+		target := commas(t.Target)
+		if t.TargetAll != nil && *t.TargetAll != t.Target {
+			target += " (" + commas(*t.TargetAll) + " in all)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t\n", t.Table, t.TargetTable, t.Tenants, commas(t.Source), target, t.Differences)
 		src += t.Source
 		tgt += t.Target
 	}
 	fmt.Fprintf(tw, "total\t\t\t%s\t%s\t%d\t\n", commas(src), commas(tgt), len(rep.Differences))
 	tw.Flush()
+	printOutside(a.stdout, rep)
 	if rep.Equal {
 		fmt.Fprintln(a.stdout, "verify: every (tenant, table) row count is equal on both sides")
+		return
+	}
+	if len(rep.Differences) == 0 {
 		return
 	}
 	fmt.Fprintln(a.stdout, "\ndifferences:")
@@ -88,7 +110,8 @@ func printCounts(a *app, rep *verify.Report, limit int) {
 		if tenant == "" {
 			tenant = "(shared)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%+d\t\n", d.Table, tenant, commas(d.Source), commas(d.Target), d.Target-d.Source)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%+d\t\n", d.Table, safeText(tenant), commas(d.Source), commas(d.Target), d.Target-d.Source)
 	}
 	tw.Flush()
+	printStrays(a.stdout, rep, 10)
 }

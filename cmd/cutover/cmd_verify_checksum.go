@@ -27,6 +27,7 @@ type checksumFlags struct {
 	keys     int
 	diffFile string
 	repair   bool
+	dryRun   bool // with repair: print what would be copied again
 	asJSON   bool
 	cfgPath  string // for the resume hint
 }
@@ -81,10 +82,13 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	}
 	opt := verify.ContentOptions{
 		RunID: runRec.ID, Tables: res.Tables, TenantIDs: cfg.Tenant.IDs, Tenants: f.tenants,
-		Sample: f.sample, Source: f.source, Workers: f.workers, Log: a.log,
+		Sample: f.sample, Source: f.source, Workers: f.workers, Log: a.log, RepairDryRun: f.dryRun,
 	}
-	if f.repair {
-		opt.Repair = &verify.Repair{Ledger: l, Copier: repairCopier{a: a, ep: ep, l: l, opt: a.processOptions(cfg, res)}}
+	opt.SourceKeys, opt.TargetKeys = keyReaders(ep)
+	if f.repair && !f.dryRun {
+		opt.Repair = &verify.Repair{Ledger: l, Copier: verify.EngineCopier{
+			Ledger: l, Run: runRec, Source: ep.src, Target: ep.tgt, Options: a.processOptions(cfg, res),
+		}}
 	}
 	rep, err := verify.Content(ctx, ep.src, ep.tgt, l, opt)
 	var unknown *verify.UnknownTenantError
@@ -94,6 +98,8 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		return usagef("--%v", err) // "--tenant "ID": ..."
 	case errors.As(err, &mismatch):
 		return asUsage(err)
+	case errors.Is(err, verify.ErrNothingCopied):
+		return nothingCopied(err, f.cfgPath)
 	case errors.Is(err, verify.ErrRepairInterrupted):
 		return interruptedError{fmt.Errorf("repair interrupted; the reopened batches are copied again by\nresume with: cutover run --config %s", f.cfgPath)}
 	case err != nil:
@@ -112,6 +118,9 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		}
 	} else {
 		a.printReadiness(rep, f)
+	}
+	if !rep.Ready && rep.NotReady() == 0 {
+		return failedError{fmt.Errorf("verify: every tenant is ready, but %d target tables hold rows outside every tenant", len(rep.Counts.Outside))}
 	}
 	if !rep.Ready {
 		return failedError{fmt.Errorf("verify: %d of %d tenants not ready for cutover", rep.NotReady(), len(rep.Readiness))}
@@ -162,6 +171,12 @@ func (a *app) printReadiness(rep *verify.ContentReport, f checksumFlags) {
 			r.CountDiffs, r.BatchesChecked, r.BatchesDiffer, r.BatchesOpen, commas(r.RowsChecked))
 	}
 	tw.Flush()
+	for _, r := range rep.Readiness {
+		if r.Hint != "" {
+			fmt.Fprintln(a.stdout, "hint: "+safeText(r.Hint))
+		}
+	}
+	printOutside(a.stdout, rep.Counts)
 	if hidden > 0 {
 		fmt.Fprintf(a.stdout, "... and %d more ready tenants (--json lists every tenant)\n", hidden)
 	}
@@ -197,7 +212,7 @@ func (a *app) printReadiness(rep *verify.ContentReport, f checksumFlags) {
 					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\t\t\t\n", r.Table, r.Batch, safeText(r.Tenant), key, r.What)
 				}
 				for i, c := range r.Columns {
-					if i > 0 && r.What != verify.Changed {
+					if i > 0 && (r.What == verify.MissingInTgt || r.What == verify.ExtraInTarget) {
 						break // a missing or extra row: its key says it all
 					}
 					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Table, r.Batch, safeText(r.Tenant), key, r.What, c.Column, c.Source, c.Target)
@@ -208,6 +223,10 @@ func (a *app) printReadiness(rep *verify.ContentReport, f checksumFlags) {
 		if more > 0 {
 			fmt.Fprintf(a.stdout, "... %d more differing rows (--keys raises the limit per table; --diff-file writes all)\n", more)
 		}
+		printNotes(a.stdout, rep.Differ, f.keys)
+	}
+	if f.dryRun {
+		printWouldRepair(a.stdout, rep.WouldRepair)
 	}
 	ready := 0
 	for _, r := range rep.Readiness {
@@ -258,6 +277,7 @@ func addChecksumFlags(fs *flag.FlagSet, f *checksumFlags) *bool {
 	fs.IntVar(&f.keys, "keys", 10, "print at most this many differing keys per table")
 	fs.StringVar(&f.diffFile, "diff-file", "", "write every differing row (JSON lines) to this file")
 	fs.BoolVar(&f.repair, "repair", false, "copy the batches that differ again and check them again (implies --checksum)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "with --repair: print which batches would be copied again, and why, and write nothing")
 	return counts
 }
 
@@ -269,6 +289,8 @@ func (f *checksumFlags) check(counts bool) error {
 	switch {
 	case counts && f.checksum:
 		return usagef("--counts cannot be combined with --checksum, --sample or --repair")
+	case f.dryRun && !f.repair:
+		return usagef("--dry-run needs --repair")
 	case f.source && !f.checksum:
 		return usagef("--source needs --checksum (or --sample)")
 	case f.diffFile != "" && !f.checksum:

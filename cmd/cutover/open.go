@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -199,13 +200,15 @@ func settings(cfg *config.Config) map[string]string {
 		"run.throttle.every":           cfg.Run.Throttle.Every.Duration.String(),
 		"run.throttle.probes":          fmt.Sprint(len(cfg.Run.Throttle.Probes)) + " probes",
 	}
+	// Whole tables and probes as JSON, so that every field of theirs the
+	// fingerprints cover is compared, including ones added later.
 	for i, p := range cfg.Run.Throttle.Probes {
-		s[fmt.Sprintf("run.throttle.probes[%d] (%s)", i+1, p.Name)] = fmt.Sprintf("on %s, %s %s, max %v", p.On, p.Metric, p.SQL, p.Max)
+		b, _ := json.Marshal(p)
+		s[fmt.Sprintf("run.throttle.probes[%d] (%s)", i+1, p.Name)] = string(b)
 	}
 	for i, t := range cfg.Tables {
-		tt := t.Tenant
-		s[fmt.Sprintf("tables[%d] (%s)", i+1, t.Name)] = fmt.Sprintf("key [%s], target %s, tenant none=%v via=%s on=%s parent_on=%s, batching %s",
-			strings.Join(t.Key, ", "), t.Target, tt.None, tt.Via, tt.On, tt.Parent, t.Batching)
+		b, _ := json.Marshal(t)
+		s[fmt.Sprintf("tables[%d] (%s)", i+1, t.Name)] = string(b)
 	}
 	return s
 }

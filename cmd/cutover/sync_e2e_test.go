@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cutover/cutover/internal/gen"
+	"github.com/cutover/cutover/planner"
 )
 
 // captureFixture is a fixture whose config captures changes into a schema
@@ -333,6 +335,21 @@ func TestSyncLiveWriter(t *testing.T) {
 	require.Equal(t, 0, code, out+errs)
 	code, out, errs = cutover(t, "verify", "--config", f.config, "--checksum", "--source")
 	require.Equal(t, 0, code, out+errs)
+
+	// The report shows the catch-up phase: every table's changes as the
+	// ledger counts them, and the freeze's sync.
+	html := filepath.Join(t.TempDir(), "report.html")
+	code, _, errs = cutover(t, "report", "--config", f.config, "--out", html)
+	require.Equal(t, 0, code, errs)
+	raw, err := os.ReadFile(html)
+	require.NoError(t, err)
+	page := string(raw)
+	changes := ledgerIntOr0(t, f, "SELECT COALESCE(SUM(changes), 0) FROM L.sync_positions_v1")
+	tables := ledgerIntOr0(t, f, "SELECT COUNT(*) FROM L.sync_positions_v1")
+	require.Contains(t, page, fmt.Sprintf(`<p id="sync-total">%s changes applied in `, planner.Thousands(int64(changes))))
+	syncTable := regexp.MustCompile(`(?s)<table id="sync">.*?</table>`).FindString(page)
+	require.Equal(t, int(tables)+1, strings.Count(syncTable, "<tr"), "a header and a row per captured table")
+	require.Regexp(t, `<li>[^<]+: sync applied \d+ changes in [^<]+: caught up</li>`, page, "the freeze's sync")
 
 	code, out, errs = cutover(t, "capture", "status", "--config", f.config)
 	require.Equal(t, 0, code, errs)

@@ -157,7 +157,7 @@ func (c *Config) validateCluster() error {
 }
 
 // RunFingerprint hashes the plan-shaping config and the settings that bound
-// the run as a whole (lease, retries, run-wide limits, probes): every process
+// the run as a whole (lease, retries, run-wide limits, probes, the canary): every process
 // of a run must agree on them, so the ledger refuses one that does not.
 // Per-host settings (workers, grace, stop_file, on_event) are left out.
 func (c *Config) RunFingerprint() string {
@@ -168,7 +168,8 @@ func (c *Config) RunFingerprint() string {
 		Max      int
 		Failed   int
 		Throttle Throttle
-	}{c.PlanFingerprint(), c.Run.Lease.Duration, c.Run.Retries, c.Run.MaxWorkers, c.Run.MaxFailed, c.Run.Throttle}
+		Canary   int `json:",omitempty"` // absent when 0: earlier runs keep their fingerprint
+	}{c.PlanFingerprint(), c.Run.Lease.Duration, c.Run.Retries, c.Run.MaxWorkers, c.Run.MaxFailed, c.Run.Throttle, c.Run.Canary}
 	b, _ := json.Marshal(shape)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])

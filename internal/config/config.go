@@ -21,6 +21,7 @@ import (
 // Limits that bound what a config may ask for.
 const (
 	MaxWorkers   = 256
+	MaxCanary    = 100 // run.canary: tenants copied and checked first
 	MaxBatchRows = 10_000_000
 	MaxRetries   = 50
 )
@@ -115,6 +116,10 @@ type Table struct {
 	// default: whole tenants packed together, giant tenants split by key) or
 	// "range" (key ranges of the whole table, every tenant's rows in key order).
 	Batching string `yaml:"batching"`
+	// Exclude names source columns that are not copied (the target keeps
+	// its default there) nor verified. Absent from the plan fingerprint
+	// when empty, so earlier plans keep theirs.
+	Exclude []string `yaml:"exclude" json:",omitempty"`
 }
 
 // Batching values of a table.
@@ -191,6 +196,10 @@ type Run struct {
 	DeferIndexes     *bool `yaml:"defer_indexes"`
 	DeferUnique      bool  `yaml:"defer_unique"`
 	DeferForeignKeys bool  `yaml:"defer_foreign_keys"`
+	// Canary (0: none) copies this many representative tenants first and
+	// checks them against the source before the rest of the plan may be
+	// claimed (migrate/canary.go). Run-wide: every process must agree.
+	Canary int `yaml:"canary"`
 }
 
 // DeferIndexesOn reports whether run defers secondary indexes.
@@ -403,6 +412,9 @@ func (c *Config) validate() error {
 	}
 	if c.Run.Workers < 1 || c.Run.Workers > MaxWorkers {
 		return fmt.Errorf("run.workers must be between 1 and %d, not %d", MaxWorkers, c.Run.Workers)
+	}
+	if c.Run.Canary < 0 || c.Run.Canary > MaxCanary {
+		return fmt.Errorf("run.canary must be between 0 (no canary) and %d tenants, not %d", MaxCanary, c.Run.Canary)
 	}
 	if c.Run.BatchRows < 1 || c.Run.BatchRows > MaxBatchRows {
 		return fmt.Errorf("run.batch_rows must be between 1 and %d, not %d", MaxBatchRows, c.Run.BatchRows)

@@ -38,14 +38,19 @@ type Verification struct {
 
 // Data is everything a report shows.
 type Data struct {
-	RunID       int64
-	PlanFP      string
-	PlannedAt   time.Time
-	Spans       []checkpoint.Span
-	Events      []checkpoint.Event // the run's audit history, oldest first
-	Estimate    *Estimate          // nil when the plan stored none
-	Verify      *Verification      // nil when not given
+	RunID     int64
+	PlanFP    string
+	PlannedAt time.Time
+	Spans     []checkpoint.Span
+	Events    []checkpoint.Event // the run's audit history, oldest first
+	// Sync is the change capture that followed this run, one row per
+	// table; nil when capture was not on.
+	Sync        []checkpoint.SyncPosition
+	Estimate    *Estimate     // nil when the plan stored none
+	Verify      *Verification // nil when not given
 	GeneratedAt time.Time
+	// Canary is the run's canary (run --canary), nil when it had none.
+	Canary *checkpoint.Canary
 }
 
 // minGap is the shortest time with no batch in flight that the report calls
@@ -116,6 +121,9 @@ type view struct {
 	Slowest                []tenantRow
 	Failures               []checkpoint.Span
 	Events                 []eventRow
+	Sync                   []syncRow
+	SyncRuns               []eventRow // the syncs that ended; the last "caught up" one is the freeze
+	SyncTotal              string
 	Lanes                  int
 	// Active is the actual time less the gaps; Idle says how long the gaps
 	// were, "" when there were none.
@@ -123,6 +131,13 @@ type view struct {
 	// AsRun is the estimate re-made for the workers that ran, when they
 	// differ from the plan's.
 	AsRun string
+	// CanaryTook is how long the canary took, from its start to the end of
+	// its check ("" before a check ended).
+	CanaryTook string
+}
+
+type syncRow struct {
+	Table, Changes, Applies, Started, Last string
 }
 
 type eventRow struct {
@@ -245,6 +260,15 @@ func build(d Data) (*view, error) {
 		}
 	}
 	v.Events = eventRows(d.Events)
+	if c := d.Canary; c != nil && !c.CheckedAt.IsZero() {
+		v.CanaryTook = seconds(c.CheckedAt.Sub(c.StartedAt).Seconds())
+	}
+	v.Sync, v.SyncTotal = syncRows(d.Sync)
+	for _, e := range v.Events {
+		if e.Kind == string(checkpoint.EventSync) {
+			v.SyncRuns = append(v.SyncRuns, e)
+		}
+	}
 	return v, nil
 }
 
@@ -367,6 +391,26 @@ func eventRows(events []checkpoint.Event) []eventRow {
 		out = append(out, r)
 	}
 	return out
+}
+
+// syncRows are the catch-up's tables and its total, "" without capture.
+func syncRows(ps []checkpoint.SyncPosition) ([]syncRow, string) {
+	var out []syncRow
+	var changes, applies int64
+	for _, p := range ps {
+		r := syncRow{Table: p.Table, Changes: planner.Thousands(p.Changes), Applies: planner.Thousands(p.Applies),
+			Started: p.StartedAt.UTC().Format("2006-01-02 15:04:05"), Last: "-"}
+		if !p.AppliedAt.IsZero() {
+			r.Last = p.AppliedAt.UTC().Format("2006-01-02 15:04:05")
+		}
+		changes += p.Changes
+		applies += p.Applies
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, ""
+	}
+	return out, fmt.Sprintf("%s changes applied in %s transactions over %d tables", planner.Thousands(changes), planner.Thousands(applies), len(out))
 }
 
 // shortOwner keeps the host and pid of an owner "host:pid:nonce".
@@ -564,7 +608,11 @@ pre { white-space: pre-wrap; margin: 0; }
 {{end}}<dt>estimate</dt><dd id="estimate">{{if .Estimate}}{{.EstimateText}}{{if .Estimate.Calibration}}, {{.Estimate.Calibration}}{{else}}, uncalibrated (default cost model){{end}}{{if .AsRun}}; for the run as it ran: {{.AsRun}}{{end}}{{if .ErrorPct}}; error {{.ErrorPct}} of the {{if .Idle}}working time{{else}}actual{{end}}{{end}}{{else}}none stored with the plan{{end}}</dd>
 <dt>verification</dt><dd id="verification">{{with .Verify}}{{if .Equal}}<span class="ok">equal on both sides</span>{{else}}<span class="bad">{{.Differences}} differences{{if .NotReady}}, {{.NotReady}} tenants not ready{{end}}</span>{{end}}{{if .Mode}} ({{.Mode}}){{end}}{{else}}not recorded: run <code>cutover verify --json &gt; verify.json</code> and <code>cutover report --verify verify.json</code>{{end}}</dd>
 </dl>
-{{with .Verify}}{{if .Detail}}<ul id="differences">{{range .Detail}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
+{{with .Canary}}<h2>Canary</h2>
+<p id="canary">{{len .Tenants}} tenants copied first, in {{len .Batches}} batches, and checked against the source before the rest: <span class="{{if eq .State "passed"}}ok{{else if eq .State "failed"}}bad{{end}}">{{.State}}</span>; started {{.StartedAt.UTC.Format "2006-01-02 15:04:05 MST"}}{{if $.CanaryTook}}, checked after {{$.CanaryTook}}{{end}}.</p>
+<ul id="canary-tenants">{{range .Why}}<li>{{.}}</li>{{end}}</ul>
+{{if .Detail}}<pre id="canary-detail">{{.Detail}}</pre>{{end}}
+{{end}}{{with .Verify}}{{if .Detail}}<ul id="differences">{{range .Detail}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
 
 <h2>Actual schedule ({{.Lanes}} workers)</h2>
 <div id="gantt">{{.Gantt}}</div>
@@ -595,6 +643,15 @@ pre { white-space: pre-wrap; margin: 0; }
 {{range .Failures}}<tr><td>#{{.ID}}</td><td>{{.Table}}</td><td>{{.Attempts}}</td><td style="text-align:left"><pre>{{.Error}}</pre></td></tr>
 {{end}}</table>{{else}}<p id="failures" class="ok">none{{if .Events}} left failed (the history below lists every failure, also those retried){{end}}</p>{{end}}
 
+{{if .Sync}}<h2>Catch-up (changes captured during the copy, applied after it)</h2>
+<p id="sync-total">{{.SyncTotal}}</p>
+<table id="sync">
+<tr><th>table</th><th>changes applied</th><th>transactions</th><th>capture started (UTC)</th><th>last applied (UTC)</th></tr>
+{{range .Sync}}<tr><td>{{.Table}}</td><td>{{.Changes}}</td><td>{{.Applies}}</td><td>{{.Started}}</td><td>{{.Last}}</td></tr>
+{{end}}</table>
+{{if .SyncRuns}}<p>Syncs that ended (the last <code>sync --until caught-up</code>, run once writes stopped, is the freeze):</p>
+<ul id="sync-runs">{{range .SyncRuns}}<li>{{.At}}: {{.Detail}}</li>{{end}}</ul>{{end}}
+{{end}}
 <h2>History</h2>
 {{if .Events}}<table id="history">
 <tr><th>time (UTC)</th><th>what</th><th>batch</th><th>attempt</th><th>host or operator</th><th>detail</th></tr>
