@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -43,6 +44,7 @@ type progress struct {
 type barGate struct {
 	mu  sync.Mutex
 	bar *progressbar.ProgressBar // nil while no bar is drawn
+	out io.Writer                // where the bar draws
 }
 
 // gatedHandler is a log handler that writes through a barGate.
@@ -54,12 +56,19 @@ type gatedHandler struct {
 func (h gatedHandler) Handle(ctx context.Context, r slog.Record) error {
 	h.g.mu.Lock()
 	defer h.g.mu.Unlock()
-	if h.g.bar != nil {
-		_ = h.g.bar.Clear()
+	b := h.g.bar
+	if b != nil && b.IsFinished() {
+		// The bar no longer redraws: leave it at 100% and log below it.
+		_, _ = io.WriteString(h.g.out, "\n")
+		h.g.bar = nil
+		b = nil
+	}
+	if b != nil {
+		_ = b.Clear()
 	}
 	err := h.Handler.Handle(ctx, r)
-	if h.g.bar != nil {
-		_ = h.g.bar.RenderBlank()
+	if b != nil {
+		_ = b.RenderBlank()
 	}
 	return err
 }
@@ -100,7 +109,7 @@ func newGatedProgress(a *app, gate *barGate, base, total int64, c *migrate.Count
 		)
 		_ = p.bar.Set64(base)
 		gate.mu.Lock()
-		gate.bar = p.bar
+		gate.bar, gate.out = p.bar, a.stderr
 		gate.mu.Unlock()
 	}
 	return p
@@ -173,9 +182,11 @@ func (p *progress) finish() {
 	if p.bar != nil {
 		p.gate.mu.Lock()
 		defer p.gate.mu.Unlock()
-		_ = p.bar.Set64(p.snap().Rows)
-		_ = p.bar.Exit()
-		fmt.Fprintln(p.a.stderr)
+		if p.gate.bar != nil { // not yet left behind by a log line
+			_ = p.bar.Set64(p.snap().Rows)
+			_ = p.bar.Exit()
+			fmt.Fprintln(p.a.stderr)
+		}
 		p.gate.bar = nil
 	}
 }
