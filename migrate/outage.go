@@ -104,9 +104,17 @@ func (e *Engine) claim(claimCtx, ctx context.Context, log *slog.Logger, worker i
 	}
 	var since time.Time
 	wait := e.opt.Backoff
-	for try := 0; ; try++ {
+	transient := 0 // deadlocks and lock wait timeouts met, not outage rounds
+	for {
 		b, open, err := e.ledger.Claim(ctx, e.opt.RunID, e.opt.Owner, worker, e.opt.Lease, e.opt.Retries+1)
-		if err != nil && since.IsZero() && !e.isOutage(err) && e.opt.Transient(err) && try < e.opt.Retries && ctx.Err() == nil {
+		if err != nil && !e.isOutage(err) && e.opt.Transient(err) && transient < e.opt.Retries && ctx.Err() == nil {
+			transient++
+			if !since.IsZero() {
+				// The server answered (with a deadlock, as many workers claim
+				// at once when it comes back): the outage is over.
+				e.outages.leave(log, true)
+				since = time.Time{}
+			}
 			log.Warn("claim met a transient error; trying again", "err", err)
 			timer := time.NewTimer(wait)
 			select {
