@@ -75,6 +75,24 @@ type Failure struct {
 
 // Status reads the run's state. rateWindow is how far back the rate looks.
 func (l *Ledger) Status(ctx context.Context, run *Run, rateWindow time.Duration) (*Status, error) {
+	return l.StatusWithLease(ctx, run, rateWindow, 0)
+}
+
+// nullTime scans a DATETIME that may be NULL.
+type nullTime struct {
+	t     time.Time
+	valid bool
+}
+
+func (n *nullTime) Scan(v any) error {
+	n.valid = v != nil
+	return timeScanner{&n.t}.Scan(v)
+}
+
+// StatusWithLease is Status telling processes whose heartbeat is older than
+// lease as gone (0: only those that stopped), so that the rows they copied
+// do not count in the rate of the processes that took over.
+func (l *Ledger) StatusWithLease(ctx context.Context, run *Run, rateWindow, lease time.Duration) (*Status, error) {
 	st := &Status{RunID: run.ID, PlanFP: run.PlanFP, CreatedAt: run.CreatedAt, Batches: map[string]int{}}
 	rows, err := l.db.QueryContext(ctx, "SELECT state, COUNT(*), COALESCE(SUM(rows_copied), 0), SUM(est_rows) FROM "+l.t("batches")+
 		" WHERE run_id = ? GROUP BY state", run.ID)
@@ -99,23 +117,33 @@ func (l *Ledger) Status(ctx context.Context, run *Run, rateWindow time.Duration)
 		}
 	}
 	rows.Close()
-	// The rate counts the batches finished since RateSince and divides by
-	// the time since then: a run resumed ten seconds ago did not copy for a
-	// minute, and what it copied before the stop is not this stretch's speed.
-	var recent int64
-	var sinceUS int64
+	// The rate counts the batches finished in the window, since the last
+	// resume, by processes still running (not those that stopped, or whose
+	// heartbeat is older than lease: their rows are an earlier stretch's),
+	// and divides by the time since the first of them was claimed when that
+	// is shorter: a run resumed ten seconds ago did not copy for a minute.
+	var recent, spanUS int64
 	if err := l.db.QueryRowContext(ctx, "SELECT NOW(6), GREATEST(NOW(6) - INTERVAL ? MICROSECOND, "+
-		"COALESCE((SELECT MIN(started_at) FROM "+l.t("processes")+" WHERE run_id = ? AND stopped_at IS NULL AND heartbeat_at >= NOW(6) - INTERVAL ? MICROSECOND), NOW(6)), "+
 		"COALESCE((SELECT control_at FROM "+l.t("runs")+" WHERE id = ? AND control = ?), CAST('1970-01-02' AS DATETIME(6))))",
-		rateWindow.Microseconds(), run.ID, rateWindow.Microseconds(), run.ID, ControlRun).Scan(timeScanner{&st.Now}, timeScanner{&st.RateSince}); err != nil {
+		rateWindow.Microseconds(), run.ID, ControlRun).Scan(timeScanner{&st.Now}, timeScanner{&st.RateSince}); err != nil {
 		return nil, fmt.Errorf("read run rate window: %w", err)
 	}
-	if err := l.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(rows_copied), 0), TIMESTAMPDIFF(MICROSECOND, ?, NOW(6)) FROM "+l.t("batches")+
-		" WHERE run_id = ? AND state = "+Done.SQL()+" AND finished_at >= ?", st.RateSince.Format(dbTime), run.ID, st.RateSince.Format(dbTime)).Scan(&recent, &sinceUS); err != nil {
+	since := st.RateSince.Format(dbTime)
+	var claimed nullTime
+	if err := l.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(rows_copied), 0), MIN(claimed_at) FROM "+l.t("batches")+
+		" WHERE run_id = ? AND state = "+Done.SQL()+" AND finished_at >= ? AND owner NOT IN (SELECT owner FROM "+l.t("processes")+
+		" WHERE run_id = ? AND (stopped_at IS NOT NULL OR (? > 0 AND heartbeat_at < NOW(6) - INTERVAL ? MICROSECOND)))",
+		run.ID, since, run.ID, lease.Microseconds(), lease.Microseconds()).Scan(&recent, &claimed); err != nil {
 		return nil, fmt.Errorf("read run rate: %w", err)
 	}
-	if span := time.Duration(sinceUS) * time.Microsecond; span >= time.Second {
-		st.RowsPerSecond = float64(recent) / span.Seconds()
+	if claimed.valid && claimed.t.After(st.RateSince) {
+		st.RateSince = claimed.t
+	}
+	if err := l.db.QueryRowContext(ctx, "SELECT TIMESTAMPDIFF(MICROSECOND, ?, NOW(6))", st.RateSince.Format(dbTime)).Scan(&spanUS); err != nil {
+		return nil, fmt.Errorf("read run rate: %w", err)
+	}
+	if recent > 0 {
+		st.RowsPerSecond = float64(recent) / max(time.Duration(spanUS)*time.Microsecond, time.Second).Seconds()
 	}
 	if err := l.tableProgress(ctx, st); err != nil {
 		return nil, err

@@ -619,7 +619,7 @@ type RunStatus struct {
 // ReadRunStatus reads run's status, controls and processes, and names the
 // state the run is in.
 func ReadRunStatus(ctx context.Context, l *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration) (*RunStatus, error) {
-	st, err := l.Status(ctx, run, time.Minute)
+	st, err := l.StatusWithLease(ctx, run, time.Minute, lease)
 	if err != nil {
 		return nil, fmt.Errorf("read the status of run %d: %w", run.ID, err)
 	}

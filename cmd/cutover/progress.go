@@ -97,9 +97,15 @@ func newProgress(a *app, base, total int64, c *migrate.Counters) *progress {
 func newGatedProgress(a *app, gate *barGate, base, total int64, c *migrate.Counters) *progress {
 	p := &progress{a: a, base: base, total: total, counters: c, start: time.Now(), gate: gate}
 	if f, ok := a.rawStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions64(total,
+		// The bar counts this process's rows out of those left: rows done
+		// before a resume would inflate its rate and shorten its ETA.
+		desc := "rows"
+		if base > 0 {
+			desc = fmt.Sprintf("rows (%s done before)", commas(base))
+		}
+		p.bar = progressbar.NewOptions64(max(total-base, 1),
 			progressbar.OptionSetWriter(a.stderr),
-			progressbar.OptionSetDescription("rows"),
+			progressbar.OptionSetDescription(desc),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("rows"),
@@ -107,7 +113,7 @@ func newGatedProgress(a *app, gate *barGate, base, total int64, c *migrate.Count
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionFullWidth(),
 		)
-		_ = p.bar.Set64(base)
+		_ = p.bar.RenderBlank()
 		gate.mu.Lock()
 		gate.bar, gate.out = p.bar, a.stderr
 		gate.mu.Unlock()
@@ -165,7 +171,7 @@ func (p *progress) loop(stop <-chan struct{}) {
 func (p *progress) draw(s snapshot) {
 	if p.bar != nil {
 		p.gate.mu.Lock()
-		_ = p.bar.Set64(s.Rows)
+		_ = p.bar.Set64(s.Rows - p.base)
 		p.gate.mu.Unlock()
 		return
 	}
@@ -183,7 +189,7 @@ func (p *progress) finish() {
 		p.gate.mu.Lock()
 		defer p.gate.mu.Unlock()
 		if p.gate.bar != nil { // not yet left behind by a log line
-			_ = p.bar.Set64(p.snap().Rows)
+			_ = p.bar.Set64(p.snap().Rows - p.base)
 			_ = p.bar.Exit()
 			fmt.Fprintln(p.a.stderr)
 		}
