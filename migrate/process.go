@@ -612,6 +612,8 @@ type RunStatus struct {
 	Control    checkpoint.Control  `json:"control"`
 	Members    []checkpoint.Member `json:"members"`
 	ETASeconds float64             `json:"eta_seconds,omitempty"`
+	// BlockedBy says what the run waits on when State is "blocked".
+	BlockedBy string `json:"blocked_by,omitempty"`
 }
 
 // ReadRunStatus reads run's status, controls and processes, and names the
@@ -629,6 +631,7 @@ func ReadRunStatus(ctx context.Context, l *checkpoint.Ledger, run *checkpoint.Ru
 	if err != nil {
 		return nil, fmt.Errorf("read the processes of run %d: %w", run.ID, err)
 	}
+	markDeadHere(members)
 	doc := &RunStatus{Status: st, Control: ctl, Members: members}
 	live := 0
 	for _, m := range members {
@@ -656,5 +659,6 @@ func ReadRunStatus(ctx context.Context, l *checkpoint.Ledger, run *checkpoint.Ru
 	if st.RowsPerSecond > 0 && st.RowsTotal > st.RowsDone {
 		doc.ETASeconds = float64(st.RowsTotal-st.RowsDone) / st.RowsPerSecond
 	}
+	doc.settle()
 	return doc, nil
 }

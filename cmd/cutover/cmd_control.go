@@ -212,12 +212,15 @@ func printCluster(w io.Writer, doc *migrate.RunStatus) {
 	if doc.Control.State != checkpoint.ControlRun && doc.Control.Reason != "" {
 		line += "; control " + doc.Control.State + " (" + doc.Control.Reason + ")"
 	}
+	if doc.BlockedBy != "" {
+		line += "; " + doc.BlockedBy
+	}
 	fmt.Fprintln(w, line)
 }
 
 // printMembers prints the live and the dead processes, and how many stopped
 // cleanly (every rerun registers anew, so those add up).
-func printMembers(w io.Writer, members []checkpoint.Member) {
+func printMembers(w io.Writer, members []checkpoint.Member, now time.Time) {
 	stopped := 0
 	for _, m := range members {
 		if m.Stopped && !m.Live {
@@ -227,9 +230,9 @@ func printMembers(w io.Writer, members []checkpoint.Member) {
 		state := "stopped"
 		switch {
 		case m.Live:
-			state = "live, last heartbeat " + m.Heartbeat.Format(time.RFC3339)
+			state = "live, last heartbeat " + age(now, m.Heartbeat)
 		case !m.Stopped:
-			state = "dead (no heartbeat since " + m.Heartbeat.Format(time.RFC3339) + ")"
+			state = "dead (last heartbeat " + age(now, m.Heartbeat) + ")"
 		}
 		fmt.Fprintf(w, "process pid %d on %s (%s, %d workers): %s", m.PID, m.Host, m.Version, m.Workers, state)
 		if len(m.Batches) > 0 {

@@ -15,13 +15,17 @@ import (
 // target, the ledger tables are neither created nor read, and no batch of a
 // real run is claimed or marked done. It prints the summary of a real run and
 // exits with the same codes.
-func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRun, cfgPath string) error {
-	// Missing target tables are a usage error here: a dry run creates nothing.
-	ep, res, err := a.prepare(ctx, cfg, false, cfg.Run.Workers+4)
+func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRun, cfgPath string, create bool) error {
+	// Missing target tables are a usage error here unless --create-tables
+	// creates them (empty) first: the only write a dry run makes.
+	ep, res, err := a.prepare(ctx, cfg, create, cfg.Run.Workers+4)
 	if err != nil {
 		return err
 	}
 	defer ep.Close()
+	if res, err = migrate.EnsureTables(ctx, spec(cfg), ep.src, ep.tgt, res, a.log); err != nil {
+		return classify(err)
+	}
 	for _, w := range res.Warnings {
 		a.log.Warn(w)
 	}

@@ -28,6 +28,7 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	sampleFlag := fs.String("sample", "2%", "percentage of the plan's estimated work to run, such as 2% or 2")
 	minTime := fs.Duration("min-time", rehearse.DefaultMinTime, "keep rehearsing more batches of the plan until the sample has run this long (or the whole plan has)")
 	asJSON := fs.Bool("json", false, "print the calibration as JSON")
+	create := fs.Bool("create-tables", false, "create missing target tables (empty) from the source definition first")
 	fromRun := fs.Int64("from-run", 0, "fit the model from the batch times of run N (a full dress rehearsal on staging) instead of running a sample")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -48,11 +49,17 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	}
 	// The sample writes into the real target tables (and rolls back): they
 	// must exist.
-	ep, resolved, err := a.prepare(ctx, cfg, false, cfg.Run.Workers+4)
+	ep, resolved, err := a.prepare(ctx, cfg, *create, cfg.Run.Workers+4)
 	if err != nil {
 		return err
 	}
 	defer ep.Close()
+	if err := migrate.RefuseLiveRun(ctx, ep.tgt, cfg.Target.LedgerSchema, cfg.Run.Lease.Duration); err != nil {
+		return classify(err)
+	}
+	if resolved, err = migrate.EnsureTables(ctx, spec(cfg), ep.src, ep.tgt, resolved, a.log); err != nil {
+		return classify(err)
+	}
 	doc, err := makePlan(ctx, cfg, ep, resolved)
 	if err != nil {
 		return err

@@ -19,6 +19,8 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	create := fs.Bool("create-tables", false, "create missing target tables from the source definition")
 	replan := fs.Bool("replan", false, "discard the stored plan and plan anew (done batches are copied again)")
+	allowEmptyTenants := fs.Bool("allow-empty-tenants", false, "plan tenants of tenant.ids that have no rows (created empty on purpose)")
+	allowNonEmpty := fs.Bool("allow-nonempty", false, "copy into target tables that already hold rows no run copied (each batch deletes its key range first)")
 	retryFailed := fs.Bool("retry-failed", false, "give failed batches fresh attempts (after fixing their cause)")
 	grace := fs.Duration("grace", -1, "on a stop signal, how long in-flight batches may finish before they are cancelled (default run.grace)")
 	workers := fs.Int("workers", 0, "override run.workers")
@@ -34,8 +36,8 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if dry != migrate.Real && (*create || *replan || *retryFailed) {
-		return usagef("--dry-run writes nothing: it cannot be combined with --create-tables, --replan or --retry-failed")
+	if dry != migrate.Real && (*replan || *retryFailed) {
+		return usagef("--dry-run writes no batch and no ledger: it cannot be combined with --replan or --retry-failed")
 	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
@@ -67,7 +69,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		cfg.Run.Grace.Duration = *grace
 	}
 	if dry != migrate.Real {
-		return a.dryRun(ctx, cfg, dry, *cfgPath)
+		return a.dryRun(ctx, cfg, dry, *cfgPath, *create)
 	}
 	// Each worker holds one source and one target connection; planning and the
 	// ledger need a few more.
@@ -80,6 +82,22 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err := migrate.GateEarly(ctx, ep.tgt, cfg.Target.LedgerSchema, binaryVersion(), cfg.Run.Lease.Duration); err != nil {
 		return gateRefusal(err, *cfgPath)
 	}
+	if err := migrate.RefuseChangedSettings(ctx, ep.tgt, cfg.Target.LedgerSchema, cfg.PlanFingerprint(), cfg.RunFingerprint(), settings(cfg), *replan); err != nil {
+		return classify(err)
+	}
+	if err := migrate.GuardStart(ctx, ep.src, ep.tgt, cfg.Target.LedgerSchema, res, *allowNonEmpty, a.log); err != nil {
+		return classify(err)
+	}
+	// The ledger (its first use creates it) before anything else is
+	// written: a stored plan that no longer fits is refused before
+	// --create-tables creates a table.
+	l, err := openLedger(ctx, cfg, ep.tgt)
+	if err != nil {
+		return err
+	}
+	if err := refuseEarly(ctx, cfg, ep, res, l, *replan); err != nil {
+		return err
+	}
 	if len(res.Missing) > 0 {
 		if err := migrate.CreateTables(ctx, ep.src, ep.tgt, res, a.log); err != nil {
 			return err
@@ -91,11 +109,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	for _, w := range res.Warnings {
 		a.log.Warn(w)
 	}
-	l, err := openLedger(ctx, cfg, ep.tgt)
-	if err != nil {
-		return err
-	}
-	runRec, err := a.planOrResume(ctx, cfg, ep, res, l, *replan)
+	runRec, err := a.planOrResume(ctx, cfg, ep, res, l, *replan, *allowEmptyTenants)
 	if err != nil {
 		return err
 	}
@@ -113,7 +127,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 
 // planOrResume returns the run to copy: the stored one, or a new plan when
 // there is none or --replan asks for one.
-func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints, res *migrate.Resolution, l *checkpoint.Ledger, replan bool) (*checkpoint.Run, error) {
+func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints, res *migrate.Resolution, l *checkpoint.Ledger, replan, allowEmptyTenants bool) (*checkpoint.Run, error) {
 	runRec, err := l.ActiveRun(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the active run: %w", err)
@@ -128,6 +142,9 @@ func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints
 		p, err := makePlan(ctx, cfg, ep, res)
 		if err != nil {
 			return nil, fmt.Errorf("plan: %w", err)
+		}
+		if err := migrate.RefuseAbsentTenants(p, allowEmptyTenants); err != nil {
+			return nil, classify(err)
 		}
 		if runRec, err = p.Store(ctx, l, cfg.PlanFingerprint(), binaryVersion(), cfg.RunFingerprint()); err != nil {
 			return nil, err
@@ -145,6 +162,7 @@ func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints
 // runProcess joins the run, copies until done or stopped, and maps the
 // outcome to the exit codes.
 func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.Source, ep endpoints, res *migrate.Resolution, l *checkpoint.Ledger, runRec *checkpoint.Run, cfgPath, metricsAddr string) error {
+	gate := a.gateLog() // before a.log is handed out: log lines then clear the bar
 	ln, err := listenMetrics(metricsAddr)
 	if err != nil {
 		return err
@@ -175,7 +193,7 @@ func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.So
 	}
 	hard, release := afterSecondSignal(ctx)
 	defer release()
-	prog := newProgress(a, before.RowsDone, before.RowsTotal, p.Counters())
+	prog := newGatedProgress(a, gate, before.RowsDone, before.RowsTotal, p.Counters())
 	stopBar := prog.run()
 	result, runErr := p.Run(ctx, hard)
 	stopBar()

@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/driver"
+	"github.com/cutover/cutover/migrate"
 )
 
-// cmdSchema prints MySQL DDL for the configured Oracle tables, from the live
-// dictionary (--config) or offline from Oracle DDL text (--oracle-ddl FILE).
+// cmdSchema prints MySQL DDL for the configured tables: an Oracle source's
+// from its live dictionary (--config) or offline from Oracle DDL text
+// (--oracle-ddl FILE), a MySQL source's from SHOW CREATE TABLE (--config).
 func (a *app) cmdSchema(ctx context.Context, args []string) error {
 	fs := a.flags("schema")
-	cfgPath := fs.String("config", "", "config file (YAML): read the live Oracle dictionary")
+	cfgPath := fs.String("config", "", "config file (YAML): read the source's live definitions (Oracle dictionary or MySQL SHOW CREATE TABLE)")
 	ddlPath := fs.String("oracle-ddl", "", "Oracle DDL file (as DBMS_METADATA.GET_DDL writes it), converted offline")
 	skipFK := fs.Bool("skip-foreign-keys", false, "write foreign keys as comments, for loading tenants in any order")
 	namesFlag := fs.String("names", "as-is", "as-is, or lower: fold Oracle's upper-case names to lower case")
@@ -43,7 +46,7 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 			return err
 		}
 		if cfg.Source.Driver != "oracle" {
-			return usagef("schema: source.driver is %s; `schema` reads an Oracle dictionary (for MySQL, SHOW CREATE TABLE is the definition)", cfg.Source.Driver)
+			return a.mysqlSchema(ctx, cfg)
 		}
 		src, err := a.openSource(ctx, cfg, 2)
 		if err != nil {
@@ -64,5 +67,22 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 	if n > 0 {
 		fmt.Fprintf(a.stderr, "%d findings (also as comments in the DDL):\n%s", n, findings)
 	}
+	return nil
+}
+
+// mysqlSchema prints a MySQL source's table definitions under the target's
+// names: the DDL `run --create-tables` would execute, to review or apply
+// before the night.
+func (a *app) mysqlSchema(ctx context.Context, cfg *config.Config) error {
+	ep, res, err := a.prepare(ctx, cfg, true, 2)
+	if err != nil {
+		return err
+	}
+	defer ep.Close()
+	ddl, err := migrate.SchemaDDL(ctx, ep.src, ep.tgt.SchemaName(), res)
+	if err != nil {
+		return fmt.Errorf("schema: %w", err)
+	}
+	fmt.Fprint(a.stdout, ddl)
 	return nil
 }

@@ -1,20 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/planner"
 )
 
 func (a *app) cmdStatus(ctx context.Context, args []string) error {
 	fs := a.flags("status")
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
-	watch := fs.Duration("watch", 0, "print the status again every this long (e.g. 2s) until interrupted")
+	watch := fs.Duration("watch", 0, "print the status again every this long (e.g. 2s) until interrupted; each line starts with the time")
+	deadline := fs.String("deadline", "", "HH:MM local time (next occurrence): project the finish from the measured rate and say how many workers would make it")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -37,13 +41,22 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stdout, "no run in ledger schema %s yet: `cutover plan --config %s` makes one\n", cfg.Target.LedgerSchema, *cfgPath)
 		return nil
 	}
+	within, _, err := window(*deadline, "", time.Now())
+	if err != nil {
+		return err
+	}
+	show := statusShow{lease: cfg.Run.Lease.Duration, asJSON: *asJSON, cfgPath: *cfgPath, deadline: *deadline, within: within, perProcess: cfg.Run.Workers}
 	if *watch <= 0 {
-		return a.printStatus(ctx, ledger, run, cfg.Run.Lease.Duration, *asJSON, *cfgPath)
+		return a.printStatus(ctx, a.stdout, ledger, run, show)
 	}
 	t := time.NewTicker(max(*watch, 500*time.Millisecond))
 	defer t.Stop()
 	for {
-		if err := a.printStatus(ctx, ledger, run, cfg.Run.Lease.Duration, *asJSON, *cfgPath); err != nil {
+		w := io.Writer(a.stdout)
+		if !*asJSON {
+			w = &stampWriter{w: a.stdout, stamp: time.Now().Format("15:04:05 ")}
+		}
+		if err := a.printStatus(ctx, w, ledger, run, show); err != nil {
 			return err
 		}
 		select {
@@ -61,12 +74,71 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 // its index rebuilds.
 type statusDoc struct {
 	*migrate.RunStatus
-	IndexSteps []indexStepDoc     `json:"index_rebuilds,omitempty"`
-	Canary     *checkpoint.Canary `json:"canary,omitempty"`
+	IndexSteps []indexStepDoc      `json:"index_rebuilds,omitempty"`
+	Canary     *checkpoint.Canary  `json:"canary,omitempty"`
+	Deadline   *planner.Projection `json:"deadline,omitempty"`
 }
 
-func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *checkpoint.Run, lease time.Duration, asJSON bool, cfgPath string) error {
-	rs, err := migrate.ReadRunStatus(ctx, ledger, run, lease)
+// statusShow is how status prints.
+type statusShow struct {
+	lease      time.Duration
+	asJSON     bool
+	cfgPath    string
+	deadline   string // --deadline as given, "" without it
+	within     time.Duration
+	perProcess int
+}
+
+// stampWriter starts every line with a time stamp (status --watch).
+type stampWriter struct {
+	w     io.Writer
+	stamp string
+	mid   bool
+}
+
+func (s *stampWriter) Write(p []byte) (int, error) {
+	for _, line := range bytes.SplitAfter(p, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if !s.mid {
+			if _, err := io.WriteString(s.w, s.stamp); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := s.w.Write(line); err != nil {
+			return 0, err
+		}
+		s.mid = line[len(line)-1] != '\n'
+	}
+	return len(p), nil
+}
+
+// roundDur rounds d to what a person reads: tenths under ten seconds.
+func roundDur(d time.Duration) time.Duration {
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
+// age says how long ago t was, as of now ("4s ago").
+func age(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	if d < 0 {
+		d = 0
+	}
+	if d < time.Minute {
+		return roundDur(d).String() + " ago"
+	}
+	return d.Round(time.Second).String() + " ago (" + t.Format(time.RFC3339) + ")"
+}
+
+func (a *app) printStatus(ctx context.Context, w io.Writer, ledger *checkpoint.Ledger, run *checkpoint.Run, show statusShow) error {
+	rs, err := migrate.ReadRunStatus(ctx, ledger, run, show.lease)
 	if err != nil {
 		return err
 	}
@@ -74,15 +146,25 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 	if doc.Canary, err = ledger.ReadCanary(ctx, run.ID); err != nil {
 		return err
 	}
-	if asJSON {
+	var projErr error
+	if show.deadline != "" {
+		workers := 0
+		for _, m := range rs.Members {
+			if m.Live {
+				workers += m.Workers
+			}
+		}
+		p, err := planner.Project(st.RowsTotal-st.RowsDone, st.RowsPerSecond, workers, show.perProcess, show.within)
+		doc.Deadline, projErr = &p, err
+	}
+	if show.asJSON {
 		if doc.IndexSteps, err = indexStepDocs(ctx, ledger, run.ID); err != nil {
 			return err
 		}
-		enc := json.NewEncoder(a.stdout)
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	}
-	w := a.stdout
 	fmt.Fprintf(w, "run %d, plan %s, planned %s\n", st.RunID, st.PlanFP, st.CreatedAt.Format(time.RFC3339))
 	printCluster(w, doc.RunStatus)
 	pct := 0.0
@@ -92,12 +174,37 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 	fmt.Fprintf(w, "rows: %s of about %s (%.1f%%)\n", commas(st.RowsDone), commas(st.RowsTotal), pct)
 	fmt.Fprintf(w, "batches: %d total; %d done, %d in flight, %d pending, %d failed\n", st.TotalBatches,
 		st.Batches[checkpoint.Done.String()], st.Batches[checkpoint.Claimed.String()], st.Batches[checkpoint.Pending.String()], st.Batches[checkpoint.Failed.String()])
-	if st.RowsPerSecond > 0 {
-		eta := time.Duration(float64(st.RowsTotal-st.RowsDone) / st.RowsPerSecond * float64(time.Second))
-		fmt.Fprintf(w, "rate over the last minute: %s rows/s; ETA %s\n", commas(int64(st.RowsPerSecond)), eta.Round(time.Second))
+	switch {
+	case doc.ETASeconds > 0:
+		fmt.Fprintf(w, "rate since %s: %s rows/s; ETA %s\n", st.RateSince.Format("15:04:05"), commas(int64(st.RowsPerSecond)),
+			(time.Duration(doc.ETASeconds * float64(time.Second))).Round(time.Second))
+	case doc.State == "running" && st.RowsTotal > st.RowsDone:
+		fmt.Fprintf(w, "no ETA yet: too little copied since %s to measure a rate\n", st.RateSince.Format("15:04:05"))
+	case doc.State == "blocked":
+		fmt.Fprintf(w, "no ETA: the run is blocked\n")
+	case doc.State != "running" && doc.State != "complete":
+		fmt.Fprintf(w, "no rate or ETA: the run is %s\n", doc.State)
+	}
+	if doc.Deadline != nil {
+		printProjection(w, doc.Deadline, projErr, show.deadline)
+	}
+	for _, tp := range st.Tables {
+		line := fmt.Sprintf("table %s: %d of %d batches, %s of about %s rows", tp.Table, tp.BatchesDone, tp.Batches, commas(tp.RowsDone), commas(tp.RowsTotal))
+		switch {
+		case !tp.Finished.IsZero():
+			line += fmt.Sprintf("; started %s, finished %s, took %s", tp.Started.Format("15:04:05"), tp.Finished.Format("15:04:05"), roundDur(tp.Finished.Sub(tp.Started)))
+		case !tp.Started.IsZero():
+			line += fmt.Sprintf("; started %s, %s elapsed", tp.Started.Format("15:04:05"), roundDur(st.Now.Sub(tp.Started)))
+		default:
+			line += "; not started"
+		}
+		fmt.Fprintln(w, line)
+	}
+	for _, lw := range st.LockWaits {
+		fmt.Fprintf(w, "lock wait: thread %d for %ds (%s): %s\n", lw.Thread, lw.Seconds, lw.State, lw.Statement)
 	}
 	printCanary(w, doc.Canary) // canary.go
-	printMembers(w, doc.Members)
+	printMembers(w, doc.Members, st.Now)
 	rebuilding, err := printIndexSteps(ctx, w, ledger, run.ID)
 	if err != nil {
 		return err
@@ -107,13 +214,31 @@ func (a *app) printStatus(ctx context.Context, ledger *checkpoint.Ledger, run *c
 		if f.Expired {
 			note = " (lease expired: claimable again)"
 		}
-		fmt.Fprintf(w, "in flight: batch %d of %s, %s worker %d since %s%s\n", f.Batch, f.Table, f.Owner, f.Worker, f.Since.Format(time.RFC3339), note)
+		fmt.Fprintf(w, "in flight: batch %d of %s (about %s rows), %s worker %d for %s%s\n", f.Batch, f.Table, commas(f.EstRows), f.Owner, f.Worker, st.Now.Sub(f.Since).Round(time.Second), note)
 	}
 	for _, f := range st.Failures {
 		fmt.Fprintf(w, "failed: batch %d of %s after %d attempts: %s\n", f.Batch, f.Table, f.Attempts, f.Error)
 	}
 	if st.TotalBatches == st.Batches[checkpoint.Done.String()] && !rebuilding {
-		fmt.Fprintln(w, "complete: next, cutover verify --config "+cfgPath)
+		fmt.Fprintln(w, "complete: next, cutover verify --config "+show.cfgPath)
 	}
 	return nil
+}
+
+// printProjection answers status --deadline.
+func printProjection(w io.Writer, p *planner.Projection, err error, deadline string) {
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "deadline %s: cannot project: %v\n", deadline, err)
+	case p.Fits && p.RowsLeft > 0:
+		fmt.Fprintf(w, "deadline %s: on track; at %s rows/s the %s rows left take %s, %s before the deadline\n",
+			deadline, commas(int64(p.RowsPerSecond)), commas(p.RowsLeft), p.Left.Round(time.Second), (p.Within - p.Left).Round(time.Second))
+	case p.Fits:
+		fmt.Fprintf(w, "deadline %s: nothing left to copy\n", deadline)
+	default:
+		fmt.Fprintf(w, "deadline %s: at risk; at %s rows/s with %d workers the %s rows left take %s, %s past the deadline; "+
+			"about %d workers (%d processes of %d) would make it if the rate grows with the workers\n",
+			deadline, commas(int64(p.RowsPerSecond)), p.Workers, commas(p.RowsLeft), p.Left.Round(time.Second), (p.Left - p.Within).Round(time.Second),
+			p.WorkersNeeded, p.ProcessesNeeded, p.PerProcess)
+	}
 }

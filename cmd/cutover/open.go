@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
@@ -134,7 +136,7 @@ func classify(err error) error {
 func openLedger(ctx context.Context, cfg *config.Config, tgt driver.Target) (*checkpoint.Ledger, error) {
 	l, err := checkpoint.Open(ctx, tgt.SQL(), cfg.Target.LedgerSchema)
 	if err != nil {
-		return nil, fmt.Errorf("open the ledger in %s: %w", cfg.Target.LedgerSchema, err)
+		return nil, ledgerAccess(cfg.Target.LedgerSchema, fmt.Errorf("open the ledger in %s: %w", cfg.Target.LedgerSchema, err))
 	}
 	return l, nil
 }
@@ -170,6 +172,43 @@ func makePlan(ctx context.Context, cfg *config.Config, ep endpoints, res *migrat
 	if err != nil {
 		return nil, err
 	}
-	return migrate.MakePlan(ctx, ep.src, res, migrate.PlanOptions{BatchRows: cfg.Run.BatchRows, Workers: cfg.Run.Workers,
+	p, err := migrate.MakePlan(ctx, ep.src, res, migrate.PlanOptions{BatchRows: cfg.Run.BatchRows, Workers: cfg.Run.Workers,
 		Tenants: cfg.Tenant.IDs, Model: model, Calibration: calib, Defer: deferSettings(cfg), Target: ep.tgt})
+	if err != nil {
+		return nil, err
+	}
+	p.Doc.Settings, p.Doc.SettingsRunFP = settings(cfg), cfg.RunFingerprint()
+	return p, nil
+}
+
+// settings are the config's settings that the plan and run fingerprints
+// cover, by the keys users write, so that a changed config is refused
+// naming what changed (run.throttle.rows_per_second: 2000 -> 4000).
+func settings(cfg *config.Config) map[string]string {
+	s := map[string]string{
+		"source.driver":                cfg.Source.Driver,
+		"source.schema":                cfg.Source.Schema,
+		"tenant.column":                cfg.Tenant.Column,
+		"tenant.ids":                   "[" + strings.Join(cfg.Tenant.IDs, ", ") + "]",
+		"run.batch_rows":               fmt.Sprint(cfg.Run.BatchRows),
+		"run.lease":                    cfg.Run.Lease.Duration.String(),
+		"run.retries":                  fmt.Sprint(cfg.Run.Retries),
+		"run.max_workers":              fmt.Sprint(cfg.Run.MaxWorkers),
+		"run.max_failed_batches":       fmt.Sprint(cfg.Run.MaxFailed),
+		"run.throttle.rows_per_second": fmt.Sprint(cfg.Run.Throttle.RowsPerSecond),
+		"run.throttle.mb_per_second":   fmt.Sprint(cfg.Run.Throttle.MBPerSecond),
+		"run.throttle.every":           cfg.Run.Throttle.Every.Duration.String(),
+		"run.throttle.probes":          fmt.Sprint(len(cfg.Run.Throttle.Probes)) + " probes",
+	}
+	// Whole tables and probes as JSON, so that every field of theirs the
+	// fingerprints cover is compared, including ones added later.
+	for i, p := range cfg.Run.Throttle.Probes {
+		b, _ := json.Marshal(p)
+		s[fmt.Sprintf("run.throttle.probes[%d] (%s)", i+1, p.Name)] = string(b)
+	}
+	for i, t := range cfg.Tables {
+		b, _ := json.Marshal(t)
+		s[fmt.Sprintf("tables[%d] (%s)", i+1, t.Name)] = string(b)
+	}
+	return s
 }

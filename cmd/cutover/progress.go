@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -32,10 +35,67 @@ type progress struct {
 	counters *migrate.Counters
 	start    time.Time
 	bar      *progressbar.ProgressBar
+	gate     *barGate
+}
+
+// barGate keeps log lines and the progress bar from overwriting each other
+// on a terminal: a log line clears the bar's line first and the bar is drawn
+// again below it. Every use of the bar holds mu.
+type barGate struct {
+	mu  sync.Mutex
+	bar *progressbar.ProgressBar // nil while no bar is drawn
+	out io.Writer                // where the bar draws
+}
+
+// gatedHandler is a log handler that writes through a barGate.
+type gatedHandler struct {
+	slog.Handler
+	g *barGate
+}
+
+func (h gatedHandler) Handle(ctx context.Context, r slog.Record) error {
+	h.g.mu.Lock()
+	defer h.g.mu.Unlock()
+	b := h.g.bar
+	if b != nil && b.IsFinished() {
+		// The bar no longer redraws: leave it at 100% and log below it.
+		_, _ = io.WriteString(h.g.out, "\n")
+		h.g.bar = nil
+		b = nil
+	}
+	if b != nil {
+		_ = b.Clear()
+	}
+	err := h.Handler.Handle(ctx, r)
+	if b != nil {
+		_ = b.RenderBlank()
+	}
+	return err
+}
+
+func (h gatedHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return gatedHandler{Handler: h.Handler.WithAttrs(attrs), g: h.g}
+}
+
+func (h gatedHandler) WithGroup(name string) slog.Handler {
+	return gatedHandler{Handler: h.Handler.WithGroup(name), g: h.g}
+}
+
+// gateLog routes a.log through a new barGate, for a bar drawn later: call it
+// before handing a.log to what logs while the bar is drawn.
+func (a *app) gateLog() *barGate {
+	g := &barGate{}
+	a.log = slog.New(gatedHandler{Handler: a.log.Handler(), g: g})
+	return g
 }
 
 func newProgress(a *app, base, total int64, c *migrate.Counters) *progress {
-	p := &progress{a: a, base: base, total: total, counters: c, start: time.Now()}
+	return newGatedProgress(a, a.gateLog(), base, total, c)
+}
+
+// newGatedProgress is newProgress drawing through gate (a.gateLog).
+func newGatedProgress(a *app, gate *barGate, base, total int64, c *migrate.Counters) *progress {
+	p := &progress{a: a, base: base, total: total, counters: c, start: time.Now(), gate: gate}
 	if f, ok := a.rawStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(a.stderr),
@@ -48,6 +108,9 @@ func newProgress(a *app, base, total int64, c *migrate.Counters) *progress {
 			progressbar.OptionFullWidth(),
 		)
 		_ = p.bar.Set64(base)
+		gate.mu.Lock()
+		gate.bar, gate.out = p.bar, a.stderr
+		gate.mu.Unlock()
 	}
 	return p
 }
@@ -101,7 +164,9 @@ func (p *progress) loop(stop <-chan struct{}) {
 
 func (p *progress) draw(s snapshot) {
 	if p.bar != nil {
+		p.gate.mu.Lock()
 		_ = p.bar.Set64(s.Rows)
+		p.gate.mu.Unlock()
 		return
 	}
 	pct := 0.0
@@ -115,8 +180,13 @@ func (p *progress) draw(s snapshot) {
 
 func (p *progress) finish() {
 	if p.bar != nil {
-		_ = p.bar.Set64(p.snap().Rows)
-		_ = p.bar.Exit()
-		fmt.Fprintln(p.a.stderr)
+		p.gate.mu.Lock()
+		defer p.gate.mu.Unlock()
+		if p.gate.bar != nil { // not yet left behind by a log line
+			_ = p.bar.Set64(p.snap().Rows)
+			_ = p.bar.Exit()
+			fmt.Fprintln(p.a.stderr)
+		}
+		p.gate.bar = nil
 	}
 }
