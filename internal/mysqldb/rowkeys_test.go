@@ -2,6 +2,7 @@ package mysqldb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -39,29 +40,34 @@ func TestLoadErrorNamesTheKey(t *testing.T) {
 	cols := []catalog.Column{{Name: "agent_id"}, {Name: "id"}, {Name: "note"}}
 	tbl := &catalog.Table{Name: "t", Target: "t", Columns: cols, Key: cols[:2]}
 	rows := [][][]byte{{[]byte("7"), []byte("100"), []byte("ok")}, {[]byte("7"), []byte("101"), []byte("ok")}, {[]byte("7"), []byte("102"), []byte("far too long")}}
-	tx, err := w.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	_, err = w.loadData(ctx, tx, tbl, func(emit migrate.Emit) error {
+	produce := func(emit migrate.Emit) error {
 		for _, r := range rows {
 			if err := emit(r, nil); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
-	if err == nil {
-		t.Fatal("a value too long for its column was loaded")
 	}
-	t.Log(err)
-	if !strings.Contains(err.Error(), "key agent_id=7, id=102") || strings.Contains(err.Error(), "at row") {
-		t.Errorf("error %q should name the key agent_id=7, id=102 and no row number", err)
-	}
-	var me *mysql.MySQLError
-	var de *DataError
-	if !errors.As(err, &me) && !errors.As(err, &de) {
-		t.Errorf("error %q lost its kind", err)
+	for name, load := range map[string]func(context.Context, *sql.Tx, *catalog.Table, func(migrate.Emit) error) (int64, error){
+		"LOAD DATA": w.loadData, "INSERT": w.insertRows,
+	} {
+		tx, err := w.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = load(ctx, tx, tbl, produce)
+		_ = tx.Rollback()
+		if err == nil {
+			t.Fatalf("%s: a value too long for its column was loaded", name)
+		}
+		t.Log(err)
+		if !strings.Contains(err.Error(), "key agent_id=7, id=102") || strings.Contains(err.Error(), "at row") {
+			t.Errorf("%s: error %q should name the key agent_id=7, id=102 and no row number", name, err)
+		}
+		var me *mysql.MySQLError
+		var de *DataError
+		if !errors.As(err, &me) && !errors.As(err, &de) {
+			t.Errorf("%s: error %q lost its kind", name, err)
+		}
 	}
 }

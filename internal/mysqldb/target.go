@@ -206,6 +206,10 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 	}()
 	args := make([]any, 0, perStmt*ncol)
 	var total int64
+	// keys holds the keys of the statement being built, or of the last one
+	// sent (stale) until the next row: the server's "at row N" counts rows
+	// of one statement, and SHOW WARNINGS speaks of the last one.
+	keys, stale := newRowKeys(t), false
 	flush := func() error {
 		rows := len(args) / ncol
 		if rows == 0 {
@@ -224,10 +228,11 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 			_, err = tx.ExecContext(ctx, q, args...)
 		}
 		if err != nil {
-			return fmt.Errorf("insert into %s: %w", t.Target, err)
+			return keys.name(fmt.Errorf("insert into %s: %w", t.Target, err))
 		}
 		total += int64(rows)
 		args = args[:0]
+		stale = true
 		return nil
 	}
 	err := produce(func(row [][]byte, big []migrate.LOB) error {
@@ -243,6 +248,10 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 			}
 			row = held
 		}
+		if stale {
+			keys.keys, stale = keys.keys[:0], false
+		}
+		keys.add(row)
 		for i, v := range row {
 			switch {
 			case v == nil:
@@ -265,7 +274,7 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 		return 0, err
 	}
 	if err := checkWarnings(ctx, tx, t.Target); err != nil {
-		return 0, err
+		return 0, keys.name(err)
 	}
 	return total, nil
 }
