@@ -125,6 +125,11 @@ func TestGanttFarDeadlineKeepsTheWorkVisible(t *testing.T) {
 		}
 	})
 	require.Greater(t, widest, 500.0, "the longest batch spans most of the 1000 px plot")
+	file := filepath.Join(t.TempDir(), "far.svg")
+	require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o644))
+	dom := browsertest.DOM(t, file)
+	require.Contains(t, dom, `class="deadline off-axis"`, "the browser draws the deadline's arrow")
+	require.Equal(t, 6, strings.Count(dom, `<rect class="batch `), "every bar rendered")
 
 	span, off := axisSpan(10, 25)
 	require.Equal(t, 25.0, span, "a deadline within 3x the work is on the axis")

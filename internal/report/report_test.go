@@ -2,6 +2,10 @@ package report
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/browsertest"
 	"github.com/cutover/cutover/planner"
 )
 
@@ -112,6 +117,24 @@ func TestPausedTimeIsShownAndLeftOutOfTheComparison(t *testing.T) {
 	require.Equal(t, 1, strings.Count(string(v.Gantt), `class="gap"`))
 	require.Equal(t, "01:00:00", v.Tables[0].First)
 	require.Equal(t, "01:01:20", v.Tables[0].Last)
+
+	// In a browser: the pause is drawn across the lanes, every batch is a
+	// visible bar, the estimate as run is said.
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, Data{Spans: pausedRun(), Estimate: &Estimate{Model: m, Workers: 4, Makespan: 10}}))
+	file := filepath.Join(t.TempDir(), "report.html")
+	require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o644))
+	dom := browsertest.DOM(t, file)
+	require.Contains(t, dom, `class="gap"`)
+	require.Contains(t, dom, "no batch in flight")
+	bars := regexp.MustCompile(`<rect class="batch [a-z]+" data-batch="\d+" x="[0-9.]+" y="[0-9.]+" width="([0-9.]+)"`).FindAllStringSubmatch(dom, -1)
+	require.Len(t, bars, 40+40, "every batch in both schedules")
+	for _, b := range bars {
+		w, err := strconv.ParseFloat(b[1], 64)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, w, 3.0, "a visible bar")
+	}
+	require.Contains(t, dom, "for the run as it ran: 20s with 2 workers")
 }
 
 func TestHistoryKeepsFailuresThatWereRetried(t *testing.T) {
