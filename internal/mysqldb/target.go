@@ -174,7 +174,11 @@ func (w *writer) loadData(ctx context.Context, tx *sql.Tx, t *catalog.Table, pro
 	// Unblock the producer whatever happened; if the load finished, this is a no-op.
 	pr.CloseWithError(errLoadEnded)
 	prod := <-done
-	if prod.err != nil && !errors.Is(prod.err, errLoadEnded) {
+	// A producer that found the pipe closed by the driver (the statement
+	// ended early: the connection died, or the server refused the load) has
+	// the statement's error to report, not its own.
+	ended := errors.Is(prod.err, errLoadEnded) || (err != nil && errors.Is(prod.err, io.ErrClosedPipe))
+	if prod.err != nil && !ended {
 		return 0, prod.err
 	}
 	if err != nil {
