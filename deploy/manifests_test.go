@@ -73,7 +73,7 @@ func requireCutoverArgs(t *testing.T, where string, args []string) {
 	for _, bad := range []string{"flag provided but not defined", "unknown command", "invalid value", "invalid boolean", "unexpected argument"} {
 		require.NotContains(t, string(out), bad, "%s: cutover %s", where, strings.Join(args, " "))
 	}
-	require.Contains(t, string(out), "Usage of cutover "+args[0], "%s: cutover %s: the command's flags were not reached", where, strings.Join(args, " "))
+	require.Contains(t, string(out), "\nusage: cutover "+args[0], "%s: cutover %s: the command's flags were not reached", where, strings.Join(args, " "))
 }
 
 func TestBinaryVersion(t *testing.T) {

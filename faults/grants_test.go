@@ -48,6 +48,8 @@ func TestMinimalGrants(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, p, envOpts{rows: 3_000, batchRows: 300, noTargetSchema: true})
 		g := full(e)
+		// The README's minimal target grants, not ALL.
+		g.tgt[0] = "GRANT SELECT, INSERT, DELETE, CREATE, ALTER, INDEX ON `" + e.tgtName + "`.* TO %s"
 		e.o.srcUser = newUser(t, p.src, "ro", g.src...)
 		e.o.tgtUser = newUser(t, p.tgt, "rw", g.tgt...)
 		e.writeConfig(t, "")

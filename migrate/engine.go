@@ -220,13 +220,20 @@ func (e *Engine) Run(claimCtx, workCtx context.Context) (Result, error) {
 func (e *Engine) heartbeat(ctx context.Context) {
 	t := time.NewTicker(e.opt.Lease / 3)
 	defer t.Stop()
+	failing := false // said once per run of failures, not every tick
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := e.ledger.Heartbeat(ctx, e.opt.RunID, e.opt.Owner, e.opt.Lease); err != nil && ctx.Err() == nil {
+			err := e.ledger.Heartbeat(ctx, e.opt.RunID, e.opt.Owner, e.opt.Lease)
+			switch {
+			case err != nil && ctx.Err() == nil && !failing:
 				e.opt.Log.Warn("heartbeat failed; leases may expire", "err", err)
+				failing = true
+			case err == nil && failing:
+				e.opt.Log.Info("heartbeat renewed again")
+				failing = false
 			}
 		}
 	}

@@ -96,15 +96,36 @@ func (e *Engine) isOutage(err error) bool {
 }
 
 // claim claims the next batch; while the ledger's server does not answer it
-// tries again, up to the outage limit.
+// tries again, up to the outage limit, and a claim that met a deadlock or a
+// lock wait timeout (it changed nothing) is tried again up to Retries times.
 func (e *Engine) claim(claimCtx, ctx context.Context, log *slog.Logger, worker int) (*checkpoint.Batch, int, error) {
 	if err := e.outages.wait(claimCtx); err != nil {
 		return nil, 0, err
 	}
 	var since time.Time
 	wait := e.opt.Backoff
+	transient := 0 // deadlocks and lock wait timeouts met, not outage rounds
 	for {
 		b, open, err := e.ledger.Claim(ctx, e.opt.RunID, e.opt.Owner, worker, e.opt.Lease, e.opt.Retries+1)
+		if err != nil && !e.isOutage(err) && e.opt.Transient(err) && transient < e.opt.Retries && ctx.Err() == nil {
+			transient++
+			if !since.IsZero() {
+				// The server answered (with a deadlock, as many workers claim
+				// at once when it comes back): the outage is over.
+				e.outages.leave(log, true)
+				since = time.Time{}
+			}
+			log.Warn("claim met a transient error; trying again", "err", err)
+			timer := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return nil, 0, ctx.Err()
+			case <-timer.C:
+			}
+			wait = min(wait*2, maxOutageWait)
+			continue
+		}
 		if err == nil || !e.isOutage(err) || ctx.Err() != nil {
 			if !since.IsZero() {
 				e.outages.leave(log, err == nil)

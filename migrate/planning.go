@@ -112,6 +112,7 @@ func MakePlan(ctx context.Context, src Source, res *Resolution, o PlanOptions) (
 			Warnings:    append([]string{}, res.Warnings...),
 			Batches:     sized.Plan.Batches,
 			SCN:         scn,
+			Source:      SourceShape(res.Tables),
 		},
 		Sizes: sized.Sizes, Model: model, Calibration: o.Calibration, opt: o,
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cutover/cutover/internal/catalog"
+	"github.com/cutover/cutover/planner"
 )
 
 // TableSpec is one configured table as plain values: what Resolve checks
@@ -305,4 +306,18 @@ func TargetTableName(ctx context.Context, tgt TableLister, name string) (string,
 		return name, nil
 	}
 	return got, err
+}
+
+// SourceShape is the source tables' columns as a plan records them
+// (planner.Doc.Source), so a run can tell that the source changed since.
+func SourceShape(tables []*catalog.Table) []planner.SourceTable {
+	out := make([]planner.SourceTable, 0, len(tables))
+	for _, t := range tables {
+		st := planner.SourceTable{Table: t.Name}
+		for _, c := range t.Columns {
+			st.Columns = append(st.Columns, planner.Column(c.Name, c.Type, c.Nullable))
+		}
+		out = append(out, st)
+	}
+	return out
 }

@@ -22,7 +22,9 @@ type Doc struct {
 	Warnings    []string   `json:"warnings"`
 	Estimate    *Estimate  `json:"estimate,omitempty"`
 	Deferred    []Deferred `json:"deferred_indexes,omitempty"`
-	Batches     []Batch    `json:"batches"`
+	// Source is the source tables' columns at plan time (shape.go).
+	Source  []SourceTable `json:"source,omitempty"`
+	Batches []Batch       `json:"batches"`
 	// Settings are the config's settings the plan was made with, by key
 	// (run.batch_rows), and SettingsRunFP the run settings fingerprint they
 	// give: a changed config is then refused naming the keys that changed.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
@@ -23,7 +22,7 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 0, "estimate for this many workers (default run.workers)")
 	deadline := fs.String("deadline", "", "HH:MM local time (next occurrence): print the fewest workers that finish by then")
 	win := fs.String("window", "", "duration such as 4h: print the fewest workers that finish within it")
-	svgPath := fs.String("svg", "", "write a Gantt chart of the estimated schedule to this SVG file")
+	svgPath := fs.String("svg", "", "write a Gantt chart of the estimated schedule to this SVG file (- for stdout; the plan text then goes to stderr)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -66,8 +65,11 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 		return err
 	}
 	if *svgPath != "" {
-		if err := writePlanSVG(*svgPath, doc); err != nil {
+		if err := a.writePlanSVG(*svgPath, doc); err != nil {
 			return err
+		}
+		if *svgPath == "-" {
+			a.stdout = a.stderr // the SVG owns stdout
 		}
 	}
 	l, err := openLedger(ctx, cfg, ep.tgt)
@@ -195,13 +197,10 @@ func window(deadline, win string, now time.Time) (time.Duration, string, error) 
 }
 
 // writePlanSVG draws doc's estimated schedule as a Gantt chart into path.
-func writePlanSVG(path string, doc *planner.Doc) error {
+func (a *app) writePlanSVG(path string, doc *planner.Doc) error {
 	var buf bytes.Buffer
 	if err := doc.WriteGantt(&buf); err != nil {
 		return fmt.Errorf("draw the plan: %w", err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return usagef("--svg: %v", err)
-	}
-	return nil
+	return a.writeOut("svg", path, buf.Bytes())
 }

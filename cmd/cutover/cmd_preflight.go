@@ -26,12 +26,13 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 	fs := a.flags("preflight")
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	asJSON := fs.Bool("json", false, "print the findings as JSON")
-	sample := fs.Float64("sample", 0, "scan about PCT% of each table instead of all of it (Oracle: SAMPLE(PCT); MySQL: evenly spaced key ranges of a one-column integer key; 0: full scan)")
+	sample := new(float64)
+	fs.Var(percentValue{sample}, "sample", "scan about this percentage of each table, such as 2% or 2, instead of all of it (Oracle: SAMPLE(PCT); MySQL: evenly spaced key ranges of a one-column integer key; default: full scan)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *sample < 0 || *sample >= 100 {
-		return usagef("--sample must be at least 0 and below 100, not %v", *sample)
+		return usagef("--sample %v%%: want a percentage below 100 (leave --sample out for a full scan)", *sample)
 	}
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {

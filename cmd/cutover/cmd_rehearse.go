@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,7 +25,7 @@ type rehearsal struct {
 func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	fs := a.flags("rehearse")
 	cfgPath := fs.String("config", "", "config file (YAML)")
-	sampleFlag := fs.String("sample", "2%", "share of the plan's estimated work to run, such as 2% or 0.02")
+	sampleFlag := fs.String("sample", "2%", "percentage of the plan's estimated work to run, such as 2% or 2")
 	minTime := fs.Duration("min-time", rehearse.DefaultMinTime, "keep rehearsing more batches of the plan until the sample has run this long (or the whole plan has)")
 	asJSON := fs.Bool("json", false, "print the calibration as JSON")
 	create := fs.Bool("create-tables", false, "create missing target tables (empty) from the source definition first")
@@ -190,17 +188,10 @@ func scalingWords(m planner.Model, workers int) string {
 	return fmt.Sprintf("%d workers would copy about %.1fx as fast as %d", twice, speedup, workers)
 }
 
-// parseShare reads 2% or 0.02 as a fraction in (0, 1].
+// parseShare reads --sample (a percentage, 2% or 2) as a fraction in (0, 1].
 func parseShare(s string) (float64, error) {
-	v, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
-	f, err := strconv.ParseFloat(v, 64)
-	if pct {
-		f /= 100
-	}
-	if err != nil || math.IsNaN(f) || f <= 0 || f > 1 {
-		return 0, usagef("--sample %q: want a share of the work such as 2%% or 0.02 (more than 0, at most 100%%)", s)
-	}
-	return f, nil
+	p, err := parsePercent(s)
+	return p / 100, err
 }
 
 // calibrateFromRun fits the cost model from the measured batches of run

@@ -20,7 +20,7 @@ import (
 func (a *app) cmdReport(ctx context.Context, args []string) error {
 	fs := a.flags("report")
 	cfgPath := fs.String("config", "", "config file (YAML)")
-	out := fs.String("out", "", "where to write the HTML report")
+	out := fs.String("out", "", "where to write the HTML report (- for stdout)")
 	runID := fs.Int64("run", 0, "the run to report (default: the active run)")
 	verifyPath := fs.String("verify", "", "the output of `cutover verify --json`, to include the verification result")
 	if err := parse(fs, args); err != nil {
@@ -85,8 +85,12 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 	if err := report.Write(&buf, d); err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-		return usagef("--out: %v", err)
+	if err := a.writeOut("out", *out, buf.Bytes()); err != nil {
+		return err
+	}
+	if *out == "-" {
+		fmt.Fprintf(a.stderr, "report of run %d (%d batches) written to stdout\n", run.ID, len(spans))
+		return nil
 	}
 	fmt.Fprintf(a.stdout, "report of run %d (%d batches) written to %s\n", run.ID, len(spans), *out)
 	return nil

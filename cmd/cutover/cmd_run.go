@@ -47,7 +47,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		defer stop()
 	}
 	if *verbose {
-		a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		a.log = a.newLogger(slog.LevelDebug)
 	}
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {
@@ -88,6 +88,16 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err := migrate.GuardStart(ctx, ep.src, ep.tgt, cfg.Target.LedgerSchema, res, *allowNonEmpty, a.log); err != nil {
 		return classify(err)
 	}
+	// The ledger (its first use creates it) before anything else is
+	// written: a stored plan that no longer fits is refused before
+	// --create-tables creates a table.
+	l, err := openLedger(ctx, cfg, ep.tgt)
+	if err != nil {
+		return err
+	}
+	if err := refuseEarly(ctx, cfg, ep, res, l, *replan); err != nil {
+		return err
+	}
 	if len(res.Missing) > 0 {
 		if err := migrate.CreateTables(ctx, ep.src, ep.tgt, res, a.log); err != nil {
 			return err
@@ -98,10 +108,6 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	}
 	for _, w := range res.Warnings {
 		a.log.Warn(w)
-	}
-	l, err := openLedger(ctx, cfg, ep.tgt)
-	if err != nil {
-		return err
 	}
 	runRec, err := a.planOrResume(ctx, cfg, ep, res, l, *replan, *allowEmptyTenants)
 	if err != nil {

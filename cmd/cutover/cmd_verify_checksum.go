@@ -46,11 +46,7 @@ func (t tenantList) Set(v string) error {
 
 // parseSample reads "10%" or "10" as a percentage in (0, 100].
 func parseSample(s string) (float64, error) {
-	p, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-	if err != nil || !(p > 0 && p <= 100) {
-		return 0, usagef("--sample %q: give a percentage of batches between 0 and 100, like 5%%", s)
-	}
-	return p, nil
+	return parsePercent(s)
 }
 
 // verifyChecksums checks the done batches of the active run on the target
@@ -267,7 +263,7 @@ func addChecksumFlags(fs *flag.FlagSet, f *checksumFlags) *bool {
 	counts := fs.Bool("counts", false, "compare row counts per tenant and table only (fast; the default without --checksum or --sample)")
 	fs.BoolVar(&f.checksum, "checksum", false, "compare every done batch's content checksum on the target with the one stored at copy time")
 	fs.BoolVar(&f.source, "source", false, "with --checksum: read every batch from the source again too (catches source changes after the copy)")
-	fs.Func("sample", "check a random P% of the done batches (implies --checksum), like 5%", func(v string) error {
+	fs.Func("sample", "check this percentage of the done batches, chosen at random, such as 5% or 5 (implies --checksum)", func(v string) error {
 		p, err := parseSample(v)
 		f.sample = p
 		return err

@@ -136,7 +136,7 @@ func classify(err error) error {
 func openLedger(ctx context.Context, cfg *config.Config, tgt driver.Target) (*checkpoint.Ledger, error) {
 	l, err := checkpoint.Open(ctx, tgt.SQL(), cfg.Target.LedgerSchema)
 	if err != nil {
-		return nil, fmt.Errorf("open the ledger in %s: %w", cfg.Target.LedgerSchema, err)
+		return nil, ledgerAccess(cfg.Target.LedgerSchema, fmt.Errorf("open the ledger in %s: %w", cfg.Target.LedgerSchema, err))
 	}
 	return l, nil
 }

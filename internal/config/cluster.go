@@ -119,7 +119,7 @@ func (c *Config) validateCluster() error {
 		return fmt.Errorf("run.throttle.probes: at most %d probes, not %d", MaxProbes, len(th.Probes))
 	}
 	for i, p := range th.Probes {
-		where := fmt.Sprintf("run.throttle.probes[%d]", i)
+		where := fmt.Sprintf("run.throttle.probes[%d]", i+1)
 		if p.On != "source" && p.On != "target" {
 			return fmt.Errorf("%s.on must be source or target, not %q", where, p.On)
 		}

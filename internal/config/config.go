@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -74,6 +75,8 @@ type Source struct {
 	// every VARCHAR2 and CHAR column.
 	RawCharset        string   `yaml:"raw_charset"`
 	RawCharsetColumns []string `yaml:"raw_charset_columns"`
+	// Conn gives a MySQL source as parts instead of DSN (credentials.go).
+	Conn `yaml:",inline"`
 }
 
 // maxFetchRows bounds the Oracle fetch settings: beyond it a worker's fetch
@@ -98,6 +101,8 @@ func (s Source) SnapshotOn() bool { return s.Snapshot == nil || *s.Snapshot }
 type Target struct {
 	DSN          string `yaml:"dsn"`
 	LedgerSchema string `yaml:"ledger_schema"`
+	// Conn gives the target as parts instead of DSN (credentials.go).
+	Conn `yaml:",inline"`
 }
 
 // Tenant says which column identifies a tenant ("agent") and which tenants to move.
@@ -231,18 +236,34 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Load reads and validates the config file at path.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return LoadWith(path, Options{}) }
+
+// Options are what the command line adds to the file.
+type Options struct {
+	// DefaultsFile (--defaults-file) is the MySQL option file read, in place
+	// of ~/.my.cnf, for an endpoint given as parts without its own
+	// defaults_file.
+	DefaultsFile string
+}
+
+// LoadWith is Load with command-line options.
+func LoadWith(path string, o Options) (*Config, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(raw, os.LookupEnv)
+	return ParseWith(raw, os.LookupEnv, o)
 }
 
 // Parse parses config text, expanding ${VAR} references in values through lookup.
 // References are expanded after YAML parsing, so a secret containing YAML syntax
 // cannot change the document's shape.
 func Parse(raw []byte, lookup func(string) (string, bool)) (*Config, error) {
+	return ParseWith(raw, lookup, Options{})
+}
+
+// ParseWith is Parse with command-line options.
+func ParseWith(raw []byte, lookup func(string) (string, bool), o Options) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("config: malformed YAML: %s", yamlMessage(err))
@@ -250,8 +271,12 @@ func Parse(raw []byte, lookup func(string) (string, bool)) (*Config, error) {
 	if len(doc.Content) == 0 {
 		return nil, errors.New("config: the file is empty")
 	}
-	if err := expand(&doc, lookup, ""); err != nil {
+	fromEnv := map[*yaml.Node]bool{}
+	if err := expand(&doc, lookup, "", fromEnv); err != nil {
 		return nil, err
+	}
+	if err := checkShape(&doc, reflect.TypeOf(Config{}), "", fromEnv); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -265,29 +290,44 @@ func Parse(raw []byte, lookup func(string) (string, bool)) (*Config, error) {
 		return nil, fmt.Errorf("config: %s", yamlMessage(err))
 	}
 	c.defaults()
+	home, _ := lookup("HOME")
+	if err := c.resolveEndpoints(home, o.DefaultsFile); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return &c, nil
 }
 
+// yamlMessage is the YAML library's message without its Go side: the
+// decoder's "cannot unmarshal !!str `x` into int" names a tag and a Go type
+// (checkShape words those cases first; this is the fallback).
 func yamlMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-	return strings.ReplaceAll(msg, "\n  ", "; ")
+	msg = strings.ReplaceAll(msg, "\n  ", "; ")
+	msg = goTypeRef.ReplaceAllString(msg, "")
+	return tagRef.ReplaceAllString(msg, "value")
 }
+
+// goTypeRef and tagRef find the Go types and YAML tags in a decoder message.
+var (
+	goTypeRef = regexp.MustCompile(` (in|into) (type )?[\w.*\[\]]+`)
+	tagRef    = regexp.MustCompile(`!!\w+`)
+)
 
 // expand replaces ${VAR} in every scalar value (never in keys). path names the
 // value in errors; the value itself is never shown because it may be a secret.
-func expand(n *yaml.Node, lookup func(string) (string, bool), path string) error {
+func expand(n *yaml.Node, lookup func(string) (string, bool), path string, fromEnv map[*yaml.Node]bool) error {
 	switch n.Kind {
 	case yaml.DocumentNode, yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := path
 			if n.Kind == yaml.SequenceNode {
-				p = fmt.Sprintf("%s[%d]", path, i)
+				p = entry(path, i, c)
 			}
-			if err := expand(c, lookup, p); err != nil {
+			if err := expand(c, lookup, p, fromEnv); err != nil {
 				return err
 			}
 		}
@@ -297,7 +337,7 @@ func expand(n *yaml.Node, lookup func(string) (string, bool), path string) error
 			if path != "" {
 				p = path + "." + p
 			}
-			if err := expand(n.Content[i+1], lookup, p); err != nil {
+			if err := expand(n.Content[i+1], lookup, p, fromEnv); err != nil {
 				return err
 			}
 		}
@@ -316,6 +356,7 @@ func expand(n *yaml.Node, lookup func(string) (string, bool), path string) error
 		}
 		if out != n.Value {
 			n.Value = out
+			fromEnv[n] = true
 			// A number stays a plain scalar, so `workers: ${W}` works (a string
 			// field still gets the exact text); anything else is pinned as a
 			// string, so a secret like `null`, `yes` or `[x]` stays itself.
@@ -444,7 +485,10 @@ func (c *Config) validate() error {
 	seen := map[string]int{}
 	targets := map[string]string{}
 	for i, t := range c.Tables {
-		where := fmt.Sprintf("tables[%d]", i)
+		where := fmt.Sprintf("tables[%d]", i+1) // counted from 1, as the operator counts entries
+		if t.Name != "" && checkIdent("", t.Name) == nil {
+			where += " (" + t.Name + ")"
+		}
 		if err := checkIdent(where+".name", t.Name); err != nil {
 			return err
 		}
@@ -460,7 +504,7 @@ func (c *Config) validate() error {
 		}
 		targets[t.TargetName()] = t.Name
 		for j, k := range t.Key {
-			if err := checkIdent(fmt.Sprintf("%s.key[%d]", where, j), k); err != nil {
+			if err := checkIdent(fmt.Sprintf("%s.key[%d]", where, j+1), k); err != nil {
 				return err
 			}
 		}

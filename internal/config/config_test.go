@@ -142,8 +142,8 @@ func TestEnvExpansion(t *testing.T) {
 	t.Run("missing variable in a list", func(t *testing.T) {
 		doc := strings.Replace(base, "column: agent_id", "column: agent_id\n  ids: [\"1\", \"${IDS_VAR}\"]", 1)
 		_, err := Parse([]byte(doc), env(nil))
-		if err == nil || !strings.Contains(err.Error(), "IDS_VAR") || !strings.Contains(err.Error(), "tenant.ids[1]") {
-			t.Errorf("error = %v, want IDS_VAR and tenant.ids[1]", err)
+		if err == nil || !strings.Contains(err.Error(), "IDS_VAR") || !strings.Contains(err.Error(), "tenant.ids[2]") {
+			t.Errorf("error = %v, want IDS_VAR and tenant.ids[2]", err)
 		}
 	})
 	t.Run("keys and comments are not expanded", func(t *testing.T) {
@@ -205,10 +205,10 @@ func TestParseErrors(t *testing.T) {
 		{"via parent is shared", table("  - name: rates\n    tenant: {via: currencies, on: code}\n"), "must carry the tenant column itself"},
 		{"via without on", table("  - name: fees\n    tenant: {via: merchants}\n"), "tenant.on"},
 		{"on without via", table("  - name: fees\n    tenant: {on: merchant_id}\n"), "needs tenant.via"},
-		{"bad identifier", table("  - name: \"a`b\"\n"), "tables[4].name"},
+		{"bad identifier", table("  - name: \"a`b\"\n"), "tables[5].name"},
 		{"long identifier", table("  - name: " + strings.Repeat("x", 65) + "\n"), "longer than 64"},
-		{"padded identifier", table("  - name: \" x\"\n"), "tables[4].name"},
-		{"bad key column", table("  - name: k\n    key: [\"\"]\n"), "tables[4].key[0]"},
+		{"padded identifier", table("  - name: \" x\"\n"), "tables[5].name"},
+		{"bad key column", table("  - name: k\n    key: [\"\"]\n"), "tables[5] (k).key[1]"},
 		{"bad ledger schema", strings.Replace(base, "target:\n", "target:\n  ledger_schema: \"a`b\"\n", 1), "ledger_schema"},
 		{"empty tenant id", strings.Replace(base, "column: agent_id", "column: agent_id\n  ids: [\"1\", \"\"]", 1), "empty"},
 		{"duplicate tenant id", strings.Replace(base, "column: agent_id", "column: agent_id\n  ids: [\"1\", 1]", 1), "listed twice"},

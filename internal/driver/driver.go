@@ -125,9 +125,12 @@ func IsTransient(err error) bool {
 	return mysqldb.IsTransient(err) || oracle.IsTransient(err)
 }
 
-// IsConnectionError classifies errors that mean the target cannot be
-// reached; IsDiskFull a target out of space (the run's outage handling).
-func IsConnectionError(err error) bool { return mysqldb.IsConnectionError(err) }
+// IsConnectionError classifies errors that mean a server (the target, or a
+// MySQL or Oracle source) cannot be reached; IsDiskFull a target out of space
+// (the run's outage handling).
+func IsConnectionError(err error) bool {
+	return mysqldb.IsConnectionError(err) || oracle.IsConnectionError(err)
+}
 
 // IsDiskFull: see IsConnectionError.
 func IsDiskFull(err error) bool { return mysqldb.IsDiskFull(err) }
@@ -201,3 +204,10 @@ func Password(dsn string) string {
 	}
 	return ""
 }
+
+// SilenceDriverLog stops the MySQL driver from printing its own lines on
+// stderr (mysqldb.SilenceDriverLog); main calls it once.
+func SilenceDriverLog() { mysqldb.SilenceDriverLog() }
+
+// IsAccessDenied reports whether err is the target refusing a privilege.
+func IsAccessDenied(err error) bool { return mysqldb.IsAccessDenied(err) }

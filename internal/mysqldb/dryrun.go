@@ -49,6 +49,7 @@ func (d *DB) DryLoader(ctx context.Context, tables []*catalog.Table) (migrate.Dr
 		bw := bufio.NewWriterSize(io.Discard, 64<<10)
 		var enc encoder
 		var rows int64
+		keys := newRowKeys(t)
 		err := produce(func(row [][]byte, big []migrate.LOB) error {
 			rows++
 			if len(row) != len(tc) {
@@ -59,7 +60,11 @@ func (d *DB) DryLoader(ctx context.Context, tables []*catalog.Table) (migrate.Dr
 					continue
 				}
 				if msg := tc[i].check(v); msg != "" {
-					return &DataError{Table: t.Target, Msg: fmt.Sprintf("row %d of the batch, column %s (%s): %s", rows, tc[i].name, tc[i].columnType, msg)}
+					where := keys.format(row)
+					if where == "" {
+						where = fmt.Sprintf("row %d of the batch", rows)
+					}
+					return &DataError{Table: t.Target, Msg: fmt.Sprintf("%s, column %s (%s): %s", where, tc[i].name, tc[i].columnType, msg)}
 				}
 			}
 			if len(big) > 0 {

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"syscall"
 
@@ -78,4 +79,12 @@ func IsDiskFull(err error) bool {
 		return me.Number == erRecordFileFull || me.Number == erDiskFull
 	}
 	return errors.Is(err, syscall.ENOSPC)
+}
+
+// SilenceDriverLog stops the driver from printing its own lines ("[mysql]
+// packets.go: ... broken pipe") on stderr: every such event also comes back
+// as an error, which the caller reports once. Call it once, from main,
+// before any connection (it sets the driver's process-wide logger).
+func SilenceDriverLog() {
+	_ = mysql.SetLogger(log.New(io.Discard, "", 0))
 }

@@ -47,7 +47,7 @@ const DefaultIOTimeout = 10 * time.Minute
 func Open(ctx context.Context, dsn, schema string, role Role, maxConns int) (*DB, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parse DSN: %w", err)
+		return nil, fmt.Errorf("parse DSN: %w; write it as user:password@tcp(host:3306)/database or mysql://user:password@host:3306/database", err)
 	}
 	if schema != "" {
 		cfg.DBName = schema

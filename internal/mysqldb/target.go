@@ -152,11 +152,13 @@ func (w *writer) loadData(ctx context.Context, tx *sql.Tx, t *catalog.Table, pro
 		err  error
 	}
 	done := make(chan result, 1)
+	keys := newRowKeys(t) // written by the producer, read after done
 	go func() {
 		bw := bufio.NewWriterSize(pw, 256<<10)
 		var rows int64
 		err := produce(func(row [][]byte, big []migrate.LOB) error {
 			rows++
+			keys.add(row)
 			return w.enc.writeStreamedRow(ctx, bw, row, big)
 		})
 		if err == nil {
@@ -176,11 +178,11 @@ func (w *writer) loadData(ctx context.Context, tx *sql.Tx, t *catalog.Table, pro
 		return 0, prod.err
 	}
 	if err != nil {
-		return 0, fmt.Errorf("load into %s: %w", t.Target, err)
+		return 0, keys.name(fmt.Errorf("load into %s: %w", t.Target, err))
 	}
 	loaded, _ := res.RowsAffected()
 	if err := checkWarnings(ctx, tx, t.Target); err != nil {
-		return 0, err
+		return 0, keys.name(err)
 	}
 	if loaded != prod.rows {
 		return 0, &DataError{Table: t.Target, Msg: fmt.Sprintf("read %d rows from the source but the target took %d", prod.rows, loaded)}
@@ -204,6 +206,10 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 	}()
 	args := make([]any, 0, perStmt*ncol)
 	var total int64
+	// keys holds the keys of the statement being built, or of the last one
+	// sent (stale) until the next row: the server's "at row N" counts rows
+	// of one statement, and SHOW WARNINGS speaks of the last one.
+	keys, stale := newRowKeys(t), false
 	flush := func() error {
 		rows := len(args) / ncol
 		if rows == 0 {
@@ -222,10 +228,11 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 			_, err = tx.ExecContext(ctx, q, args...)
 		}
 		if err != nil {
-			return fmt.Errorf("insert into %s: %w", t.Target, err)
+			return keys.name(fmt.Errorf("insert into %s: %w", t.Target, err))
 		}
 		total += int64(rows)
 		args = args[:0]
+		stale = true
 		return nil
 	}
 	err := produce(func(row [][]byte, big []migrate.LOB) error {
@@ -241,6 +248,10 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 			}
 			row = held
 		}
+		if stale {
+			keys.keys, stale = keys.keys[:0], false
+		}
+		keys.add(row)
 		for i, v := range row {
 			switch {
 			case v == nil:
@@ -263,7 +274,7 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, t *catalog.Table, p
 		return 0, err
 	}
 	if err := checkWarnings(ctx, tx, t.Target); err != nil {
-		return 0, err
+		return 0, keys.name(err)
 	}
 	return total, nil
 }
