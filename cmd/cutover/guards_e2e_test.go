@@ -67,7 +67,7 @@ func TestRefusesNonEmptyTarget(t *testing.T) {
 	// deletes its tenants' rows before loading. (A child of a `via` table
 	// whose parent is not in the target cannot be attributed to a batch: it
 	// makes the load fail on the duplicate key, never a silent mix.)
-	_, err := f.tgtDB.Exec("INSERT INTO `" + f.tgt + "`.agents SELECT * FROM `" + f.src + "`.agents WHERE agent_id = ?", f.stats.LargestAgent)
+	_, err := f.tgtDB.Exec("INSERT INTO `"+f.tgt+"`.agents SELECT * FROM `"+f.src+"`.agents WHERE agent_id = ?", f.stats.LargestAgent)
 	require.NoError(t, err)
 	_, err = f.tgtDB.Exec("INSERT INTO `" + f.tgt + "`.merchants SELECT m.* FROM `" + f.src + "`.merchants m JOIN `" + f.tgt + "`.agents USING (agent_id) ORDER BY merchant_id LIMIT 3")
 	require.NoError(t, err)
