@@ -295,6 +295,14 @@ func (c *Controller) notify() {
 	c.mu.Unlock()
 }
 
+// Paused is the reason of the pause this process obeys, "" when it is not
+// paused: a paused run has no rate and no ETA.
+func (c *Controller) Paused() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.paused
+}
+
 // Reason says why no new batch may start now, "" when one may. It reads the
 // rate limit's state without spending tokens.
 func (c *Controller) Reason() string {

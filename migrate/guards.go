@@ -64,7 +64,7 @@ type NonEmptyError struct {
 }
 
 func (e *NonEmptyError) Error() string {
-	return fmt.Sprintf("target tables already hold rows that no run of this ledger copied: %s; a fresh run deletes each batch's key range before loading it: empty them first, or pass --allow-nonempty to copy over them",
+	return fmt.Sprintf("target tables already hold rows that no run of this ledger copied: %s; a fresh run would mix its rows with them: empty them first, or pass --allow-nonempty to copy over them (each batch deletes the rows of its key range or tenants first; a row it cannot attribute fails its batch on the duplicate key)",
 		strings.Join(e.Tables, ", "))
 }
 
@@ -150,7 +150,7 @@ func GuardStart(ctx context.Context, src Source, tgt SQLDB, schema string, res *
 	err := NonEmptyTargets(ctx, tgt, schema, res)
 	var ne *NonEmptyError
 	if errors.As(err, &ne) && allowNonEmpty {
-		log.Warn("TARGET TABLES ALREADY HOLD ROWS: --allow-nonempty copies over them, deleting each batch's key range first", "tables", strings.Join(ne.Tables, ", "))
+		log.Warn("TARGET TABLES ALREADY HOLD ROWS: --allow-nonempty copies over them, each batch deleting the rows of its key range or tenants first", "tables", strings.Join(ne.Tables, ", "))
 		return nil
 	}
 	if ne != nil {

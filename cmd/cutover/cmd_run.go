@@ -194,6 +194,7 @@ func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.So
 	hard, release := afterSecondSignal(ctx)
 	defer release()
 	prog := newGatedProgress(a, gate, before.RowsDone, before.RowsTotal, p.Counters())
+	prog.paused = p.Controller().Paused
 	stopBar := prog.run()
 	result, runErr := p.Run(ctx, hard)
 	stopBar()

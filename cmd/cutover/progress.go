@@ -25,6 +25,7 @@ type snapshot struct {
 	Retries       int64
 	RowsPerSecond float64
 	ETA           time.Duration
+	Paused        string // why, "" when not paused
 }
 
 // progress draws a bar on a terminal, or a log line every 10 s otherwise.
@@ -36,6 +37,9 @@ type progress struct {
 	start    time.Time
 	bar      *progressbar.ProgressBar
 	gate     *barGate
+	// paused, when set, says why the process is paused ("" when not): the
+	// log line then shows no rate and no ETA.
+	paused func() string
 }
 
 // barGate keeps log lines and the progress bar from overwriting each other
@@ -128,6 +132,11 @@ func (p *progress) snap() snapshot {
 	if el := time.Since(p.start).Seconds(); el > 0 {
 		s.RowsPerSecond = float64(done) / el
 	}
+	if p.paused != nil {
+		if s.Paused = p.paused(); s.Paused != "" {
+			s.RowsPerSecond = 0
+		}
+	}
 	if s.RowsPerSecond > 0 && s.Total > s.Rows {
 		s.ETA = time.Duration(float64(s.Total-s.Rows) / s.RowsPerSecond * float64(time.Second))
 	}
@@ -178,6 +187,11 @@ func (p *progress) draw(s snapshot) {
 	pct := 0.0
 	if s.Total > 0 {
 		pct = 100 * float64(s.Rows) / float64(s.Total)
+	}
+	if s.Paused != "" {
+		p.a.log.Info("progress", "rows", s.Rows, "total", s.Total, "percent", fmt.Sprintf("%.1f", pct), "paused", s.Paused,
+			"batches_done", s.Batches, "in_flight", s.InFlight, "failed", s.Failed)
+		return
 	}
 	p.a.log.Info("progress", "rows", s.Rows, "total", s.Total, "percent", fmt.Sprintf("%.1f", pct),
 		"rows_per_s", int64(s.RowsPerSecond), "eta", s.ETA.Round(time.Second), "batches_done", s.Batches,

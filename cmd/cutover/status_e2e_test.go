@@ -100,7 +100,20 @@ func TestStatusTellsTheTruth(t *testing.T) {
 	require.Contains(t, out, "no rate or ETA: the run is paused")
 	require.NotContains(t, out, "ETA ")
 
-	time.Sleep(1500 * time.Millisecond)
+	// The run's own progress line (every 10 s off a terminal) says paused,
+	// with no rate and no ETA.
+	var paused string
+	waitFor(t, 25*time.Second, "a progress line while paused", func() bool {
+		for _, line := range strings.Split(p.out.String(), "\n") {
+			if strings.Contains(line, "msg=progress") && strings.Contains(line, "paused=") {
+				paused = line
+				return true
+			}
+		}
+		return false
+	})
+	require.NotContains(t, paused, "eta=")
+	require.NotContains(t, paused, "rows_per_s=")
 	code, _, errs = cutover(t, "resume", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 	doneAtResume := ledgerInt(t, f, "SELECT COUNT(*) FROM L.batches_v1 WHERE state = 2")
