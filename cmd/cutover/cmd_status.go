@@ -8,7 +8,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -46,6 +48,11 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 		return err
 	}
 	show := statusShow{lease: cfg.Run.Lease.Duration, asJSON: *asJSON, cfgPath: *cfgPath, deadline: *deadline, within: within, perProcess: cfg.Run.Workers}
+	closeLag, err := a.captureLag(ctx, cfg, ledger, &show)
+	if err != nil {
+		return err
+	}
+	defer closeLag()
 	if *watch <= 0 {
 		return a.printStatus(ctx, a.stdout, ledger, run, show)
 	}
@@ -77,6 +84,8 @@ type statusDoc struct {
 	IndexSteps []indexStepDoc      `json:"index_rebuilds,omitempty"`
 	Canary     *checkpoint.Canary  `json:"canary,omitempty"`
 	Deadline   *planner.Projection `json:"deadline,omitempty"`
+	// Capture is the change capture's lag per table, when capture is on.
+	Capture []catchup.TableLag `json:"capture,omitempty"`
 }
 
 // statusShow is how status prints.
@@ -87,6 +96,8 @@ type statusShow struct {
 	deadline   string // --deadline as given, "" without it
 	within     time.Duration
 	perProcess int
+	// lag reads the change capture's lag; nil when capture is not on.
+	lag func(context.Context) ([]catchup.TableLag, error)
 }
 
 // stampWriter starts every line with a time stamp (status --watch).
@@ -157,6 +168,10 @@ func (a *app) printStatus(ctx context.Context, w io.Writer, ledger *checkpoint.L
 		p, err := planner.Project(st.RowsTotal-st.RowsDone, st.RowsPerSecond, workers, show.perProcess, show.within)
 		doc.Deadline, projErr = &p, err
 	}
+	var lagErr error
+	if show.lag != nil {
+		doc.Capture, lagErr = show.lag(ctx)
+	}
 	if show.asJSON {
 		if doc.IndexSteps, err = indexStepDocs(ctx, ledger, run.ID); err != nil {
 			return err
@@ -219,6 +234,7 @@ func (a *app) printStatus(ctx context.Context, w io.Writer, ledger *checkpoint.L
 	for _, f := range st.Failures {
 		fmt.Fprintf(w, "failed: batch %d of %s after %d attempts: %s\n", f.Batch, f.Table, f.Attempts, f.Error)
 	}
+	printLag(w, doc.Capture, lagErr, show.lag != nil)
 	if st.TotalBatches == st.Batches[checkpoint.Done.String()] && !rebuilding {
 		fmt.Fprintln(w, "complete: next, cutover verify --config "+show.cfgPath)
 	}
@@ -240,5 +256,60 @@ func printProjection(w io.Writer, p *planner.Projection, err error, deadline str
 			"about %d workers (%d processes of %d) would make it if the rate grows with the workers\n",
 			deadline, commas(int64(p.RowsPerSecond)), p.Workers, commas(p.RowsLeft), p.Left.Round(time.Second), (p.Left - p.Within).Round(time.Second),
 			p.WorkersNeeded, p.ProcessesNeeded, p.PerProcess)
+	}
+}
+
+// captureLag sets show.lag when change capture is on for this ledger (sync
+// positions exist) and the source can be reached: status then says how many
+// changes wait for sync. Without capture it does nothing; a source that cannot
+// be opened is said once by printLag, not an error: status reads the ledger.
+func (a *app) captureLag(ctx context.Context, cfg *config.Config, l *checkpoint.Ledger, show *statusShow) (func(), error) {
+	pos, err := l.SyncPositions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the sync positions: %w", err)
+	}
+	if len(pos) == 0 || cfg.Source.Driver != "mysql" {
+		return func() {}, nil
+	}
+	ep, res, c, err := a.openCapture(ctx, cfg, true, 2)
+	if err != nil {
+		show.lag = func(context.Context) ([]catchup.TableLag, error) {
+			return nil, fmt.Errorf("open the source to read the capture: %w", err)
+		}
+		return func() {}, nil
+	}
+	show.lag = func(ctx context.Context) ([]catchup.TableLag, error) { return catchup.Lag(ctx, c, l, res.Tables) }
+	return ep.Close, nil
+}
+
+// printLag says the change capture's lag: pending changes and the age of the
+// oldest, per table that has any.
+func printLag(w io.Writer, lag []catchup.TableLag, err error, on bool) {
+	if !on {
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(w, "capture: on; its lag is unknown: %v\n", err)
+		return
+	}
+	var pending int64
+	var oldest time.Duration
+	for _, l := range lag {
+		pending += l.Pending
+		oldest = max(oldest, l.Oldest)
+	}
+	if pending == 0 {
+		fmt.Fprintf(w, "capture: on, %d tables, nothing pending\n", len(lag))
+		return
+	}
+	fmt.Fprintf(w, "capture: on, %s changes pending, the oldest %s old (cutover sync applies them)\n", commas(pending), oldest.Round(time.Second))
+	for _, l := range lag {
+		if l.Pending > 0 {
+			held := ""
+			if l.Held != "" {
+				held = " (" + l.Held + ")"
+			}
+			fmt.Fprintf(w, "  capture %s: %s pending, oldest %s%s\n", l.Table, commas(l.Pending), l.Oldest.Round(time.Second), held)
+		}
 	}
 }

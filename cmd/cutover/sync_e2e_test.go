@@ -322,6 +322,14 @@ func TestSyncLiveWriter(t *testing.T) {
 	require.NoError(t, follow.cmd.Process.Signal(syscall.SIGINT))
 	require.Equal(t, 3, follow.wait(t, 60*time.Second), follow.out.String())
 	require.Contains(t, follow.out.String(), "resume with: cutover sync")
+	// One change after the follower stopped: status reads it from the
+	// source's capture as pending.
+	_, err := f.srcDB.Exec("UPDATE agents SET name = 'status-check' ORDER BY agent_id LIMIT 1")
+	require.NoError(t, err)
+	code, out, errs = cutover(t, "status", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Regexp(t, `capture: on, [\d,]+ changes pending, the oldest \d+s old`, out)
+	require.Regexp(t, `capture agents: [\d,]+ pending`, out)
 	freeze := time.Now()
 	code, out, errs = cutover(t, "sync", "--config", f.config, "--until", "caught-up")
 	require.Equal(t, 0, code, errs)
@@ -354,6 +362,9 @@ func TestSyncLiveWriter(t *testing.T) {
 	code, out, errs = cutover(t, "capture", "status", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 	require.Contains(t, out, "pending 0 ")
+	code, out, errs = cutover(t, "status", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "capture: on, 4 tables, nothing pending")
 	code, _, errs = cutover(t, "capture", "stop", "--config", f.config)
 	require.Equal(t, 0, code, errs)
 	var triggers int
