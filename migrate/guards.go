@@ -132,13 +132,7 @@ func RefuseLiveRun(ctx context.Context, tgt SQLDB, schema string, lease time.Dur
 }
 
 // commas writes n with thousands separators.
-func commas(n int64) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func commas(n int64) string { return planner.Thousands(n) }
 
 // GuardStart runs the guards a real run passes before it writes anything:
 // the same schema on both sides is refused; target tables holding rows no
