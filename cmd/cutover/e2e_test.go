@@ -572,6 +572,21 @@ func TestAutoRangeBatching(t *testing.T) {
 	var ranged int
 	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.batches_v1 WHERE run_id = (SELECT MAX(run_id) FROM `"+f.ledger+"`.batches_v1) AND tbl = 'transactions' AND tenants = '[]' AND (lo IS NOT NULL OR hi IS NOT NULL)").Scan(&ranged))
 	require.Equal(t, ranges, ranged, "the stored batches are the plan's key ranges")
+	// A stored plan run later (a resume) copies by key range too: a range
+	// clears its keys whatever their parent, so a stale row whose parent is
+	// missing in the target goes, and a deleted row comes back.
+	code, _, errs = cutover(t, "plan", "--config", f.config, "--replan")
+	require.Equal(t, 0, code, errs)
+	var lo, hi uint64
+	require.NoError(t, f.tgtDB.QueryRow("SELECT MIN(txn_id), MAX(txn_id) FROM txn_history").Scan(&lo, &hi))
+	_, err := f.tgtDB.Exec("DELETE FROM txn_history WHERE txn_id = ?", lo)
+	require.NoError(t, err)
+	_, err = f.tgtDB.Exec(`INSERT INTO txn_history (txn_id, merchant_id, amount, currency, status, created_at)
+		VALUES (?, -1, 1.00, 'EUR', 'stale', '2020-01-01')`, hi+1)
+	require.NoError(t, err)
+	code, _, errs = cutover(t, "run", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	requireEqualCopy(t, f)
 	rep := verifyJSON(t, 0, "--config", f.config, "--checksum")
 	require.True(t, rep.Ready)
 	require.Greater(t, len(rep.Readiness), 10, "every tenant is a readiness group")
