@@ -77,7 +77,10 @@ func CalibrationNote(c *checkpoint.Calibration) string {
 }
 
 // MakePlan sizes the source and builds the plan with its estimate and
-// warnings; it writes nothing.
+// warnings; it writes nothing. A full run (no tenant.ids) batches by range
+// the tables reached through a parent whose batching the config leaves unset
+// when rangeHints would point at them: it marks them Ranged in res.Tables and
+// records the choice in the plan (Doc.Ranged, read back by AdoptPlan).
 func MakePlan(ctx context.Context, src Source, res *Resolution, o PlanOptions) (*Planned, error) {
 	model := o.Model
 	opt := planner.Options{BatchRows: o.BatchRows, Workers: o.Workers, Cost: &model}
@@ -93,13 +96,21 @@ func MakePlan(ctx context.Context, src Source, res *Resolution, o PlanOptions) (
 		}
 		unowned <- countRows(ctx, src, res.Tables)
 	}()
-	sized, err := BuildPlan(ctx, src, res.Tables, o.Tenants, opt, o.parallel())
+	sizes, err := sizeTables(ctx, src, res.Tables, o.Tenants, o.parallel())
 	un := <-unowned
 	if err != nil {
 		return nil, err
 	}
 	if un.err != nil {
 		return nil, un.err
+	}
+	var chosen []planner.RangeChoice
+	if len(o.Tenants) == 0 {
+		chosen = chooseRange(res, sizes, o.BatchRows)
+	}
+	sized, err := Cut(ctx, src, res.Tables, sizes, opt, o.parallel())
+	if err != nil {
+		return nil, err
 	}
 	var scn uint64
 	if p, ok := src.(SnapshotPinner); ok {
@@ -113,6 +124,7 @@ func MakePlan(ctx context.Context, src Source, res *Resolution, o PlanOptions) (
 			Batches:     sized.Plan.Batches,
 			SCN:         scn,
 			Source:      SourceShape(res.Tables),
+			Ranged:      chosen,
 		},
 		Sizes: sized.Sizes, Model: model, Calibration: o.Calibration, opt: o,
 	}
@@ -297,19 +309,67 @@ func unownedWarnings(tables []*catalog.Table, sizes []planner.Size, rows map[str
 	return out
 }
 
+// chooseRange batches by range, in res.Tables, the tables of res.MayRange
+// that rangeHints would point at (rangeFaster), and returns the choices.
+func chooseRange(res *Resolution, sizes []planner.Size, batchRows int64) []planner.RangeChoice {
+	rows := rowsByTable(sizes)
+	var out []planner.RangeChoice
+	for _, t := range res.Tables {
+		if !res.MayRange[t.Name] || t.Shared || !rangeFaster(t, rows[t.Name], batchRows) {
+			continue
+		}
+		t.Ranged = true
+		out = append(out, planner.RangeChoice{Table: t.Name, Why: fmt.Sprintf(
+			"%d rows reached through %s, more than 10 batches of run.batch_rows, and the run moves every tenant: key ranges read and insert in key order, where tenant batches look up each row through the parent",
+			rows[t.Name], t.Via.Parent)})
+	}
+	return out
+}
+
+// AdoptPlan marks Ranged the tables run's stored plan chose to batch by
+// range (Doc.Ranged), so that every command after plan copies, verifies and
+// repairs them as the plan cut them, without deciding again.
+func AdoptPlan(tables []*catalog.Table, run *checkpoint.Run) error {
+	if run == nil {
+		return nil
+	}
+	doc, err := planner.ParseDoc(run.Plan)
+	if err != nil {
+		return fmt.Errorf("run %d: %w", run.ID, err)
+	}
+	byName := TableMap(tables)
+	for _, c := range doc.Ranged {
+		if t := byName[c.Table]; t != nil && t.Via != nil && !t.Shared {
+			t.Ranged = true
+		}
+	}
+	return nil
+}
+
+func rowsByTable(sizes []planner.Size) map[string]int64 {
+	rows := map[string]int64{}
+	for _, sz := range sizes {
+		rows[sz.Table] += sz.Rows
+	}
+	return rows
+}
+
+// rangeFaster is when a full run copies t faster by key range: a table
+// reached through a parent, batched by tenant, of more than 10 batches.
+func rangeFaster(t *catalog.Table, rows, batchRows int64) bool {
+	return t.Via != nil && !t.Ranged && rows > 10*batchRows
+}
+
 // rangeHints points at the tables reached through a parent that a full run
 // would copy faster by key range: a tenant batch of such a table finds its rows
 // through an index, one random read per row on the source and one random
 // insert per row in the target (measured by make bench: 7x slower than key
 // ranges once the table outgrows the buffer pool).
 func rangeHints(tables []*catalog.Table, sizes []planner.Size, batchRows int64) []string {
-	rows := map[string]int64{}
-	for _, sz := range sizes {
-		rows[sz.Table] += sz.Rows
-	}
+	rows := rowsByTable(sizes)
 	var out []string
 	for _, t := range tables {
-		if t.Via != nil && !t.Ranged && rows[t.Name] > 10*batchRows {
+		if rangeFaster(t, rows[t.Name], batchRows) {
 			out = append(out, fmt.Sprintf("table %s (%d rows) is batched by tenant through %s: `batching: range` on it copies every tenant's rows in key order, much faster when the run moves every tenant", t.Name, rows[t.Name], t.Via.Parent))
 		}
 	}

@@ -23,6 +23,10 @@ type TableSpec struct {
 	Shared bool
 	// Ranged batches a tenant table by key ranges of the whole table.
 	Ranged bool
+	// BatchingSet says the config gives the batching (tenant or range): plan
+	// then keeps it. Unset, plan may batch a table reached through a parent
+	// by range (MakePlan).
+	BatchingSet bool
 	// Via names the configured parent table that carries the tenant column;
 	// On is this table's column that references it, ParentOn the parent's.
 	Via, On, ParentOn string
@@ -76,6 +80,9 @@ type Resolution struct {
 	Missing []string
 	// Warnings are findings that do not stop the run.
 	Warnings []string
+	// MayRange names the tables reached through a parent whose batching the
+	// config leaves unset: plan batches them by range when that is faster.
+	MayRange map[string]bool
 }
 
 // Resolve checks every configured table, key and tenant column against the
@@ -156,6 +163,12 @@ func Resolve(ctx context.Context, spec Spec, src, tgt Describer, allowMissing bo
 			}
 			t.TenantColumn, t.TenantKind = tcol.Name, tcol.Kind
 			t.Via = &catalog.Via{Parent: ptc.Name, Target: ptc.TargetName(), On: on.Name, ParentOn: parentOn.Name}
+			if !tc.BatchingSet && !tc.Ranged {
+				if res.MayRange == nil {
+					res.MayRange = map[string]bool{}
+				}
+				res.MayRange[tc.Name] = true
+			}
 			if !info.LeadsIndex(on.Name) {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("source table %s has no index leading with %s: every batch of it scans the table", tc.Name, on.Name))
 			}

@@ -22,6 +22,10 @@ type Doc struct {
 	Warnings    []string   `json:"warnings"`
 	Estimate    *Estimate  `json:"estimate,omitempty"`
 	Deferred    []Deferred `json:"deferred_indexes,omitempty"`
+	// Ranged are the tables the plan chose to batch by key range (their
+	// batches carry key ranges and no tenants): every later command reads
+	// the choice from here rather than deciding again.
+	Ranged []RangeChoice `json:"ranged,omitempty"`
 	// Source is the source tables' columns at plan time (shape.go).
 	Source  []SourceTable `json:"source,omitempty"`
 	Batches []Batch       `json:"batches"`
@@ -40,6 +44,13 @@ type Deferred struct {
 	Indexes []string `json:"indexes,omitempty"`
 	// Why says why nothing is deferred, when nothing is.
 	Why string `json:"why,omitempty"`
+}
+
+// RangeChoice is a table the plan batches by key range though the config
+// does not say so, and why.
+type RangeChoice struct {
+	Table string `json:"table"`
+	Why   string `json:"why"`
 }
 
 // Marshal is the stored form of d.

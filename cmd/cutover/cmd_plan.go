@@ -121,6 +121,9 @@ func printPlan(a *app, doc *planner.Doc) {
 		}
 	}
 	printDeferral(a.stdout, doc.Deferred)
+	for _, c := range doc.Ranged {
+		fmt.Fprintf(a.stdout, "%s: batching range (chosen: %s); set batching: tenant to keep tenant batches\n", c.Table, c.Why)
+	}
 	for _, w := range doc.Warnings {
 		fmt.Fprintf(a.stdout, "warning: %s\n", w)
 	}

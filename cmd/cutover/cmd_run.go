@@ -113,6 +113,10 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The stored plan's choice of range batching, also on a resume.
+	if err := migrate.AdoptPlan(res.Tables, runRec); err != nil {
+		return err
+	}
 	src, err := migrate.PinSnapshot(ep.src, runRec, a.log)
 	if err != nil {
 		return err

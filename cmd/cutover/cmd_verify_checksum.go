@@ -14,6 +14,7 @@ import (
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/verify"
 )
 
@@ -75,6 +76,9 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 	}
 	if runRec == nil {
 		return usagef("no active run in %s: nothing was copied yet (run `cutover run` first)", cfg.Target.LedgerSchema)
+	}
+	if err := migrate.AdoptPlan(res.Tables, runRec); err != nil {
+		return err
 	}
 	opt := verify.ContentOptions{
 		RunID: runRec.ID, Tables: res.Tables, TenantIDs: cfg.Tenant.IDs, Tenants: f.tenants,

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -531,4 +532,85 @@ func TestPlanCountsRowsOfNoTenant(t *testing.T) {
 		}
 		require.Equal(t, f.stats.TotalRows, planned, "the orphans are in no batch (batching: %s)", batching)
 	}
+}
+
+// TestAutoRangeBatching: a full run batches by key range a table reached
+// through a parent, larger than ten batches, whose batching the config leaves
+// unset; plan says so and why, the run (and a resume) copies exactly, and an
+// explicit batching: tenant keeps tenant batches.
+func TestAutoRangeBatching(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{rows: 20_000, workers: 2, batchRows: 1_000})
+	code, out, errs := cutover(t, "plan", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "transactions: batching range (chosen: ")
+	require.Contains(t, out, "reached through merchants")
+	require.Contains(t, out, "set batching: tenant to keep tenant batches")
+	require.NotContains(t, out, "is batched by tenant through", "the hint is not printed for a table range was chosen for")
+
+	code, out, errs = cutover(t, "plan", "--config", f.config, "--json", "--replan")
+	require.Equal(t, 0, code, errs)
+	var doc planner.Doc
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	require.Len(t, doc.Ranged, 1)
+	require.Equal(t, "transactions", doc.Ranged[0].Table)
+	var planned int64
+	ranges := 0
+	for _, b := range doc.Batches {
+		planned += b.Rows
+		if b.Table == "transactions" {
+			require.Empty(t, b.Tenants, "batch %d of a ranged table names tenants", b.ID)
+			ranges++
+		}
+	}
+	require.Equal(t, f.stats.TotalRows, planned, "the plan covers every row")
+	require.Greater(t, ranges, 5)
+
+	code, _, errs = cutover(t, "run", "--config", f.config, "--create-tables")
+	require.Equal(t, 0, code, errs)
+	requireEqualCopy(t, f)
+	var ranged int
+	require.NoError(t, f.tgtDB.QueryRow("SELECT COUNT(*) FROM `"+f.ledger+"`.batches_v1 WHERE run_id = (SELECT MAX(run_id) FROM `"+f.ledger+"`.batches_v1) AND tbl = 'transactions' AND tenants = '[]' AND (lo IS NOT NULL OR hi IS NOT NULL)").Scan(&ranged))
+	require.Equal(t, ranges, ranged, "the stored batches are the plan's key ranges")
+	// A stored plan run later (a resume) copies by key range too: a range
+	// clears its keys whatever their parent, so a stale row whose parent is
+	// missing in the target goes, and a deleted row comes back.
+	code, _, errs = cutover(t, "plan", "--config", f.config, "--replan")
+	require.Equal(t, 0, code, errs)
+	var lo, hi uint64
+	require.NoError(t, f.tgtDB.QueryRow("SELECT MIN(txn_id), MAX(txn_id) FROM txn_history").Scan(&lo, &hi))
+	_, err := f.tgtDB.Exec("DELETE FROM txn_history WHERE txn_id = ?", lo)
+	require.NoError(t, err)
+	_, err = f.tgtDB.Exec(`INSERT INTO txn_history (txn_id, merchant_id, amount, currency, status, created_at)
+		VALUES (?, -1, 1.00, 'EUR', 'stale', '2020-01-01')`, hi+1)
+	require.NoError(t, err)
+	code, _, errs = cutover(t, "run", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	requireEqualCopy(t, f)
+	rep := verifyJSON(t, 0, "--config", f.config, "--checksum")
+	require.True(t, rep.Ready)
+	require.Greater(t, len(rep.Readiness), 10, "every tenant is a readiness group")
+
+	// The user's word: batching: tenant keeps tenant batches.
+	cfg, err := os.ReadFile(f.config)
+	require.NoError(t, err)
+	kept := gen.WithBatching(string(cfg), "tenant", "transactions")
+	require.Contains(t, kept, "batching: tenant")
+	require.NoError(t, os.WriteFile(f.config, []byte(kept), 0o600))
+	code, out, errs = cutover(t, "plan", "--config", f.config, "--json", "--replan")
+	require.Equal(t, 0, code, errs)
+	doc = planner.Doc{}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	require.Empty(t, doc.Ranged)
+	for _, b := range doc.Batches {
+		if b.Table == "transactions" {
+			require.NotEmpty(t, b.Tenants, "batch %d of a tenant-batched table", b.ID)
+		}
+	}
+	require.True(t, slices.ContainsFunc(doc.Warnings, func(w string) bool {
+		return strings.Contains(w, "table transactions") && strings.Contains(w, "is batched by tenant through merchants")
+	}), "%q", doc.Warnings)
+	code, _, errs = cutover(t, "run", "--config", f.config)
+	require.Equal(t, 0, code, errs)
+	requireEqualCopy(t, f)
 }
