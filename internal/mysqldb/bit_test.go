@@ -104,41 +104,58 @@ func TestBitLoadData(t *testing.T) {
 	require.Equal(t, 1, nulls)
 }
 
-// TestBitCopy copies a table with BIT columns through the adapter itself:
-// the source's reader (Describe, Rows) into the target's writer (Load), once
-// with LOAD DATA LOCAL and once with the INSERT fallback. CHECKSUM TABLE and
-// the literals prove each copy.
+// TestBitCopy copies a table with BIT columns through the adapter
+// (requireRawCopy).
 func TestBitCopy(t *testing.T) {
+	requireRawCopy(t, rawCopy{table: "bits", ddl: bitTable, rows: bitRows, n: 6,
+		literal: "SELECT CONCAT_WS(',', BIN(b1), BIN(b7), BIN(b8), HEX(b12), HEX(b64)) FROM bits WHERE id = 5",
+		want:    "0,1011100,11010,800,8000000000000000"})
+}
+
+// rawCopy is a table whose columns besides id are copied as the server's
+// bytes (BIT, spatial), and a literal read of the copy.
+type rawCopy struct {
+	table, ddl, rows string
+	n                int64  // rows copied
+	literal, want    string // a query on the target and its expected answer
+}
+
+// requireRawCopy copies c's table through the adapter itself: the source's
+// reader (Describe, Rows) into the target's writer (Load), once with LOAD
+// DATA LOCAL and once with the INSERT fallback. CHECKSUM TABLE and the
+// literal prove each copy.
+func requireRawCopy(t *testing.T, c rawCopy) {
+	t.Helper()
 	srv := testdb.StartT(t)
-	_, srcDSN := srv.NewDatabase(t, "bitcsrc")
-	_, tgtDSN := srv.NewDatabase(t, "bitctgt")
+	_, srcDSN := srv.NewDatabase(t, c.table+"src")
+	_, tgtDSN := srv.NewDatabase(t, c.table+"tgt")
 	ctx := context.Background()
 	src, tgt := openPair(t, srcDSN, tgtDSN)
-	for _, q := range []string{bitTable, bitRows} {
+	for _, q := range []string{c.ddl, c.rows} {
 		_, err := src.SQL().ExecContext(ctx, q)
 		require.NoError(t, err, q)
 	}
-	info, err := src.Describe(ctx, "bits")
+	info, err := src.Describe(ctx, c.table)
 	require.NoError(t, err)
-	for _, c := range info.Columns[1:] {
-		require.Equal(t, catalog.KindBinary, c.Kind, c.Name)
+	for _, col := range info.Columns[1:] {
+		require.Equal(t, catalog.KindBinary, col.Kind, col.Name)
 	}
-	table := &catalog.Table{Name: "bits", Target: "bits", Columns: info.Columns, Shared: true}
+	table := &catalog.Table{Name: c.table, Target: c.table, Columns: info.Columns, Shared: true}
 	id, _ := info.Column("id")
 	table.Key = []catalog.Column{id}
 	checksum := func(db *DB) int64 {
 		var name string
 		var sum sql.NullInt64
-		require.NoError(t, db.SQL().QueryRowContext(ctx, "CHECKSUM TABLE bits").Scan(&name, &sum))
+		require.NoError(t, db.SQL().QueryRowContext(ctx, "CHECKSUM TABLE "+c.table).Scan(&name, &sum))
 		require.True(t, sum.Valid)
 		return sum.Int64
 	}
 	want := checksum(src)
 	for _, insertOnly := range []bool{false, true} {
 		t.Run(map[bool]string{false: "load data", true: "insert"}[insertOnly], func(t *testing.T) {
-			_, err := tgt.SQL().ExecContext(ctx, "DROP TABLE IF EXISTS bits")
+			_, err := tgt.SQL().ExecContext(ctx, "DROP TABLE IF EXISTS "+c.table)
 			require.NoError(t, err)
-			_, err = tgt.SQL().ExecContext(ctx, bitTable)
+			_, err = tgt.SQL().ExecContext(ctx, c.ddl)
 			require.NoError(t, err)
 			mw, err := tgt.Writer(ctx, slog.New(slog.DiscardHandler))
 			require.NoError(t, err)
@@ -155,11 +172,11 @@ func TestBitCopy(t *testing.T) {
 			})
 			require.NoError(t, err)
 			require.NoError(t, tx.Commit())
-			require.Equal(t, int64(6), n)
+			require.Equal(t, c.n, n)
 			require.Equal(t, want, checksum(tgt))
 			var lit string
-			require.NoError(t, tgt.SQL().QueryRowContext(ctx, "SELECT CONCAT_WS(',', BIN(b1), BIN(b7), BIN(b8), HEX(b12), HEX(b64)) FROM bits WHERE id = 5").Scan(&lit))
-			require.Equal(t, "0,1011100,11010,800,8000000000000000", lit)
+			require.NoError(t, tgt.SQL().QueryRowContext(ctx, c.literal).Scan(&lit))
+			require.Equal(t, c.want, lit)
 		})
 	}
 }

@@ -2,15 +2,11 @@ package mysqldb
 
 import (
 	"context"
-	"database/sql"
-	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/testdb"
-	"github.com/cutover/cutover/migrate"
 )
 
 // spatialTable has one column of each spatial type, values with an SRID
@@ -28,60 +24,10 @@ const spatialRows = `INSERT INTO geo VALUES
 	(3, ST_GeomFromText('POINT(0.1 9.000000000000002)'), ST_GeomFromText('POINT(1e300 -1e-300)'), NULL, NULL, NULL, NULL, NULL, NULL)`
 
 func TestSpatialCopy(t *testing.T) {
-	srv := testdb.StartT(t)
-	_, srcDSN := srv.NewDatabase(t, "geosrc")
-	_, tgtDSN := srv.NewDatabase(t, "geotgt")
-	ctx := context.Background()
-	src, tgt := openPair(t, srcDSN, tgtDSN)
-	for _, q := range []string{spatialTable, spatialRows} {
-		_, err := src.SQL().ExecContext(ctx, q)
-		require.NoError(t, err, q)
-	}
-	info, err := src.Describe(ctx, "geo")
-	require.NoError(t, err)
-	for _, c := range info.Columns[1:] {
-		require.Equal(t, catalog.KindBinary, c.Kind, c.Name)
-	}
-	table := &catalog.Table{Name: "geo", Target: "geo", Columns: info.Columns, Shared: true}
-	id, _ := info.Column("id")
-	table.Key = []catalog.Column{id}
-	checksum := func(db *DB) int64 {
-		var name string
-		var sum sql.NullInt64
-		require.NoError(t, db.SQL().QueryRowContext(ctx, "CHECKSUM TABLE geo").Scan(&name, &sum))
-		require.True(t, sum.Valid)
-		return sum.Int64
-	}
-	want := checksum(src)
-	for _, insertOnly := range []bool{false, true} {
-		t.Run(map[bool]string{false: "load data", true: "insert"}[insertOnly], func(t *testing.T) {
-			_, err := tgt.SQL().ExecContext(ctx, "DROP TABLE IF EXISTS geo")
-			require.NoError(t, err)
-			_, err = tgt.SQL().ExecContext(ctx, spatialTable)
-			require.NoError(t, err)
-			mw, err := tgt.Writer(ctx, slog.New(slog.DiscardHandler))
-			require.NoError(t, err)
-			defer mw.Close()
-			mw.(*writer).insertOnly = insertOnly
-			rd, err := src.Open(ctx)
-			require.NoError(t, err)
-			defer rd.Close()
-			tx, err := mw.Begin(ctx)
-			require.NoError(t, err)
-			n, err := mw.Load(ctx, tx, table, func(emit migrate.Emit) error {
-				_, err := migrate.StreamRows(ctx, rd, catalog.Scope{Table: table}, emit)
-				return err
-			})
-			require.NoError(t, err)
-			require.NoError(t, tx.Commit())
-			require.Equal(t, int64(3), n)
-			require.Equal(t, want, checksum(tgt))
-			var lit string
-			require.NoError(t, tgt.SQL().QueryRowContext(ctx, "SELECT GROUP_CONCAT(CONCAT_WS(';', id, ST_SRID(g), ST_AsText(g), IFNULL(ST_SRID(p), 'N'), IFNULL(ST_AsText(p), 'N'), IFNULL(ST_AsText(pg), 'N'), IFNULL(ST_AsText(gc), 'N')) ORDER BY id SEPARATOR '|') FROM geo").Scan(&lit))
-			require.Equal(t, "1;0;POINT(1 2);4326;POINT(-71.06 42.35);POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,3 2,3 3,2 2));GEOMETRYCOLLECTION(POINT(1 1),LINESTRING(0 0,9 10))|"+
-				"2;3857;POLYGON((0 0,1 0,1 1,0 0));N;N;N;N|3;0;POINT(0.1 9.000000000000002);0;POINT(1e300 -1e-300);N;N", lit)
-		})
-	}
+	requireRawCopy(t, rawCopy{table: "geo", ddl: spatialTable, rows: spatialRows, n: 3,
+		literal: "SELECT GROUP_CONCAT(CONCAT_WS(';', id, ST_SRID(g), ST_AsText(g), IFNULL(ST_SRID(p), 'N'), IFNULL(ST_AsText(p), 'N'), IFNULL(ST_AsText(pg), 'N'), IFNULL(ST_AsText(gc), 'N')) ORDER BY id SEPARATOR '|') FROM geo",
+		want: "1;0;POINT(1 2);4326;POINT(-71.06 42.35);POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,3 2,3 3,2 2));GEOMETRYCOLLECTION(POINT(1 1),LINESTRING(0 0,9 10))|" +
+			"2;3857;POLYGON((0 0,1 0,1 1,0 0));N;N;N;N|3;0;POINT(0.1 9.000000000000002);0;POINT(1e300 -1e-300);N;N"})
 }
 
 // TestPreflightSpatial: spatial into GEOMETRY or its own type passes; into a
