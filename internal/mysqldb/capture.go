@@ -625,8 +625,12 @@ func IsPrivilegeError(err error) bool {
 		return false
 	}
 	switch me.Number {
-	case 1044, 1142, 1227, 1419:
+	case erDBAccessDenied, erTableAccessDenied, erSpecificAccess, erTriggerNeedsSuper:
 		return true
 	}
 	return false
 }
+
+// erTriggerNeedsSuper is CREATE TRIGGER refused with the binary log on to a
+// user without SUPER (log_bin_trust_function_creators=0).
+const erTriggerNeedsSuper = 1419
