@@ -44,7 +44,7 @@ bench: mariadb build
 
 # The deferred-index shapes (README, "Shapes"): one server and two, median of 3 rounds.
 bench-shapes: mariadb build
-	$(GO) run ./internal/bench -bin $(BIN) -rows $(SHAPE_ROWS) -shapes one,two -repeat 3 -workers 4
+	$(GO) run ./cmd/cutover-bench -bin $(BIN) -rows $(SHAPE_ROWS) -shapes one,two -repeat 3 -workers 4
 
 vet:
 	$(GO) vet ./...
