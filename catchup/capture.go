@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cutover/cutover/checkpoint"
@@ -133,20 +134,9 @@ func (e *ErrOtherTables) Error() string {
 		strings.Join(e.Installed, ", "), strings.Join(e.Configured, ", "))
 }
 
+// sameSet reports whether a and b hold the same names, in any order.
 func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	in := map[string]bool{}
-	for _, x := range a {
-		in[x] = true
-	}
-	for _, x := range b {
-		if !in[x] {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
 
 func recorded(pos map[string]checkpoint.SyncPosition, id string, tables []string) bool {

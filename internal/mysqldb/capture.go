@@ -616,19 +616,12 @@ func (a *Applier) Insert(ctx context.Context, tx *sql.Tx, t *catalog.Table, rows
 }
 
 // IsPrivilegeError reports whether err is the server refusing a statement
-// for want of a privilege: access to a database or table (1044, 1142), a
-// privilege such as SUPER (1227), or SUPER to create a trigger with the
+// for want of a privilege: any IsAccessDenied refusal (a database, table
+// or column grant, or a privilege such as SUPER), or SUPER to create a trigger with the
 // binary log on (1419, see log_bin_trust_function_creators).
 func IsPrivilegeError(err error) bool {
 	var me *mysql.MySQLError
-	if !errors.As(err, &me) {
-		return false
-	}
-	switch me.Number {
-	case erDBAccessDenied, erTableAccessDenied, erSpecificAccess, erTriggerNeedsSuper:
-		return true
-	}
-	return false
+	return IsAccessDenied(err) || errors.As(err, &me) && me.Number == erTriggerNeedsSuper
 }
 
 // erTriggerNeedsSuper is CREATE TRIGGER refused with the binary log on to a
