@@ -8,11 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 
+	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/driver"
+	"github.com/cutover/cutover/internal/redact"
+	"github.com/cutover/cutover/internal/suggest"
 )
 
 // Set at link time by the Makefile (-ldflags -X); never written at run time.
@@ -87,39 +89,44 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	rawErr         io.Writer // stderr unwrapped, to ask whether it is a terminal
-	secrets        *secrets
+	secrets        *redact.Secrets
 	log            *slog.Logger
-	logs           globalSettings
+	logs           cli.Log
+	defaultsFile   string // --defaults-file
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
-	a := &app{stdin: stdin, stdout: stdout, rawErr: stderr, secrets: &secrets{}}
-	a.stderr = a.secrets.writer(stderr)
-	defer func() { err = a.secrets.scrubErr(err) }()
+	a := &app{stdin: stdin, stdout: stdout, rawErr: stderr, secrets: &redact.Secrets{}}
+	a.stderr = a.secrets.Writer(stderr)
+	defer func() { err = a.secrets.Err(err) }()
 	defer func() {
-		var h helpError
+		var h cli.Help
 		if errors.As(err, &h) {
-			a.printHelp(h.fs)
+			a.printHelp(h.FlagSet)
 			err = nil
 		}
 	}()
-	args, logs, err := globalFlags(args)
+	args, g, err := cli.ParseGlobals(args)
 	if err != nil {
-		return err
+		return asUsage(err)
 	}
-	a.logs = logs
-	closeLog, err := a.openLog()
+	a.defaultsFile = g.DefaultsFile
+	if g.Quiet {
+		a.rawErr = a.stderr // not a terminal: no progress bar
+	}
+	logs, closeLog, err := g.OpenLog(a.stderr, a.secrets.Writer)
 	if err != nil {
-		return err
+		return asUsage(err)
 	}
 	defer closeLog()
+	a.logs = logs
 	a.log = a.newLogger(slog.LevelInfo)
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usageText())
 		return usagef("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	if cmd == "capture" && len(rest) > 0 && isHelpFlag(rest[0]) {
+	if cmd == "capture" && len(rest) > 0 && cli.IsHelpFlag(rest[0]) {
 		rest = append([]string{"start"}, rest...) // capture --help: the verbs share their flags
 	}
 	switch cmd {
@@ -148,14 +155,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "sync":
 		return a.cmdSync(ctx, rest)
 	case "version", "--version", "-version":
-		if len(rest) > 0 && isHelpFlag(rest[0]) {
-			return helpError{a.flags("version")}
+		if len(rest) > 0 && cli.IsHelpFlag(rest[0]) {
+			return cli.Help{FlagSet: a.flags("version")}
 		}
 		fmt.Fprintf(stdout, "cutover %s (revision %s)\n", version, revision)
 		return nil
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && findCommand(rest[0]) != nil {
-			return helpError{a.flags(rest[0])}
+			return cli.Help{FlagSet: a.flags(rest[0])}
 		}
 		fmt.Fprintln(stdout, usageText())
 		return nil
@@ -164,87 +171,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	for _, c := range commands() {
 		names = append(names, c.name)
 	}
-	if s := suggest(cmd, names); s != "" {
+	if s := suggest.Closest(strings.ToLower(cmd), names); s != "" {
 		return usagef("unknown command %q: did you mean %s? (cutover help lists the commands)", cmd, s)
 	}
 	return usagef("unknown command %q (cutover help lists the commands)", cmd)
 }
 
-func (a *app) rawStderr() io.Writer { return a.rawErr }
+// flags returns the flag set of a command (cli.NewFlagSet): parse turns -h
+// into a help request, which run prints on stdout (exit 0), and a bad flag
+// into one line on stderr (exit 2).
+func (a *app) flags(name string) *flag.FlagSet { return cli.NewFlagSet("cutover " + name) }
 
-// flags returns a flag set that reports errors instead of exiting and
-// prints nothing itself: parse turns -h into a helpError, which run prints
-// on stdout (exit 0), and a bad flag into one line on stderr (exit 2).
-func (a *app) flags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("cutover "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
-// helpError is -h or --help: run prints the command's help and exits 0.
-type helpError struct{ fs *flag.FlagSet }
-
-func (helpError) Error() string { return "help requested" }
-
-func isHelpFlag(s string) bool {
-	switch s {
-	case "-h", "-help", "--help", "--h":
-		return true
-	}
-	return false
-}
-
-// parse parses flags; -h is not an error.
+// parse parses flags (cli.Parse); -h is not an error.
 func parse(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return helpError{fs}
+	err := cli.Parse(fs, args)
+	if errors.As(err, new(cli.Help)) {
+		return err
 	}
-	name := strings.TrimPrefix(fs.Name(), "cutover ")
-	if err != nil {
-		if flagName, ok := undefinedFlag(fs, args); ok {
-			var known []string
-			fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
-			if s := suggest(flagName, known); s != "" {
-				return usagef("%s: unknown flag --%s: did you mean --%s? (cutover %s --help lists the flags)", name, flagName, s, name)
-			}
-			return usagef("%s: unknown flag --%s (cutover %s --help lists the flags)", name, flagName, name)
-		}
-		return usagef("%s: %v (cutover %s --help lists the flags)", name, err, name)
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q (flags are written --name value; cutover %s --help)", name, fs.Arg(0), name)
-	}
-	return nil
-}
-
-// undefinedFlag finds the first argument that looks like a flag the set does
-// not define, walking args as the flag package does (a non-boolean flag
-// written without = takes the next argument as its value).
-func undefinedFlag(fs *flag.FlagSet, args []string) (string, bool) {
-	for i := 0; i < len(args); i++ {
-		s := args[i]
-		if s == "--" || len(s) < 2 || s[0] != '-' {
-			return "", false
-		}
-		name := strings.TrimLeft(s, "-")
-		hasValue := false
-		if k := strings.IndexByte(name, '='); k >= 0 {
-			name, hasValue = name[:k], true
-		}
-		f := fs.Lookup(name)
-		if f == nil {
-			return name, true
-		}
-		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-			continue
-		}
-		if !hasValue {
-			i++
-		}
-	}
-	return "", false
+	return asUsage(err)
 }
 
 // findCommand returns the help of the command named name (or the first word
@@ -260,55 +204,17 @@ func findCommand(name string) *command {
 }
 
 // printHelp writes a command's description, usage, examples and flags on
-// stdout. A default is shown as it is written on the command line; a flag
-// whose help says its default itself ("(default run.grace)") shows no other.
+// stdout.
 func (a *app) printHelp(fs *flag.FlagSet) {
-	name := strings.TrimPrefix(fs.Name(), "cutover ")
 	w := a.stdout
-	if c := findCommand(name); c != nil {
+	if c := findCommand(strings.TrimPrefix(fs.Name(), "cutover ")); c != nil {
 		fmt.Fprintf(w, "cutover %s: %s\n\nusage: cutover %s\n\nexamples:\n", c.name, c.summary, c.usage)
 		for _, e := range c.examples {
 			fmt.Fprintf(w, "  %s\n", e)
 		}
 	}
-	var lines []string
-	fs.VisitAll(func(f *flag.Flag) {
-		kind, _ := flag.UnquoteUsage(&flag.Flag{Value: f.Value})
-		head := "  --" + f.Name
-		if k, ok := map[string]string{"string": "TEXT", "int": "N", "uint": "N", "float": "NUMBER", "duration": "DURATION", "value": "VALUE"}[kind]; ok {
-			head += " " + k
-		}
-		usage := f.Usage
-		def := ""
-		if !strings.Contains(usage, "(default") && !isZeroDefault(f) {
-			v := f.DefValue
-			if kind == "duration" {
-				v = shortDuration(v)
-			}
-			def = fmt.Sprintf(" (default %s)", v)
-		}
-		lines = append(lines, fmt.Sprintf("%s\n      %s%s", head, usage, def))
-	})
-	if len(lines) > 0 {
-		fmt.Fprintf(w, "\nflags:\n%s\n", strings.Join(lines, "\n"))
-	}
+	cli.WriteFlags(w, fs)
 	fmt.Fprintf(w, "\n%s\n", globalFlagsText)
-}
-
-// shortDuration writes a duration as it is typed: 10m, not 10m0s.
-func shortDuration(s string) string {
-	for strings.HasSuffix(s, "m0s") || strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
-
-func isZeroDefault(f *flag.Flag) bool {
-	switch f.DefValue {
-	case "", "0", "0s", "false", "[]":
-		return true
-	}
-	return false
 }
 
 // loadConfig reads the config and registers its secrets for scrubbing.
@@ -316,17 +222,17 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return nil, usagef("--config is required")
 	}
-	cfg, err := config.LoadWith(path, config.Options{DefaultsFile: a.logs.defaultsFile})
+	cfg, err := config.LoadWith(path, config.Options{DefaultsFile: a.defaultsFile})
 	if err != nil {
 		return nil, asUsage(err)
 	}
 	for _, dsn := range []string{cfg.Source.DSN, cfg.Target.DSN} {
-		a.secrets.add(dsn)
-		a.secrets.add(driver.Password(dsn))
+		a.secrets.Add(dsn)
+		a.secrets.Add(driver.Password(dsn))
 	}
-	a.secrets.add(cfg.Source.Password) // given as a part, or from an option file
-	a.secrets.add(cfg.Target.Password)
-	a.secrets.add(cfg.OnEvent.Webhook) // its URL may carry a token
+	a.secrets.Add(cfg.Source.Password) // given as a part, or from an option file
+	a.secrets.Add(cfg.Target.Password)
+	a.secrets.Add(cfg.OnEvent.Webhook) // its URL may carry a token
 	return cfg, nil
 }
 
@@ -338,102 +244,9 @@ func hostname() string {
 	return h
 }
 
-// globalSettings are the global flags: logging, and the MySQL option file.
-type globalSettings struct {
-	format string // text or json
-	file   string // "" for stderr
-	quiet  bool
-	out    io.Writer // where log lines go, scrubbed
-	// defaultsFile is --defaults-file: a MySQL option file for endpoints
-	// given as parts (it rides here with the other global flags).
-	defaultsFile string
-}
-
-// globalFlags takes --log-format, --log-file and --quiet out of args, before
-// or after the command's name (up to a "--"), and returns the rest.
-func globalFlags(args []string) ([]string, globalSettings, error) {
-	ls := globalSettings{format: "text"}
-	rest := make([]string, 0, len(args))
-	for i := 0; i < len(args); i++ {
-		s := args[i]
-		if s == "--" {
-			rest = append(rest, args[i:]...)
-			break
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(s, "-"), "=")
-		if !strings.HasPrefix(s, "-") {
-			rest = append(rest, s)
-			continue
-		}
-		switch name {
-		case "quiet", "q":
-			if hasValue {
-				return nil, ls, usagef("--quiet takes no value")
-			}
-			ls.quiet = true
-		case "log-format", "log-file", "defaults-file":
-			if !hasValue {
-				if i+1 >= len(args) {
-					return nil, ls, usagef("--%s needs a value", name)
-				}
-				i++
-				value = args[i]
-			}
-			switch name {
-			case "log-file":
-				ls.file = value
-				continue
-			case "defaults-file":
-				ls.defaultsFile = value
-				continue
-			}
-			switch value {
-			case "text", "json":
-				ls.format = value
-			default:
-				return nil, ls, usagef("--log-format %q: want text or json", value)
-			}
-		default:
-			rest = append(rest, s)
-		}
-	}
-	return rest, ls, nil
-}
-
-// openLog opens --log-file (appended, created 0600) and points a.logs.out at
-// it or at stderr; --quiet also turns the progress bar off.
-func (a *app) openLog() (func(), error) {
-	a.logs.out = a.stderr
-	if a.logs.quiet {
-		a.rawErr = a.stderr // not a terminal: no progress bar
-	}
-	if a.logs.file == "" {
-		return func() {}, nil
-	}
-	f, err := os.OpenFile(a.logs.file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, usagef("--log-file: %v", err)
-	}
-	a.logs.out = a.secrets.writer(f)
-	return func() { f.Close() }, nil
-}
-
 // newLogger returns the logger the global flags ask for, at level (raised
 // to warnings by --quiet unless level asks for more detail than info).
-func (a *app) newLogger(level slog.Level) *slog.Logger {
-	if a.logs.quiet && level >= slog.LevelInfo {
-		level = slog.LevelWarn
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	out := a.logs.out
-	if out == nil {
-		out = a.stderr
-	}
-	if a.logs.format == "json" {
-		return slog.New(slog.NewJSONHandler(out, opts))
-	}
-	return slog.New(slog.NewTextHandler(out, opts))
-}
+func (a *app) newLogger(level slog.Level) *slog.Logger { return a.logs.Logger(level) }
 
 // writeOut writes data to the file path names, or to stdout when it is "-"
 // (every --out-like flag).
@@ -448,31 +261,14 @@ func (a *app) writeOut(flagName, path string, data []byte) error {
 	return nil
 }
 
-// parsePercent reads --sample the one way every command does: a percentage,
-// written 2% or 2, above 0 and at most 100.
+// parsePercent is cli.ParsePercent, a usage error when s is not a percentage.
 func parsePercent(s string) (float64, error) {
-	p, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-	if err != nil || !(p > 0 && p <= 100) {
-		return 0, usagef("--sample %q: want a percentage such as 2%% or 2 (above 0, at most 100)", s)
-	}
-	return p, nil
+	p, err := cli.ParsePercent(s)
+	return p, asUsage(err)
 }
 
-// percentValue is a --sample flag: a percentage, 0 when not given.
+// percentValue is a --sample flag (cli.Percent): a percentage, 0 when not given.
 type percentValue struct{ p *float64 }
 
-func (v percentValue) String() string {
-	if v.p == nil || *v.p == 0 {
-		return ""
-	}
-	return strconv.FormatFloat(*v.p, 'g', -1, 64) + "%"
-}
-
-func (v percentValue) Set(s string) error {
-	p, err := parsePercent(s)
-	if err != nil {
-		return err
-	}
-	*v.p = p
-	return nil
-}
+func (v percentValue) String() string     { return cli.Percent{P: v.p}.String() }
+func (v percentValue) Set(s string) error { return cli.Percent{P: v.p}.Set(s) }

@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 
+	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/internal/driver"
 )
 
@@ -34,26 +34,5 @@ func main() {
 // (main's context, which the first signal cancels) is done: the hard stop of
 // a run. release stops listening and cancels it.
 func afterSecondSignal(soft context.Context) (hard context.Context, release func()) {
-	hard, cancel := context.WithCancel(context.WithoutCancel(soft))
-	var mu sync.Mutex
-	released := false
-	unlisten := func() {}
-	stopAfter := context.AfterFunc(soft, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if released {
-			return
-		}
-		second, stopSecond := signal.NotifyContext(hard, stopSignals()...)
-		context.AfterFunc(second, cancel)
-		unlisten = stopSecond
-	})
-	return hard, func() {
-		stopAfter()
-		mu.Lock()
-		released = true
-		unlisten()
-		mu.Unlock()
-		cancel()
-	}
+	return cli.AfterSecondSignal(soft, stopSignals()...)
 }

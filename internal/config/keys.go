@@ -3,11 +3,14 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cutover/cutover/internal/suggest"
 )
 
 // checkShape walks the parsed document against Config before it is decoded,
@@ -67,8 +70,9 @@ func checkShape(n *yaml.Node, t reflect.Type, path string, fromEnv map[*yaml.Nod
 				for name := range fields {
 					names = append(names, name)
 				}
+				slices.Sort(names) // of two as close, the first in order
 				msg := p + " is not a setting"
-				if s := suggest(k.Value, names); s != "" {
+				if s := suggest.Closest(k.Value, names); s != "" {
 					msg += "; did you mean " + s + "?"
 				}
 				return fmt.Errorf("%s (line %d)", msg, k.Line)
@@ -186,39 +190,4 @@ func shown(n *yaml.Node, fromEnv map[*yaml.Node]bool) string {
 		return "the value of an environment variable (not shown)"
 	}
 	return strconv.Quote(n.Value)
-}
-
-// suggest returns the candidate closest to name by edit distance when it is
-// close enough to be a typo (at most 2 edits, fewer than name has), or "".
-func suggest(name string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		d := editDistance(name, c)
-		if d < bestD && d < len(name) || d == bestD && best != "" && c < best {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes (keys
-// are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
