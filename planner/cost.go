@@ -40,6 +40,10 @@ type Model struct {
 	// 0 for both: costs do not change with the worker count.
 	Workers    int     `json:"workers,omitempty"`
 	Contention float64 `json:"contention,omitempty"`
+	// Rebuild is the deferred index rebuild cost fitted from a run's
+	// rebuilds (`rehearse --from-run`); nil (calibrations stored before it,
+	// and rehearsals, which rebuild nothing): DefaultRebuildCost.
+	Rebuild *RebuildCost `json:"rebuild,omitempty"`
 }
 
 // Scale is how much longer each batch takes with n workers than with the
@@ -113,6 +117,9 @@ func (m Model) Validate() error {
 	}
 	if m.Workers < 0 || m.Contention < 0 || m.Contention > 1 || math.IsNaN(m.Contention) {
 		return fmt.Errorf("cost model: measured with %d workers at contention %v; want workers >= 0 and contention in [0, 1]", m.Workers, m.Contention)
+	}
+	if r := m.Rebuild; r != nil && (r.PerIndexRow < 0 || math.IsNaN(r.PerIndexRow) || math.IsInf(r.PerIndexRow, 0)) {
+		return fmt.Errorf("cost model: rebuild cost per row and definition must be finite and not negative, got %v", r.PerIndexRow)
 	}
 	if err := check("the default", m.Default); err != nil {
 		return err

@@ -1,5 +1,7 @@
 package planner
 
+import "math"
+
 // RebuildCost estimates a deferred index rebuild (one ALTER TABLE adding every
 // deferred definition of a table once its rows are loaded): InnoDB reads the
 // table once and sorts each index's entries, so the time grows with the rows
@@ -33,4 +35,41 @@ func RebuildPhase(c RebuildCost, rows map[string]int64, definitions map[string]i
 		s += c.Seconds(rows[t], n)
 	}
 	return s
+}
+
+// RebuildSample is one measured rebuild: a table's rows when it ran, the
+// definitions it added back, and how long it took.
+type RebuildSample struct {
+	Table       string
+	Rows        int64
+	Definitions int
+	Seconds     float64
+}
+
+// FitRebuild fits the cost per row and definition to measured rebuilds: the
+// total time over the total index rows, so that large tables weigh as much as
+// their time. Samples without rows, definitions or a duration teach nothing
+// and are skipped; ok is false when none is left.
+func FitRebuild(samples []RebuildSample) (c RebuildCost, ok bool) {
+	var secs, indexRows float64
+	for _, s := range samples {
+		if s.Rows <= 0 || s.Definitions <= 0 || !(s.Seconds > 0) || math.IsInf(s.Seconds, 0) {
+			continue
+		}
+		secs += s.Seconds
+		indexRows += float64(s.Rows) * float64(s.Definitions)
+	}
+	if indexRows == 0 {
+		return RebuildCost{}, false
+	}
+	return RebuildCost{PerIndexRow: secs / indexRows}, true
+}
+
+// RebuildCost returns the rebuild cost a calibration fitted (calibrated =
+// true), else the measured default.
+func (m Model) RebuildCost() (c RebuildCost, calibrated bool) {
+	if m.Rebuild != nil && m.Rebuild.PerIndexRow > 0 {
+		return *m.Rebuild, true
+	}
+	return DefaultRebuildCost(), false
 }
