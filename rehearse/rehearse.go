@@ -184,6 +184,9 @@ func Run(ctx context.Context, eng Engine, tgt Target, st Store, opt Options) (*R
 			scaling = &Scaling{Fewer: 1, Batches: paired, Ratio: ratio, Contention: model.Contention}
 		}
 	}
+	// A rehearsal rolls its batches back and rebuilds no deferred index, so
+	// it has no rebuild to time: model.Rebuild stays nil, so estimates use the
+	// default rebuild cost until `rehearse --from-run` fits one from a run.
 	raw, err := json.Marshal(model)
 	if err != nil {
 		return nil, fmt.Errorf("encode the calibration: %w", err)
@@ -214,9 +217,11 @@ func fitErrors(model planner.Model, ms []planner.Measured) map[string]FitError {
 	return out
 }
 
-// Timeline reads the batches of a run as they ran (checkpoint.Ledger).
+// Timeline reads the batches and the deferred index rebuilds of a run as they
+// ran (checkpoint.Ledger).
 type Timeline interface {
 	Timeline(ctx context.Context, runID int64) ([]checkpoint.Span, error)
+	IndexSteps(ctx context.Context, runID int64) ([]*checkpoint.IndexStep, error)
 }
 
 // ErrNoDoneBatch is returned by FromRun when the run has no done batch.
@@ -227,14 +232,18 @@ type FromRunResult struct {
 	CalibrationID int64
 	Batches       int
 	Workers       int // how many workers copied
-	Model         planner.Model
+	// Rebuilds is how many of the run's index rebuilds fitted Model.Rebuild
+	// (0: the run rebuilt nothing, and estimates keep the default cost).
+	Rebuilds int
+	Model    planner.Model
 }
 
 // FromRun fits the cost model from the measured batches of a run that really
 // committed (a dress rehearsal on a staging copy): unlike a rolled-back sample
 // it has seen the target fill up, which on a small buffer pool makes late
-// batches slower than early ones. It writes only the calibration, through st,
-// and only when the run had a done batch.
+// batches slower than early ones. The run's finished index rebuilds fit the
+// rebuild cost (planner.FitRebuild). It writes only the calibration, through
+// st, and only when the run had a done batch.
 func FromRun(ctx context.Context, l Timeline, st Store, runID int64, configFP string) (*FromRunResult, error) {
 	spans, err := l.Timeline(ctx, runID)
 	if err != nil {
@@ -242,7 +251,11 @@ func FromRun(ctx context.Context, l Timeline, st Store, runID int64, configFP st
 	}
 	var ms []planner.Measured
 	workers := map[string]bool{}
+	copied := map[string]int64{} // rows the run's done batches wrote, by table
 	for _, s := range spans {
+		if s.State == checkpoint.Done {
+			copied[s.Table] += s.Rows
+		}
 		if s.State != checkpoint.Done || s.Claimed.IsZero() || !s.Finished.After(s.Claimed) {
 			continue
 		}
@@ -253,6 +266,14 @@ func FromRun(ctx context.Context, l Timeline, st Store, runID int64, configFP st
 		return nil, ErrNoDoneBatch
 	}
 	model := planner.Calibrate(ms)
+	steps, err := l.IndexSteps(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	rs := rebuildSamples(steps, copied)
+	if c, ok := planner.FitRebuild(rs); ok {
+		model.Rebuild = &c
+	}
 	raw, err := json.Marshal(model)
 	if err != nil {
 		return nil, fmt.Errorf("encode the calibration: %w", err)
@@ -262,7 +283,23 @@ func FromRun(ctx context.Context, l Timeline, st Store, runID int64, configFP st
 	if err != nil {
 		return nil, err
 	}
-	return &FromRunResult{CalibrationID: id, Batches: len(ms), Workers: len(workers), Model: model}, nil
+	return &FromRunResult{CalibrationID: id, Batches: len(ms), Workers: len(workers), Rebuilds: len(rs), Model: model}, nil
+}
+
+// rebuildSamples are the finished rebuilds of steps, each over the rows the
+// run copied into its table (copied, by source table: deferral happens only
+// on empty targets, so these are the table's rows). Its time is that of its
+// last claim, the one that finished; a step without rows or a time is left
+// out.
+func rebuildSamples(steps []*checkpoint.IndexStep, copied map[string]int64) []planner.RebuildSample {
+	var out []planner.RebuildSample
+	for _, st := range steps {
+		if st.State != checkpoint.Done || st.Took <= 0 || copied[st.Table] <= 0 || len(st.Indexes) == 0 {
+			continue
+		}
+		out = append(out, planner.RebuildSample{Table: st.Target, Rows: copied[st.Table], Definitions: len(st.Indexes), Seconds: st.Took.Seconds()})
+	}
+	return out
 }
 
 // phase is what one pass of a rehearsal ran and measured.
