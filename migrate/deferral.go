@@ -89,8 +89,9 @@ func DeferralFindings(ctx context.Context, d DeferSettings, tgt DeferralTarget, 
 }
 
 // rebuildSeconds estimates the rebuilds of the plan's deferred indexes, with
-// the measured default cost (rehearse does not run them).
-func (p *Planned) rebuildSeconds() float64 {
+// the rebuild cost model holds (fitted by `rehearse --from-run`), else the
+// measured default (a rehearsal pass rebuilds nothing).
+func (p *Planned) rebuildSeconds(model planner.Model) float64 {
 	rows := map[string]int64{}
 	for _, sz := range p.Sizes {
 		rows[sz.Table] += sz.Rows
@@ -101,5 +102,6 @@ func (p *Planned) rebuildSeconds() float64 {
 			defs[d.Table] = len(d.Indexes)
 		}
 	}
-	return planner.RebuildPhase(planner.DefaultRebuildCost(), rows, defs)
+	c, _ := model.RebuildCost()
+	return planner.RebuildPhase(c, rows, defs)
 }

@@ -155,7 +155,7 @@ func (p *Planned) EstimateWith(model planner.Model, workers int) *planner.Estima
 		calib = &planner.Calibration{Note: CalibrationNote(c), Workers: c.Workers}
 	}
 	e := planner.EstimatePlan(p.Doc.Batches, p.Sizes, model, workers, calib)
-	e.RebuildSeconds = p.rebuildSeconds()
+	e.RebuildSeconds = p.rebuildSeconds(model)
 	return e
 }
 

@@ -179,8 +179,13 @@ func (e *Estimate) Text(perProcess int) string {
 			Human(s.Largest), 100*share, 100*CriticalPathShare, verdict)
 	}
 	if e.RebuildSeconds > 0 {
-		fmt.Fprintf(&b, "deferred index rebuilds: at most %s after the copy (%.1f us per row and definition, measured; one table at a time), so the run ends within %s\n",
-			Human(e.RebuildSeconds), 1e6*DefaultRebuildCost().PerIndexRow, Human(s.Makespan+e.RebuildSeconds))
+		c, calibrated := e.Model.RebuildCost()
+		how := "measured" // the default, measured on the bench (DefaultRebuildCost)
+		if calibrated {
+			how = "calibrated from a run's rebuilds"
+		}
+		fmt.Fprintf(&b, "deferred index rebuilds: at most %s after the copy (%.1f us per row and definition, %s; one table at a time), so the run ends within %s\n",
+			Human(e.RebuildSeconds), 1e6*c.PerIndexRow, how, Human(s.Makespan+e.RebuildSeconds))
 	}
 	if e.LargestTenant.Tenant != "" {
 		fmt.Fprintf(&b, "largest tenant %s: %.1f%% of the work, %s on one worker\n",

@@ -3,6 +3,7 @@ package planner
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -69,4 +70,24 @@ func TestModelJSONWithAndWithoutRebuildCost(t *testing.T) {
 	c, calibrated = back.RebuildCost()
 	require.True(t, calibrated)
 	require.Equal(t, 2.5e-6, c.PerIndexRow)
+}
+
+func TestEstimateTextSaysWhereTheRebuildCostCameFrom(t *testing.T) {
+	batches := []Batch{{ID: 1, Table: "orders", Rows: 1000, Bytes: 100_000}}
+	line := func(m Model) string {
+		e := EstimatePlan(batches, nil, m, 1, nil)
+		e.RebuildSeconds = 12
+		for _, l := range strings.Split(e.Text(1), "\n") {
+			if strings.HasPrefix(l, "deferred index rebuilds:") {
+				return l
+			}
+		}
+		t.Fatalf("no rebuild line in %q", e.Text(1))
+		return ""
+	}
+	require.Contains(t, line(DefaultModel()), "(1.1 us per row and definition, measured; one table at a time)")
+	m := DefaultModel()
+	m.Calibrated = true
+	m.Rebuild = &RebuildCost{PerIndexRow: 2.5e-6}
+	require.Contains(t, line(m), "(2.5 us per row and definition, calibrated from a run's rebuilds; one table at a time)")
 }
