@@ -125,6 +125,21 @@ type Table struct {
 	// its default there) nor verified. Absent from the plan fingerprint
 	// when empty, so earlier plans keep theirs.
 	Exclude []string `yaml:"exclude" json:",omitempty"`
+	// Where is an SQL condition on the source table's own columns, in the
+	// source's dialect: only the rows it holds are sized, copied and verified
+	// (the target is compared whole). Absent from the plan fingerprint when
+	// empty, so earlier plans keep theirs.
+	Where string `yaml:"where" json:",omitempty"`
+}
+
+// Filtered reports whether any table has a where filter.
+func (c *Config) Filtered() (string, bool) {
+	for _, t := range c.Tables {
+		if t.Where != "" {
+			return t.Name, true
+		}
+	}
+	return "", false
 }
 
 // Batching values of a table.
@@ -508,6 +523,9 @@ func (c *Config) validate() error {
 				return err
 			}
 		}
+		if err := checkWhere(where, t.Where); err != nil {
+			return err
+		}
 		switch t.Batching {
 		case "", BatchingTenant:
 		case BatchingRange:
@@ -524,6 +542,9 @@ func (c *Config) validate() error {
 			p, ok := seen[t.Tenant.Via]
 			if !ok {
 				return fmt.Errorf("%s: tenant.via names %s, which must be a table listed before %s", where, t.Tenant.Via, t.Name)
+			}
+			if c.Tables[p].Where != "" {
+				return fmt.Errorf("%s: tenant.via table %s has a where filter: a table others reach their tenant through cannot be filtered (filter %s itself instead)", where, t.Tenant.Via, t.Name)
 			}
 			parent := c.Tables[p].Tenant
 			if parent.None || parent.Via != "" {
@@ -556,6 +577,23 @@ func (c *Config) validate() error {
 			return fmt.Errorf("tenant.ids: %s is listed twice", id)
 		}
 		ids[id] = true
+	}
+	return nil
+}
+
+// checkWhere rejects a where filter that could reach past its parentheses:
+// it is pasted into every source read as `WHERE (filter) AND ...`.
+func checkWhere(where, filter string) error {
+	if filter == "" {
+		return nil
+	}
+	switch {
+	case strings.TrimSpace(filter) == "":
+		return fmt.Errorf("%s.where is blank: give a condition such as `status <> 'deleted'`, or remove where", where)
+	case strings.Contains(filter, ";"):
+		return fmt.Errorf("%s.where %q has a `;`: give one condition, without `;`", where, filter)
+	case strings.Contains(filter, "--") || strings.Contains(filter, "/*") || strings.Contains(filter, "*/") || strings.ContainsRune(filter, 0):
+		return fmt.Errorf("%s.where %q has a comment: give the condition without comments", where, filter)
 	}
 	return nil
 }

@@ -230,6 +230,10 @@ func TestParseErrors(t *testing.T) {
 		{"prefetch too big", strings.Replace(base, "driver: mysql", "driver: oracle\n  prefetch_rows: 100001", 1), "source.prefetch_rows"},
 		{"fetch array negative", strings.Replace(base, "driver: mysql", "driver: oracle\n  fetch_array_size: -1", 1), "source.fetch_array_size"},
 		{"parallel too big", strings.Replace(base, "driver: mysql", "driver: oracle\n  parallel: 257", 1), "source.parallel"},
+		{"where with a semicolon", strings.Replace(base, "tenant: none", "tenant: none\n    where: \"code <> 'X'; DROP TABLE t\"", 1), "tables[4] (currencies).where"},
+		{"where blank", strings.Replace(base, "tenant: none", "tenant: none\n    where: \"  \"", 1), "tables[4] (currencies).where is blank"},
+		{"where with a comment", strings.Replace(base, "tenant: none", "tenant: none\n    where: \"code <> 'X' -- ok\"", 1), "has a comment"},
+		{"where on a via parent", strings.Replace(base, "key: [id]", "key: [id]\n    where: \"id > 5\"", 1), "tenant.via table merchants has a where filter"},
 		{"fetch tuning on mysql", strings.Replace(base, "driver: mysql", "driver: mysql\n  fetch_array_size: 1000", 1), "for an Oracle source"},
 	}
 	for _, c := range cases {
@@ -330,11 +334,29 @@ func TestPlanFingerprint(t *testing.T) {
 		"tenant col":    strings.Replace(base, "column: agent_id", "column: agent", 1),
 		"source schema": strings.Replace(base, "driver: mysql", "driver: mysql\n  schema: other", 1),
 		"driver":        strings.Replace(base, "driver: mysql", "driver: oracle", 1),
+		"a where":       strings.Replace(base, "tenant: none", "tenant: none\n    where: \"code <> 'X'\"", 1),
 	}
 	for name, doc := range differ {
 		if got := fp(doc, nil); got == ref {
 			t.Errorf("changing %s left the fingerprint unchanged", name)
 		}
+	}
+	w1 := fp(differ["a where"], nil)
+	if w2 := fp(strings.Replace(base, "tenant: none", "tenant: none\n    where: \"code <> 'Y'\"", 1), nil); w2 == w1 {
+		t.Error("changing a where left the fingerprint unchanged")
+	}
+}
+
+func TestParseWhere(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(base, "- name: agents", "- name: agents\n    where: \"status <> 'deleted' AND id > 10\"", 1)), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Tables[0].Where; got != "status <> 'deleted' AND id > 10" {
+		t.Errorf("where %q", got)
+	}
+	if name, ok := c.Filtered(); !ok || name != "agents" {
+		t.Errorf("Filtered() = %q, %v; want agents, true", name, ok)
 	}
 }
 
