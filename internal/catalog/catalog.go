@@ -118,6 +118,10 @@ type Table struct {
 	// by tenant: a scope without tenants then means every row that belongs to
 	// some tenant, read in key order.
 	Ranged bool
+	// Where is the configured row filter, an SQL condition on the source
+	// table's own columns ("" for none): every source read ANDs it. The
+	// target is never filtered: it holds only the filtered rows.
+	Where string
 }
 
 // KeyNames returns the key's column names.
