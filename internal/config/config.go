@@ -132,7 +132,7 @@ type Table struct {
 	Where string `yaml:"where" json:",omitempty"`
 }
 
-// Filtered reports whether any table has a where filter.
+// Filtered names the first table with a where filter ("", false for none).
 func (c *Config) Filtered() (string, bool) {
 	for _, t := range c.Tables {
 		if t.Where != "" {
@@ -140,6 +140,16 @@ func (c *Config) Filtered() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// RefuseCapture says why change capture (capture start, sync) cannot serve
+// the config: the change log replays every change to a table, so it cannot
+// honour a where filter.
+func (c *Config) RefuseCapture() error {
+	if name, ok := c.Filtered(); ok {
+		return fmt.Errorf("table %s has a where filter, which change capture and sync cannot honour (they replay every change to the table): remove where, or copy this config with cutover run alone", name)
+	}
+	return nil
 }
 
 // Batching values of a table.

@@ -358,6 +358,16 @@ func TestParseWhere(t *testing.T) {
 	if name, ok := c.Filtered(); !ok || name != "agents" {
 		t.Errorf("Filtered() = %q, %v; want agents, true", name, ok)
 	}
+	if err := c.RefuseCapture(); err == nil || !strings.Contains(err.Error(), "table agents has a where filter") {
+		t.Errorf("RefuseCapture() = %v, want a refusal naming agents", err)
+	}
+	plain, err := Parse([]byte(base), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.RefuseCapture(); err != nil {
+		t.Errorf("RefuseCapture() without a where = %v", err)
+	}
 }
 
 func TestExplicitZeroGrace(t *testing.T) {
