@@ -34,6 +34,9 @@ type TableSpec struct {
 	Exclude []string
 	// Where filters the source rows (catalog.Table.Where).
 	Where string
+	// Override maps source columns to the MySQL type their target column is
+	// created with (override.go).
+	Override map[string]string
 }
 
 // TargetName is the table's name in the target.
@@ -189,6 +192,9 @@ func Resolve(ctx context.Context, spec Spec, src, tgt Describer, allowMissing bo
 			}
 		}
 		t.Columns = cols
+		if t.Override, err = overrides(tc, info); err != nil {
+			return nil, err
+		}
 		res.Tables = append(res.Tables, t)
 	}
 	if err := checkExcluded(spec, res.Tables); err != nil {

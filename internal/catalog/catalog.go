@@ -122,6 +122,10 @@ type Table struct {
 	// table's own columns ("" for none): every source read ANDs it. The
 	// target is never filtered: it holds only the filtered rows.
 	Where string
+	// Override maps a column (its source name) to the MySQL type the target
+	// column is created with instead of the converted one; it shapes only
+	// the generated CREATE TABLE.
+	Override map[string]string
 }
 
 // KeyNames returns the key's column names.

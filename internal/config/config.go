@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,6 +132,10 @@ type Table struct {
 	// (the target is compared whole). Absent from the plan fingerprint when
 	// empty, so earlier plans keep theirs.
 	Where string `yaml:"where" json:",omitempty"`
+	// Override maps a source column to the MySQL type its target column is
+	// created with (create-tables, schema) instead of the converted type. It
+	// shapes only the target's DDL, so it is not in the plan fingerprint.
+	Override map[string]string `yaml:"override" json:"-"`
 }
 
 // Filtered names the first table with a where filter ("", false for none).
@@ -536,6 +542,9 @@ func (c *Config) validate() error {
 		if err := checkWhere(where, t.Where); err != nil {
 			return err
 		}
+		if err := checkOverride(where, t.Override); err != nil {
+			return err
+		}
 		switch t.Batching {
 		case "", BatchingTenant:
 		case BatchingRange:
@@ -604,6 +613,25 @@ func checkWhere(where, filter string) error {
 		return fmt.Errorf("%s.where %q has a `;`: give one condition, without `;`", where, filter)
 	case strings.Contains(filter, "--") || strings.Contains(filter, "/*") || strings.Contains(filter, "*/") || strings.ContainsRune(filter, 0):
 		return fmt.Errorf("%s.where %q has a comment: give the condition without comments", where, filter)
+	}
+	return nil
+}
+
+// checkOverride rejects an override that is not a column name and one
+// MySQL column type: it is pasted into the CREATE TABLE in place of the
+// converted type.
+func checkOverride(where string, o map[string]string) error {
+	for _, col := range slices.Sorted(maps.Keys(o)) {
+		if err := checkIdent(where+".override column", col); err != nil {
+			return err
+		}
+		typ := o[col]
+		switch {
+		case strings.TrimSpace(typ) == "":
+			return fmt.Errorf("%s.override: column %s has no type: give a MySQL type such as VARCHAR(200)", where, col)
+		case strings.ContainsAny(typ, ";`\n\r\x00") || strings.Contains(typ, "--") || strings.Contains(typ, "/*"):
+			return fmt.Errorf("%s.override: type %q of column %s is not one MySQL column type: give a type such as DECIMAL(18,4), without ; ` or comments", where, typ, col)
+		}
 	}
 	return nil
 }
