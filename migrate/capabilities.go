@@ -96,6 +96,13 @@ type Preflighter interface {
 	PreflightChecksIndexes() bool
 }
 
+// FilterChecker is a source that can try a table's where filter without
+// reading a row. refusal is the server's error when it rejects the filter
+// (a column that does not exist, bad syntax); err is any other failure.
+type FilterChecker interface {
+	CheckFilter(ctx context.Context, t *catalog.Table) (refusal string, err error)
+}
+
 // SourceChecker is a source with database-wide checks before a run (the
 // Oracle grants, undo retention against the estimate, character sets).
 type SourceChecker interface {

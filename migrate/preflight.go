@@ -68,6 +68,9 @@ func CreateTables(ctx context.Context, src SchemaSource, tgt SchemaTarget, res *
 		if err != nil {
 			return err
 		}
+		if ddl, err = overrideTypes(ddl, t); err != nil {
+			return err
+		}
 		if err := tgt.ExecDDL(ctx, ddl); err != nil {
 			return fmt.Errorf("create target table %s: %w", t.Target, err)
 		}

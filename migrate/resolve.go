@@ -32,6 +32,11 @@ type TableSpec struct {
 	Via, On, ParentOn string
 	// Exclude names source columns not copied (exclude.go).
 	Exclude []string
+	// Where filters the source rows (catalog.Table.Where).
+	Where string
+	// Override maps source columns to the MySQL type their target column is
+	// created with (override.go).
+	Override map[string]string
 }
 
 // TargetName is the table's name in the target.
@@ -108,7 +113,7 @@ func Resolve(ctx context.Context, spec Spec, src, tgt Describer, allowMissing bo
 	}
 	for _, tc := range spec.Tables {
 		info := srcInfo[tc.Name]
-		t := &catalog.Table{Name: tc.Name, Target: tc.TargetName(), Shared: tc.Shared, Ranged: tc.Ranged && !tc.Shared}
+		t := &catalog.Table{Name: tc.Name, Target: tc.TargetName(), Shared: tc.Shared, Ranged: tc.Ranged && !tc.Shared, Where: tc.Where}
 		cols, err := keptColumns(tc, info) // exclude.go
 		if err != nil {
 			return nil, err
@@ -187,9 +192,15 @@ func Resolve(ctx context.Context, spec Spec, src, tgt Describer, allowMissing bo
 			}
 		}
 		t.Columns = cols
+		if t.Override, err = overrides(tc, info); err != nil {
+			return nil, err
+		}
 		res.Tables = append(res.Tables, t)
 	}
 	if err := checkExcluded(spec, res.Tables); err != nil {
+		return nil, err
+	}
+	if err := checkFilters(ctx, src, res.Tables); err != nil {
 		return nil, err
 	}
 	if tgt == nil {
@@ -251,6 +262,28 @@ func Resolve(ctx context.Context, spec Spec, src, tgt Describer, allowMissing bo
 		}
 	}
 	return res, nil
+}
+
+// checkFilters tries every where filter on the source, in the FROM every
+// read of the table uses, and refuses one the source rejects.
+func checkFilters(ctx context.Context, src Describer, tables []*catalog.Table) error {
+	fc, ok := src.(FilterChecker)
+	if !ok {
+		return nil
+	}
+	for _, t := range tables {
+		if t.Where == "" {
+			continue
+		}
+		refusal, err := fc.CheckFilter(ctx, t)
+		if err != nil {
+			return fmt.Errorf("try the where filter of %s: %w", t.Name, err)
+		}
+		if refusal != "" {
+			return configErr("tables: %s: where %q does not run on the source: %s; fix where (a condition on the table's own columns, in the source's SQL)", t.Name, t.Where, refusal)
+		}
+	}
+	return nil
 }
 
 // TableLister is a target that can list its tables, so that a configured

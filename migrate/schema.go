@@ -44,6 +44,9 @@ func SchemaDDL(ctx context.Context, src SchemaSource, tgtSchema string, res *Res
 		if err != nil {
 			return "", fmt.Errorf("the definition of %s: %w", t.Name, err)
 		}
+		if ddl, err = overrideTypes(ddl, t); err != nil {
+			return "", err
+		}
 		b.WriteString(strings.TrimRight(ddl, "\n;"))
 		b.WriteString(";\n\n")
 	}

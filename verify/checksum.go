@@ -186,6 +186,7 @@ func (c *checker) hasher(t *catalog.Table) *canon.Hasher {
 func TargetView(t *catalog.Table) *catalog.Table {
 	v := *t
 	v.Name = t.Target
+	v.Where = "" // the target holds only the filtered rows
 	if t.Via != nil {
 		via := *t.Via
 		via.Parent = t.Via.Target

@@ -39,6 +39,9 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.RefuseCapture(); err != nil && verb == "start" {
+		return usageError{err}
+	}
 	if cfg.Source.Driver != "mysql" && (!*print || verb == "status") {
 		return usagef("capture runs on a MySQL source; on Oracle, capture %s --print writes the materialized view logs' SQL for a DBA (see the README, zero-downtime night)", verb)
 	}

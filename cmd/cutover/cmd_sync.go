@@ -39,6 +39,9 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.RefuseCapture(); err != nil {
+		return usageError{err}
+	}
 	if cfg.Source.Driver != "mysql" {
 		return usagef("sync reads the capture of a MySQL source; an Oracle source is not supported yet")
 	}

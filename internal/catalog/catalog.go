@@ -118,6 +118,14 @@ type Table struct {
 	// by tenant: a scope without tenants then means every row that belongs to
 	// some tenant, read in key order.
 	Ranged bool
+	// Where is the configured row filter, an SQL condition on the source
+	// table's own columns ("" for none): every source read ANDs it. The
+	// target is never filtered: it holds only the filtered rows.
+	Where string
+	// Override maps a column (its source name) to the MySQL type the target
+	// column is created with instead of the converted one; it shapes only
+	// the generated CREATE TABLE.
+	Override map[string]string
 }
 
 // KeyNames returns the key's column names.

@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,6 +127,35 @@ type Table struct {
 	// its default there) nor verified. Absent from the plan fingerprint
 	// when empty, so earlier plans keep theirs.
 	Exclude []string `yaml:"exclude" json:",omitempty"`
+	// Where is an SQL condition on the source table's own columns, in the
+	// source's dialect: only the rows it holds are sized, copied and verified
+	// (the target is compared whole). Absent from the plan fingerprint when
+	// empty, so earlier plans keep theirs.
+	Where string `yaml:"where" json:",omitempty"`
+	// Override maps a source column to the MySQL type its target column is
+	// created with (create-tables, schema) instead of the converted type. It
+	// shapes only the target's DDL, so it is not in the plan fingerprint.
+	Override map[string]string `yaml:"override" json:"-"`
+}
+
+// Filtered names the first table with a where filter ("", false for none).
+func (c *Config) Filtered() (string, bool) {
+	for _, t := range c.Tables {
+		if t.Where != "" {
+			return t.Name, true
+		}
+	}
+	return "", false
+}
+
+// RefuseCapture says why change capture (capture start, sync) cannot serve
+// the config: the change log replays every change to a table, so it cannot
+// honour a where filter.
+func (c *Config) RefuseCapture() error {
+	if name, ok := c.Filtered(); ok {
+		return fmt.Errorf("table %s has a where filter, which change capture and sync cannot honour (they replay every change to the table): remove where, or copy this config with cutover run alone", name)
+	}
+	return nil
 }
 
 // Batching values of a table.
@@ -508,6 +539,12 @@ func (c *Config) validate() error {
 				return err
 			}
 		}
+		if err := checkWhere(where, t.Where); err != nil {
+			return err
+		}
+		if err := checkOverride(where, t.Override); err != nil {
+			return err
+		}
 		switch t.Batching {
 		case "", BatchingTenant:
 		case BatchingRange:
@@ -524,6 +561,9 @@ func (c *Config) validate() error {
 			p, ok := seen[t.Tenant.Via]
 			if !ok {
 				return fmt.Errorf("%s: tenant.via names %s, which must be a table listed before %s", where, t.Tenant.Via, t.Name)
+			}
+			if c.Tables[p].Where != "" {
+				return fmt.Errorf("%s: tenant.via table %s has a where filter: a table others reach their tenant through cannot be filtered (filter %s itself instead)", where, t.Tenant.Via, t.Name)
 			}
 			parent := c.Tables[p].Tenant
 			if parent.None || parent.Via != "" {
@@ -556,6 +596,42 @@ func (c *Config) validate() error {
 			return fmt.Errorf("tenant.ids: %s is listed twice", id)
 		}
 		ids[id] = true
+	}
+	return nil
+}
+
+// checkWhere rejects a where filter that could reach past its parentheses:
+// it is pasted into every source read as `WHERE (filter) AND ...`.
+func checkWhere(where, filter string) error {
+	if filter == "" {
+		return nil
+	}
+	switch {
+	case strings.TrimSpace(filter) == "":
+		return fmt.Errorf("%s.where is blank: give a condition such as `status <> 'deleted'`, or remove where", where)
+	case strings.Contains(filter, ";"):
+		return fmt.Errorf("%s.where %q has a `;`: give one condition, without `;`", where, filter)
+	case strings.Contains(filter, "--") || strings.Contains(filter, "/*") || strings.Contains(filter, "*/") || strings.ContainsRune(filter, 0):
+		return fmt.Errorf("%s.where %q has a comment: give the condition without comments", where, filter)
+	}
+	return nil
+}
+
+// checkOverride rejects an override that is not a column name and one
+// MySQL column type: it is pasted into the CREATE TABLE in place of the
+// converted type.
+func checkOverride(where string, o map[string]string) error {
+	for _, col := range slices.Sorted(maps.Keys(o)) {
+		if err := checkIdent(where+".override column", col); err != nil {
+			return err
+		}
+		typ := o[col]
+		switch {
+		case strings.TrimSpace(typ) == "":
+			return fmt.Errorf("%s.override: column %s has no type: give a MySQL type such as VARCHAR(200)", where, col)
+		case strings.ContainsAny(typ, ";`\n\r\x00") || strings.Contains(typ, "--") || strings.Contains(typ, "/*"):
+			return fmt.Errorf("%s.override: type %q of column %s is not one MySQL column type: give a type such as DECIMAL(18,4), without ; ` or comments", where, typ, col)
+		}
 	}
 	return nil
 }

@@ -230,6 +230,13 @@ func TestParseErrors(t *testing.T) {
 		{"prefetch too big", strings.Replace(base, "driver: mysql", "driver: oracle\n  prefetch_rows: 100001", 1), "source.prefetch_rows"},
 		{"fetch array negative", strings.Replace(base, "driver: mysql", "driver: oracle\n  fetch_array_size: -1", 1), "source.fetch_array_size"},
 		{"parallel too big", strings.Replace(base, "driver: mysql", "driver: oracle\n  parallel: 257", 1), "source.parallel"},
+		{"where with a semicolon", strings.Replace(base, "tenant: none", "tenant: none\n    where: \"code <> 'X'; DROP TABLE t\"", 1), "tables[4] (currencies).where"},
+		{"where blank", strings.Replace(base, "tenant: none", "tenant: none\n    where: \"  \"", 1), "tables[4] (currencies).where is blank"},
+		{"where with a comment", strings.Replace(base, "tenant: none", "tenant: none\n    where: \"code <> 'X' -- ok\"", 1), "has a comment"},
+		{"where on a via parent", strings.Replace(base, "key: [id]", "key: [id]\n    where: \"id > 5\"", 1), "tenant.via table merchants has a where filter"},
+		{"override without a type", strings.Replace(base, "tenant: none", "tenant: none\n    override: {name: \" \"}", 1), "tables[4] (currencies).override: column name has no type"},
+		{"override with a semicolon", strings.Replace(base, "tenant: none", "tenant: none\n    override: {name: \"INT; DROP TABLE x\"}", 1), "is not one MySQL column type"},
+		{"override of a bad column name", strings.Replace(base, "tenant: none", "tenant: none\n    override: {\"a`b\": INT}", 1), "tables[4] (currencies).override column"},
 		{"fetch tuning on mysql", strings.Replace(base, "driver: mysql", "driver: mysql\n  fetch_array_size: 1000", 1), "for an Oracle source"},
 	}
 	for _, c := range cases {
@@ -309,6 +316,7 @@ func TestPlanFingerprint(t *testing.T) {
 		"target dsn":     strings.Replace(base, "tcp(dst:3306)", "tcp(other:3307)", 1),
 		"ledger schema":  strings.Replace(base, "target:\n", "target:\n  ledger_schema: ledger2\n", 1),
 		"explicit batch": base + "run:\n  batch_rows: 50000\n",
+		"an override":    strings.Replace(base, "tenant: none", "tenant: none\n    override: {name: \"VARCHAR(200)\"}", 1),
 	}
 	for name, doc := range same {
 		if got := fp(doc, nil); got != ref {
@@ -330,11 +338,39 @@ func TestPlanFingerprint(t *testing.T) {
 		"tenant col":    strings.Replace(base, "column: agent_id", "column: agent", 1),
 		"source schema": strings.Replace(base, "driver: mysql", "driver: mysql\n  schema: other", 1),
 		"driver":        strings.Replace(base, "driver: mysql", "driver: oracle", 1),
+		"a where":       strings.Replace(base, "tenant: none", "tenant: none\n    where: \"code <> 'X'\"", 1),
 	}
 	for name, doc := range differ {
 		if got := fp(doc, nil); got == ref {
 			t.Errorf("changing %s left the fingerprint unchanged", name)
 		}
+	}
+	w1 := fp(differ["a where"], nil)
+	if w2 := fp(strings.Replace(base, "tenant: none", "tenant: none\n    where: \"code <> 'Y'\"", 1), nil); w2 == w1 {
+		t.Error("changing a where left the fingerprint unchanged")
+	}
+}
+
+func TestParseWhere(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(base, "- name: agents", "- name: agents\n    where: \"status <> 'deleted' AND id > 10\"", 1)), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Tables[0].Where; got != "status <> 'deleted' AND id > 10" {
+		t.Errorf("where %q", got)
+	}
+	if name, ok := c.Filtered(); !ok || name != "agents" {
+		t.Errorf("Filtered() = %q, %v; want agents, true", name, ok)
+	}
+	if err := c.RefuseCapture(); err == nil || !strings.Contains(err.Error(), "table agents has a where filter") {
+		t.Errorf("RefuseCapture() = %v, want a refusal naming agents", err)
+	}
+	plain, err := Parse([]byte(base), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.RefuseCapture(); err != nil {
+		t.Errorf("RefuseCapture() without a where = %v", err)
 	}
 }
 
@@ -356,5 +392,19 @@ func TestExplicitZeroGrace(t *testing.T) {
 	}
 	if _, err := Parse([]byte(base+"run: {lease: 0s}\n"), func(string) (string, bool) { return "", false }); err == nil {
 		t.Fatal("lease: 0s was accepted")
+	}
+}
+
+func TestParseOverride(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(base, "tenant: none", "tenant: none\n    override: {name: \"VARCHAR(200)\", minor_units: SMALLINT}", 1)), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Tables[3].Override
+	if len(got) != 2 || got["name"] != "VARCHAR(200)" || got["minor_units"] != "SMALLINT" {
+		t.Errorf("override %v", got)
+	}
+	if spec := c.ResolveSpec(); spec.Tables[3].Override["name"] != "VARCHAR(200)" {
+		t.Errorf("ResolveSpec override %v", spec.Tables[3].Override)
 	}
 }

@@ -8,7 +8,7 @@ func (c *Config) ResolveSpec() migrate.Spec {
 	s := migrate.Spec{TenantColumn: c.Tenant.Column}
 	for _, tc := range c.Tables {
 		s.Tables = append(s.Tables, migrate.TableSpec{Name: tc.Name, Target: tc.Target, Key: tc.Key, Shared: tc.Tenant.None,
-			Ranged: tc.Ranged(), BatchingSet: tc.Batching != "", Via: tc.Tenant.Via, On: tc.Tenant.On, ParentOn: tc.Tenant.Parent, Exclude: tc.Exclude})
+			Ranged: tc.Ranged(), BatchingSet: tc.Batching != "", Via: tc.Tenant.Via, On: tc.Tenant.On, ParentOn: tc.Tenant.Parent, Exclude: tc.Exclude, Where: tc.Where, Override: tc.Override})
 	}
 	return s
 }

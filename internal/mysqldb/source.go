@@ -299,7 +299,11 @@ func (d *DB) sizes(ctx context.Context, t *catalog.Table, tenants []string, useT
 	}
 	if t.Shared {
 		var n int64
-		if err := d.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+qualified(d.Schema, name)).Scan(&n); err != nil {
+		q := "SELECT COUNT(*) FROM " + qualified(d.Schema, name)
+		if !useTarget {
+			q += " AS c" + filterSQL(t)
+		}
+		if err := d.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
 			return nil, fmt.Errorf("count %s: %w", name, err)
 		}
 		return []planner.Size{{Table: t.Name, Rows: n, Bytes: n * avg.Int64}}, nil
@@ -357,13 +361,31 @@ func (d *DB) sizes(ctx context.Context, t *catalog.Table, tenants []string, useT
 	return out, nil
 }
 
+// CheckFilter runs t's where filter over no row (`AND 1=0`), in the FROM
+// of every read of t, and returns the server's refusal.
+func (d *DB) CheckFilter(ctx context.Context, t *catalog.Table) (string, error) {
+	from, args, err := scopeSQL(d.Schema, catalog.Scope{Table: t}, false)
+	if err != nil {
+		return "", err
+	}
+	rows, err := d.db.QueryContext(ctx, "SELECT 1"+from+" AND 1=0", args...)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Error(), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return "", rows.Close()
+}
+
 // RowCount counts every row of t, whatever its tenant: with the sizes, which
 // count only rows that belong to a tenant, it tells how many belong to none.
 // InnoDB counts through the smallest index, without the join a via table's
 // sizing needs.
 func (d *DB) RowCount(ctx context.Context, t *catalog.Table) (int64, error) {
 	var n int64
-	if err := d.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+qualified(d.Schema, t.Name)).Scan(&n); err != nil {
+	if err := d.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+qualified(d.Schema, t.Name)+" AS c"+filterSQL(t)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count rows of %s: %w", t.Name, err)
 	}
 	return n, nil

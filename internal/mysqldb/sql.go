@@ -81,6 +81,21 @@ func (w *where) String() string {
 	return " WHERE " + strings.Join(w.parts, " AND ")
 }
 
+// filter adds the table's configured row filter, parenthesized, so that
+// every source read of it sees only the rows it keeps.
+func (w *where) filter(t *catalog.Table) {
+	if t.Where != "" {
+		w.add("(" + t.Where + ")")
+	}
+}
+
+// filterSQL is the WHERE clause of the table's row filter alone ("" for none).
+func filterSQL(t *catalog.Table) string {
+	var w where
+	w.filter(t)
+	return w.String()
+}
+
 // tenantIn adds `col IN (...)` for the tenant ids.
 func (w *where) tenantIn(col string, k catalog.Kind, ids []string) error {
 	if len(ids) == 0 {
@@ -185,6 +200,9 @@ func scopeSQL(schema string, s catalog.Scope, useTarget bool) (string, []any, er
 	}
 	from := " FROM " + qualified(schema, name) + " AS c"
 	var w where
+	if !useTarget {
+		w.filter(t)
+	}
 	switch {
 	case t.Shared:
 		if len(s.Tenants) > 0 {

@@ -45,6 +45,9 @@ func TestScopeSQL(t *testing.T) {
 	shared := &catalog.Table{Name: "ref", Target: "ref_t", Key: []catalog.Column{colA}, Shared: true}
 	binTenant := &catalog.Table{Name: "t", Target: "t", Key: []catalog.Column{colU}, TenantColumn: "tid", TenantKind: catalog.KindBinary}
 	odd := &catalog.Table{Name: "x`y", Target: "x`y", Key: []catalog.Column{colOdd}, TenantColumn: "t`c", TenantKind: catalog.KindInt}
+	filtered := &catalog.Table{Name: "t", Target: "tt", Key: []catalog.Column{colA}, TenantColumn: "tenant_id", TenantKind: catalog.KindInt,
+		Where: "status <> 'x' OR a < 3"}
+	filteredShared := &catalog.Table{Name: "ref", Target: "ref_t", Key: []catalog.Column{colA}, Shared: true, Where: "a > 0"}
 
 	cases := []struct {
 		name      string
@@ -88,6 +91,11 @@ func TestScopeSQL(t *testing.T) {
 		{"shared", catalog.Scope{Table: shared}, false, " FROM `s`.`ref` AS c", nil},
 		{"shared in the target with range", catalog.Scope{Table: shared, Lo: []string{"5"}, Hi: []string{"9"}}, true,
 			" FROM `s`.`ref_t` AS c WHERE c.`a` >= ? AND c.`a` < ?", []any{int64(5), int64(9)}},
+		{"where filter first, parenthesized", catalog.Scope{Table: filtered, Tenants: []string{"7"}, Lo: []string{"10"}}, false,
+			" FROM `s`.`t` AS c WHERE (status <> 'x' OR a < 3) AND c.`tenant_id` = ? AND c.`a` >= ?", []any{int64(7), int64(10)}},
+		{"where filter of a shared table", catalog.Scope{Table: filteredShared}, false, " FROM `s`.`ref` AS c WHERE (a > 0)", nil},
+		{"no where filter in the target", catalog.Scope{Table: filtered, Tenants: []string{"7"}}, true,
+			" FROM `s`.`tt` AS c WHERE c.`tenant_id` = ?", []any{int64(7)}},
 		{"quoted identifiers", catalog.Scope{Table: odd, Tenants: []string{"1"}, Lo: []string{"2"}}, false,
 			" FROM `s`.`x``y` AS c WHERE c.`t``c` = ? AND c.`we``ird` >= ?", []any{int64(1), int64(2)}},
 	}

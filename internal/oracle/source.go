@@ -522,7 +522,7 @@ func (s *Source) spec(ctx context.Context, t *catalog.Table) (Spec, *tableMeta, 
 	if err != nil {
 		return Spec{}, nil, err
 	}
-	sp := Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Parallel: s.opts.Parallel, LOBBound: s.opts.MaxLOBBytes}
+	sp := Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Parallel: s.opts.Parallel, LOBBound: s.opts.MaxLOBBytes, Where: t.Where}
 	for _, c := range t.Columns {
 		col, err := m.col(c.Name)
 		if err != nil {
@@ -566,6 +566,24 @@ func (s *Source) spec(ctx context.Context, t *catalog.Table) (Spec, *tableMeta, 
 	}
 	sp.Tenant = &tc
 	return sp, m, nil
+}
+
+// CheckFilter runs t's where filter over no row and returns the server's
+// refusal (an ORA- error that is not a lost connection).
+func (s *Source) CheckFilter(ctx context.Context, t *catalog.Table) (string, error) {
+	sp, _, err := s.spec(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	q, err := FilterQuery(sp)
+	if err != nil {
+		return "", err
+	}
+	err = s.query(ctx, q, func([]any) error { return nil })
+	if oe, ok := godror.AsOraErr(err); ok && !IsTransient(err) {
+		return oe.Error(), nil
+	}
+	return "", err
 }
 
 // Sizes counts rows per tenant, exactly or from a sample, and estimates bytes

@@ -214,6 +214,9 @@ type Spec struct {
 	// LOBBound, when above 0, keeps extraction from fetching a LOB longer
 	// than it (see boundLOBs).
 	LOBBound int64
+	// Where is the configured row filter on the table's own columns ("" for
+	// none): sizing, boundaries and extraction read only the rows it keeps.
+	Where string
 }
 
 // Via is the parent join of a table without the tenant column.
@@ -273,6 +276,14 @@ func (s *Spec) from(b *binder, asOf, sample bool) string {
 			QuoteOracle(s.Via.ParentOn) + " = t." + QuoteOracle(s.Via.On)
 	}
 	return out
+}
+
+// filter is the row filter as a condition of where ("" for none).
+func (s *Spec) filter() string {
+	if s.Where == "" {
+		return ""
+	}
+	return "(" + s.Where + ")"
 }
 
 func (s *Spec) tenantRef() string {
@@ -384,15 +395,25 @@ func SizeQuery(s Spec, tenants []string) (Query, error) {
 	}
 	from := s.from(b, false, true)
 	if s.Tenant == nil {
-		return Query{SQL: "SELECT " + hint + "COUNT(*)\nFROM " + from, Args: b.args}, nil
+		return Query{SQL: "SELECT " + hint + "COUNT(*)\nFROM " + from + where([]string{s.filter()}), Args: b.args}, nil
 	}
 	f, err := s.tenantFilter(b, tenants)
 	if err != nil {
 		return Query{}, err
 	}
 	tr := s.tenantRef()
-	q := "SELECT " + hint + tr + ", COUNT(*)\nFROM " + from + where([]string{f}) + "\nGROUP BY " + tr
+	q := "SELECT " + hint + tr + ", COUNT(*)\nFROM " + from + where([]string{s.filter(), f}) + "\nGROUP BY " + tr
 	return Query{SQL: q, Args: b.args}, nil
+}
+
+// FilterQuery runs the where filter over no row, in the FROM extraction
+// uses, so that a filter the server rejects is found before the run.
+func FilterQuery(s Spec) (Query, error) {
+	if err := s.validate(); err != nil {
+		return Query{}, err
+	}
+	b := &binder{}
+	return Query{SQL: "SELECT 1\nFROM " + s.from(b, false, false) + where([]string{s.filter(), "1 = 0"}), Args: b.args}, nil
 }
 
 // TenantsQuery lists the distinct tenants of a table exactly; sampled sizing
@@ -406,7 +427,7 @@ func TenantsQuery(s Spec) (Query, error) {
 	}
 	b := &binder{}
 	s.SamplePercent = 0
-	q := "SELECT DISTINCT " + s.tenantRef() + "\nFROM " + s.from(b, false, false) + "\nWHERE " + s.tenantRef() + " IS NOT NULL"
+	q := "SELECT DISTINCT " + s.tenantRef() + "\nFROM " + s.from(b, false, false) + where([]string{s.filter(), s.tenantRef() + " IS NOT NULL"})
 	return Query{SQL: q, Args: b.args}, nil
 }
 
@@ -447,7 +468,7 @@ func BoundaryQuery(s Spec, tenant string, step int64) (Query, error) {
 	}
 	q := "SELECT " + strings.Join(outer, ", ") + " FROM (\n  SELECT " + strings.Join(sel, ", ") +
 		", ROW_NUMBER() OVER (ORDER BY " + strings.Join(order, ", ") + ") AS rn\n  FROM " +
-		strings.ReplaceAll(from, "\n", "\n  ") + strings.ReplaceAll(where([]string{f}), "\n", "\n  ") +
+		strings.ReplaceAll(from, "\n", "\n  ") + strings.ReplaceAll(where([]string{s.filter(), f}), "\n", "\n  ") +
 		"\n)\nWHERE rn > 1 AND MOD(rn - 1, " + b.bind(step) + ") = 0\nORDER BY rn"
 	return Query{SQL: q, Args: b.args}, nil
 }
@@ -476,7 +497,7 @@ func ExtractQuery(s Spec, tenants []string, lo, hi []string) (Query, error) {
 	for _, k := range s.key() {
 		order = append(order, k.ref("t"))
 	}
-	q := "SELECT " + strings.Join(sel, ", ") + "\nFROM " + from + where(append([]string{f}, rng...)) +
+	q := "SELECT " + strings.Join(sel, ", ") + "\nFROM " + from + where(append([]string{s.filter(), f}, rng...)) +
 		"\nORDER BY " + strings.Join(order, ", ")
 	return Query{SQL: q, Args: b.args}, nil
 }

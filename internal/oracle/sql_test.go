@@ -108,6 +108,27 @@ func TestQueriesGolden(t *testing.T) {
 	charSemantics.Tenant = &Col{Name: "REGION", Type: Type{Name: "CHAR", Length: 5, CharSemantics: true}}
 	q, err = SizeQuery(charSemantics, []string{"é"})
 	add("size: CHAR(5 CHAR) tenant", q, err)
+	// A where filter is ANDed, parenthesized, into every read of the table.
+	filtered := s
+	filtered.Where = "STATUS <> 'DELETED' OR MERCHANT_ID < 10"
+	q, err = SizeQuery(filtered, []string{"42"})
+	add("size: where filter, one tenant", q, err)
+	filteredShared := shared
+	filteredShared.Where = "CURRENCY <> 'XXX'"
+	q, err = SizeQuery(filteredShared, nil)
+	add("size: where filter, shared table", q, err)
+	filteredSample := smp
+	filteredSample.Where = filtered.Where
+	q, err = TenantsQuery(filteredSample)
+	add("tenants: where filter", q, err)
+	q, err = BoundaryQuery(filtered, "42", 100000)
+	add("boundaries: where filter", q, err)
+	q, err = ExtractQuery(filtered, []string{"42"}, []string{"1000"}, []string{"2000"})
+	add("extract: where filter, one tenant, key range", q, err)
+	filteredVia := viaSpec()
+	filteredVia.Where = "t.AMOUNT > 0"
+	q, err = FilterQuery(filteredVia)
+	add("where filter tried over no row (preflight), via table", q, err)
 	golden(t, "queries.sql", b.String())
 }
 

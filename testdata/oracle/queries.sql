@@ -144,3 +144,53 @@ WHERE t."REGION" IN (CASE WHEN LENGTH(:b1) <= 5 THEN CAST(:b2 AS CHAR(5 CHAR)) E
 GROUP BY t."REGION"
 -- binds: b1="é" b2="é"
 
+-- size: where filter, one tenant
+SELECT t."AGENT_ID", COUNT(*)
+FROM "PAY"."MERCHANTS" t
+WHERE (STATUS <> 'DELETED' OR MERCHANT_ID < 10)
+  AND t."AGENT_ID" IN (TO_NUMBER(:b1))
+GROUP BY t."AGENT_ID"
+-- binds: b1="42"
+
+-- size: where filter, shared table
+SELECT COUNT(*)
+FROM "PAY"."FX_RATES" t
+WHERE (CURRENCY <> 'XXX')
+-- binds:
+
+-- tenants: where filter
+SELECT DISTINCT t."AGENT_ID"
+FROM "PAY"."MERCHANTS" t
+WHERE (STATUS <> 'DELETED' OR MERCHANT_ID < 10)
+  AND t."AGENT_ID" IS NOT NULL
+-- binds:
+
+-- boundaries: where filter
+SELECT k1 FROM (
+  SELECT t."MERCHANT_ID" AS k1, ROW_NUMBER() OVER (ORDER BY t."MERCHANT_ID") AS rn
+  FROM "PAY"."MERCHANTS" AS OF SCN :b1 t
+  WHERE (STATUS <> 'DELETED' OR MERCHANT_ID < 10)
+    AND t."AGENT_ID" IN (TO_NUMBER(:b2))
+)
+WHERE rn > 1 AND MOD(rn - 1, :b3) = 0
+ORDER BY rn
+-- binds: b1="123456789" b2="42" b3="100000"
+
+-- extract: where filter, one tenant, key range
+SELECT t."MERCHANT_ID", t."AGENT_ID", t."LEGAL_NAME", XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB), DBMS_LOB.GETLENGTH(XMLSERIALIZE(CONTENT t."PROFILE" AS CLOB))
+FROM "PAY"."MERCHANTS" AS OF SCN :b1 t
+WHERE (STATUS <> 'DELETED' OR MERCHANT_ID < 10)
+  AND t."AGENT_ID" IN (TO_NUMBER(:b2))
+  AND t."MERCHANT_ID" >= TO_NUMBER(:b3)
+  AND t."MERCHANT_ID" < TO_NUMBER(:b4)
+ORDER BY t."MERCHANT_ID"
+-- binds: b1="123456789" b2="42" b3="1000" b4="2000"
+
+-- where filter tried over no row (preflight), via table
+SELECT 1
+FROM "PAY"."TRANSACTIONS" t
+  JOIN "PAY"."MERCHANTS" p ON p."MERCHANT_ID" = t."MERCHANT_ID"
+WHERE (t.AMOUNT > 0)
+  AND 1 = 0
+-- binds:
+
