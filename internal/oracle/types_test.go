@@ -66,6 +66,8 @@ func TestMap(t *testing.T) {
 		{"xmltype", Type{Name: "XMLTYPE"}, "LONGTEXT", catalog.KindString, Judgement},
 		{"json", Type{Name: "JSON"}, "JSON", catalog.KindString, Judgement},
 		{"boolean", Type{Name: "BOOLEAN"}, "TINYINT(1)", catalog.KindInt, Exact},
+		{"sdo_geometry", Type{Name: "SDO_GEOMETRY"}, "GEOMETRY", catalog.KindBinary, Judgement},
+		{"mdsys.sdo_geometry", Type{Name: "MDSYS.SDO_GEOMETRY"}, "GEOMETRY", catalog.KindBinary, Judgement},
 		{"bfile unsupported", Type{Name: "BFILE"}, "", catalog.KindOther, Lossy},
 	}
 	for _, c := range cases {
