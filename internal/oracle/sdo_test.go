@@ -3,6 +3,7 @@ package oracle
 import (
 	"database/sql"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +134,57 @@ func TestConvertRowGeometry(t *testing.T) {
 	err := convertRow(&sp, cv, vals, out, time.UTC, sp.LOBBound)
 	if err == nil || !strings.Contains(err.Error(), "column G1, key (ID=8): WKB geometry: geometry type 9") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestPreflightGeometry: a geometry column is checked for values that are
+// not 2D and, bound for a narrower spatial type, for values of other types;
+// bound for a non-spatial column it is refused.
+func TestPreflightGeometry(t *testing.T) {
+	g := Col{Name: "G", Type: Type{Name: "SDO_GEOMETRY"}}
+	cases := []struct {
+		name   string
+		target map[string]Target
+		exprs  []string
+		row    []string
+		want   []string // Check, Rows, Example, Message of each finding
+	}{
+		{"created GEOMETRY", nil,
+			[]string{`COUNT(CASE WHEN TRUNC(t."G".SDO_GTYPE / 100) <> 20 THEN 1 END)`, `MIN(CASE WHEN TRUNC(t."G".SDO_GTYPE / 100) <> 20 THEN t."G".SDO_GTYPE END)`},
+			[]string{"10", "2", "3001"},
+			[]string{"spatial-fit 2 3001 2 geometries are not 2D (SDO_GTYPE 3001, 3D or with a measure): MySQL spatial columns take 2D geometries only, and the copy refuses them"}},
+		{"all 2D into GEOMETRY", nil, nil, []string{"10", "0", ""}, nil},
+		{"into POINT", map[string]Target{"G": {Type: "point"}},
+			[]string{`COUNT(CASE WHEN TRUNC(t."G".SDO_GTYPE / 100) <> 20 THEN 1 END)`, `MIN(CASE WHEN TRUNC(t."G".SDO_GTYPE / 100) <> 20 THEN t."G".SDO_GTYPE END)`,
+				`COUNT(CASE WHEN MOD(t."G".SDO_GTYPE, 100) <> 1 THEN 1 END)`, `MIN(CASE WHEN MOD(t."G".SDO_GTYPE, 100) <> 1 THEN t."G".SDO_GTYPE END)`},
+			[]string{"10", "0", "", "3", "2002"},
+			[]string{"spatial-fit 3 2002 3 geometries are not of the target's type POINT (SDO_GTYPE 2002, say): widen the column to GEOMETRY"}},
+		{"into BLOB", map[string]Target{"G": {Type: "longblob"}}, nil, []string{"10", "0", ""},
+			[]string{"spatial-fit 0  SDO_GEOMETRY bound for target type longblob: a geometry copies only into a spatial column; change the target column's type"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checks := PlanChecks([]Col{g}, c.target, 0)
+			if len(checks) != 1 || checks[0].Kind != CheckGeometry {
+				t.Fatalf("checks %+v, want one %s", checks, CheckGeometry)
+			}
+			if c.exprs != nil && strings.Join(checks[0].exprs(), "\n") != strings.Join(c.exprs, "\n") {
+				t.Fatalf("exprs\n%s\nwant\n%s", strings.Join(checks[0].exprs(), "\n"), strings.Join(c.exprs, "\n"))
+			}
+			fs, err := Interpret("T", checks, c.row, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range fs {
+				if f.Severity != Blocking {
+					t.Errorf("%+v is not blocking", f)
+				}
+				got = append(got, f.Check+" "+strconv.FormatInt(f.Rows, 10)+" "+f.Example+" "+f.Message)
+			}
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Fatalf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
 	}
 }
