@@ -479,4 +479,28 @@ func TestConformanceGeometry(t *testing.T) {
 		t.Fatalf("%d rows loaded, want 5", n)
 	}
 	checkGeometry(t, db)
+
+	// Preflight: all five are 2D; into a POINT column the line and the
+	// polygon do not fit.
+	for _, c := range []struct {
+		targets map[string]Target
+		want    string
+	}{
+		{nil, ""},
+		{map[string]Target{"G": {Type: "point"}}, "2 2002"},
+	} {
+		fs, err := src.Preflight(ctx, geometryTable, c.targets, PreflightOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range fs {
+			if f.Check == string(CheckGeometry) {
+				got = append(got, strconv.FormatInt(f.Rows, 10)+" "+f.Example)
+			}
+		}
+		if strings.Join(got, ";") != c.want {
+			t.Errorf("preflight into %v: spatial-fit %q, want %q", c.targets, got, c.want)
+		}
+	}
 }

@@ -92,6 +92,7 @@ func TestTypeFromDictionary(t *testing.T) {
 		want                string
 	}{
 		{"NUMBER", 22, 10, 0, 0, "", "NUMBER(10,0)"},
+		{"SDO_GEOMETRY", 1, -1, -1, 0, "", "SDO_GEOMETRY"},
 		{"NUMBER", 22, -1, -1, 0, "", "NUMBER"},
 		{"NUMBER", 22, -1, 0, 0, "", "NUMBER(*,0)"},
 		{"VARCHAR2", 400, -1, -1, 100, "C", "VARCHAR2(100 CHAR)"},
