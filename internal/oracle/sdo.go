@@ -14,10 +14,11 @@ import (
 // MySQL or MariaDB spatial column stores: the SRID as 4 bytes little-endian,
 // then the WKB, itself little-endian. Those are the bytes the mysqldb
 // adapter copies between spatial columns, and LOAD DATA and a bound INSERT
-// take them back as the geometry. The server reads the WKB type of a stored
-// value as little-endian, so a big-endian WKB (Oracle's byte order flag 0)
-// is rewritten, value for value, to little-endian; the coordinates are not
-// changed.
+// take them back as the geometry. The server reads a stored value as
+// little-endian WKB (MariaDB refuses a big-endian one with error 1416,
+// "Cannot get geometry object"), so a big-endian WKB (byte order flag 0,
+// which Oracle may return) is rewritten, field by field, to little-endian;
+// the coordinates are not changed.
 
 // isGeometry reports whether c is an SDO_GEOMETRY column.
 func (c Col) isGeometry() bool { return isGeometryType(c.Type.Name) }
