@@ -135,6 +135,12 @@ func TestConvertRowGeometry(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "column G1, key (ID=8): WKB geometry: geometry type 9") {
 		t.Fatalf("got %v", err)
 	}
+	// A geometry is held whole: over the bound it fails, it is not streamed.
+	vals = []any{"9", point, "x", nil, "1", "9", "4326", nil}
+	err = convertRow(&sp, cv, vals, out, time.UTC, 16)
+	if err == nil || !strings.Contains(err.Error(), "column G1, key (ID=9): a SDO_GEOMETRY value of 25 bytes exceeds source.lob_max_bytes (16 bytes)") {
+		t.Fatalf("got %v", err)
+	}
 }
 
 // TestPreflightGeometry: a geometry column is checked for values that are
