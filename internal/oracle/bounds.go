@@ -79,14 +79,15 @@ func (c Col) heldLimit(bound int64) int64 {
 }
 
 // boundedSelect is the select list of s's columns (table alias t) with its
-// LOBs bounded (boundLOBs): what extraction, the read of a deferred row and
-// the text scan all fetch.
+// LOBs bounded (boundLOBs) and the SDO_SRID of each geometry column last
+// (geometrySRIDs): what extraction, the read of a deferred row and the text
+// scan all fetch.
 func (s *Spec) boundedSelect() []string {
 	sel := make([]string, len(s.Columns))
 	for i, c := range s.Columns {
 		sel[i] = c.selectExpr("t")
 	}
-	return s.boundLOBs(sel)
+	return append(s.boundLOBs(sel), s.geometrySRIDs()...)
 }
 
 // boundLOBs rewrites the select list so that no LOB over its held limit is

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -281,5 +282,231 @@ func TestConformanceNoFlashback(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no finding names the FLASHBACK grant: %+v", fs)
+	}
+}
+
+// The geometry conformance case: testdata/oracle/conformance_geometry.sql
+// inserts SDO_GEOMETRY values into a real Oracle, the adapter copies them
+// into a GEOMETRY column of a throwaway MariaDB through the target's writer,
+// and the stored bytes, SRIDs and WKT are compared with literals below.
+// TestConformanceGeometryTarget runs the MySQL half without an Oracle:
+// big-endian WKB, written out by hand, through geometryValue and the same
+// writer.
+
+const geometryTable = "CUTOVER_GEOMETRY"
+
+// geometryWant is what the target holds per id: HEX of the stored value
+// (SRID little-endian, then little-endian WKB), ST_SRID and ST_AsText; the
+// NULL row has none.
+func geometryWant() map[int][3]string {
+	return map[int][3]string{
+		1: {"E6100000" + "0101000000" + "000000000000F03F" + "0000000000000040", "4326", "POINT(1 2)"},
+		2: {"E6100000" + "010200000002000000" + "0000000000000000" + "0000000000000000" + "000000000000F03F" + "000000000000F03F",
+			"4326", "LINESTRING(0 0,1 1)"},
+		3: {"E6100000" + "01030000000100000004000000" + "0000000000000000" + "0000000000000000" + "000000000000F03F" + "0000000000000000" +
+			"000000000000F03F" + "000000000000F03F" + "0000000000000000" + "0000000000000000", "4326", "POLYGON((0 0,1 0,1 1,0 0))"},
+		4: {"00000000" + "0101000000" + "A4703D0AD7C351C0" + "CDCCCCCCCC2C4540", "0", "POINT(-71.06 42.35)"},
+	}
+}
+
+// geometryTarget creates the geometry fixture's table in a throwaway MariaDB
+// from the fixture's DDL, converted by ConvertDDL, and opens the target
+// adapter on it.
+func geometryTarget(t *testing.T) (*sql.DB, *mysqldb.DB) {
+	t.Helper()
+	raw, _ := fixtureStatements(t, "conformance_geometry.sql")
+	ddl, _, err := ConvertDDL(strings.NewReader(raw), DDLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := testdb.StartT(t)
+	name, _ := srv.NewDatabase(t, "orageo")
+	db, err := srv.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, s := range statements(ddl) {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%v\n%s", err, s)
+		}
+	}
+	tgt, err := mysqldb.Open(context.Background(), srv.DSN(name), "", mysqldb.RoleTarget, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tgt.Close() })
+	return db, tgt
+}
+
+// loadTarget runs produce into tbl through the target's writer in one
+// transaction and returns the rows loaded.
+func loadTarget(t *testing.T, tgt *mysqldb.DB, tbl *catalog.Table, produce func(emit migrate.Emit) error) int64 {
+	t.Helper()
+	ctx := context.Background()
+	wr, err := tgt.Writer(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wr.Close()
+	tx, err := wr.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := wr.Load(ctx, tx, tbl, produce)
+	if err != nil {
+		_ = tx.Rollback()
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// checkGeometry compares the target's geometry rows with geometryWant.
+func checkGeometry(t *testing.T, db *sql.DB) {
+	t.Helper()
+	want := geometryWant()
+	rows, err := db.Query("SELECT ID, HEX(G), CAST(ST_SRID(G) AS CHAR), ST_AsText(G) FROM " + geometryTable + " ORDER BY ID")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var id int
+		var hx, srid, wkt sql.NullString
+		if err := rows.Scan(&id, &hx, &srid, &wkt); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		w, ok := want[id]
+		switch {
+		case !ok && (hx.Valid || srid.Valid || wkt.Valid):
+			t.Errorf("row %d: %q %q %q, want NULL", id, hx.String, srid.String, wkt.String)
+		case ok && [3]string{hx.String, srid.String, wkt.String} != w:
+			t.Errorf("row %d:\n got  %q %q %q\n want %q %q %q", id, hx.String, srid.String, wkt.String, w[0], w[1], w[2])
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen != 5 {
+		t.Fatalf("%d rows in the target, want 5", seen)
+	}
+}
+
+func TestConformanceGeometryTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs a MariaDB server")
+	}
+	db, tgt := geometryTarget(t)
+	var typ string
+	if err := db.QueryRow("SELECT column_type FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = 'G'", geometryTable).Scan(&typ); err != nil {
+		t.Fatal(err)
+	}
+	if typ != "geometry" {
+		t.Fatalf("G is %s, want geometry", typ)
+	}
+	// WKB as Oracle's SDO_UTIL.TO_WKBGEOMETRY may return it: big-endian,
+	// which MariaDB refuses as stored bytes unless rewritten.
+	oracleWKB := map[int]string{
+		1: "00 00000001 3FF0000000000000 4000000000000000",
+		2: "00 00000002 00000002 0000000000000000 0000000000000000 3FF0000000000000 3FF0000000000000",
+		3: "00 00000003 00000001 00000004 0000000000000000 0000000000000000 3FF0000000000000 0000000000000000 " +
+			"3FF0000000000000 3FF0000000000000 0000000000000000 0000000000000000",
+		4: "00 00000001 C051C3D70A3D70A4 40452CCCCCCCCCCD",
+	}
+	// Why geometryValue rewrites it: the same bytes behind an SRID, stored
+	// as they are, are refused.
+	if _, err := db.Exec("INSERT INTO "+geometryTable+" VALUES (9, ?)", append(hx(t, "00000000"), hx(t, oracleWKB[1])...)); err == nil {
+		t.Fatal("MariaDB stored a big-endian WKB as it is; geometryValue's rewrite would not be needed")
+	}
+	srids := map[int]sql.NullInt64{1: {Int64: 4326, Valid: true}, 2: {Int64: 4326, Valid: true}, 3: {Int64: 4326, Valid: true}}
+	tbl := &catalog.Table{Name: geometryTable, Target: geometryTable, Columns: []catalog.Column{
+		{Name: "ID", Type: "NUMBER(10)", Kind: catalog.KindInt}, {Name: "G", Type: "SDO_GEOMETRY", Kind: catalog.KindBinary}}}
+	tbl.Key = tbl.Columns[:1]
+	n := loadTarget(t, tgt, tbl, func(emit migrate.Emit) error {
+		for id := 1; id <= 5; id++ {
+			var wkb []byte
+			if s, ok := oracleWKB[id]; ok {
+				wkb = hx(t, s)
+			}
+			g, err := geometryValue(srids[id], wkb)
+			if err != nil {
+				return err
+			}
+			if err := emit([][]byte{[]byte(strconv.Itoa(id)), g}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if n != 5 {
+		t.Fatalf("%d rows loaded, want 5", n)
+	}
+	checkGeometry(t, db)
+}
+
+func TestConformanceGeometry(t *testing.T) {
+	dsn := oracleDSN(t)
+	ctx := context.Background()
+	src, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	_, stmts := fixtureStatements(t, "conformance_geometry.sql")
+	_, _ = src.DB().ExecContext(ctx, "DROP TABLE "+geometryTable+" PURGE")
+	for _, s := range stmts {
+		if _, err := src.DB().ExecContext(ctx, s); err != nil {
+			t.Fatalf("%v\n%s", err, s)
+		}
+	}
+	t.Cleanup(func() { _, _ = src.DB().ExecContext(context.Background(), "DROP TABLE "+geometryTable+" PURGE") })
+
+	db, tgt := geometryTarget(t)
+	info, err := src.Describe(ctx, geometryTable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := &catalog.Table{Name: geometryTable, Target: geometryTable, Columns: info.Columns, Key: info.Columns[:1], Shared: true}
+	rd, err := src.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	n := loadTarget(t, tgt, tbl, func(emit migrate.Emit) error {
+		_, err := migrate.StreamRows(ctx, rd, catalog.Scope{Table: tbl}, emit)
+		return err
+	})
+	if n != 5 {
+		t.Fatalf("%d rows loaded, want 5", n)
+	}
+	checkGeometry(t, db)
+
+	// Preflight: all five are 2D; into a POINT column the line and the
+	// polygon do not fit.
+	for _, c := range []struct {
+		targets map[string]Target
+		want    string
+	}{
+		{nil, ""},
+		{map[string]Target{"G": {Type: "point"}}, "2 2002"},
+	} {
+		fs, err := src.Preflight(ctx, geometryTable, c.targets, PreflightOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range fs {
+			if f.Check == string(CheckGeometry) {
+				got = append(got, strconv.FormatInt(f.Rows, 10)+" "+f.Example)
+			}
+		}
+		if strings.Join(got, ";") != c.want {
+			t.Errorf("preflight into %v: spatial-fit %q, want %q", c.targets, got, c.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -104,6 +105,8 @@ func Convert(m Mapping, v any, zone *time.Location) ([]byte, error) {
 			return nil, err
 		}
 		return []byte(s), nil
+	case ConvGeometry:
+		return nil, errors.New("an SDO_GEOMETRY value is converted with its SRID (convertGeometry)")
 	}
 	return nil, fmt.Errorf("column of unsupported type %s is not copied", m.MySQL)
 }

@@ -153,8 +153,8 @@ func TestConvertDDLLoadsIntoMariaDB(t *testing.T) {
 	if err := db.QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", name).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 6 {
-		t.Fatalf("%d tables created, want 6", n)
+	if n != 7 {
+		t.Fatalf("%d tables created, want 7", n)
 	}
 	// The mapping's promises hold in the created table.
 	var typ string

@@ -183,7 +183,7 @@ func fetchRows(cols []Col, bound int64, configured int) int {
 	per := int64(0)
 	for _, c := range cols {
 		switch {
-		case c.isLOB():
+		case c.isLOB(), c.isGeometry():
 			per += max(bound, 1)
 		case c.Type.Name == "LONG", c.Type.Name == "LONG RAW":
 			per += max(bound, 1) // checked against the bound after the fetch
@@ -265,15 +265,24 @@ func (r *Reader) convert(sp *Spec, cv converters, vals []any, out [][]byte) erro
 
 // convertRow is Reader.convert for a row as the extraction query selects it
 // (ExtractQuery, LOBRowQuery): the columns, then a length per LOB, then the
-// key. A LOB whose length is NULL is NULL, whatever godror handed over.
+// key, then the SRID per geometry column. A LOB whose length is NULL is
+// NULL, whatever godror handed over.
 func convertRow(sp *Spec, cv converters, vals []any, out [][]byte, zone *time.Location, bound int64) error {
 	sp.lobNulls(sp.lobCols(), vals)
+	geoms := sp.geometryCols()
+	srids := len(vals) - len(geoms)
 	for i, v := range vals[:len(sp.Columns)] {
 		v, err := decodeRaw(sp.Columns[i], v)
 		if err != nil {
 			return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(sp, vals), err)
 		}
-		b, err := Convert(cv.maps[i], v, zone)
+		var b []byte
+		if cv.maps[i].Conv == ConvGeometry {
+			b, err = convertGeometry(v, vals[srids])
+			srids++
+		} else {
+			b, err = Convert(cv.maps[i], v, zone)
+		}
 		if err != nil {
 			return fmt.Errorf("column %s, key %s: %w", sp.Columns[i].Name, rowKey(sp, vals), err)
 		}

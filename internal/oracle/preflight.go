@@ -49,7 +49,8 @@ const (
 	CheckNotNull      CheckKind = "null-for-not-null"
 	CheckLength       CheckKind = "string-length"
 	CheckLOBSize      CheckKind = "lob-size"
-	CheckLOBBound     CheckKind = "lob-bound" // LOBs over source.lob_max_bytes, which are streamed
+	CheckLOBBound     CheckKind = "lob-bound"   // LOBs over source.lob_max_bytes, which are streamed
+	CheckGeometry     CheckKind = "spatial-fit" // SDO_GEOMETRY values not 2D, or of a type the target column does not take
 )
 
 // Check is one measurement of one column against its target.
@@ -115,6 +116,8 @@ func PlanChecks(cols []Col, targets map[string]Target, maxPacket int64) []Check 
 			if m.Blob && maxPacket > 0 && c.Type.Name != "LONG RAW" {
 				add(CheckLOBSize, maxPacket)
 			}
+		case ConvGeometry:
+			add(CheckGeometry, 0)
 		}
 		if tg.NotNull {
 			add(CheckNotNull, 0)
@@ -185,6 +188,19 @@ func (ck Check) exprs() []string {
 		return []string{fmt.Sprintf("COUNT(CASE WHEN %s IS NAN OR %s IS INFINITE THEN 1 END)", c, c)}
 	case CheckNotNull:
 		return []string{fmt.Sprintf("COUNT(CASE WHEN %s IS NULL THEN 1 END)", c)}
+	case CheckGeometry:
+		// SDO_GTYPE is DLTT: dimensions, the measure's dimension (LRS),
+		// then the type.
+		g := c + ".SDO_GTYPE"
+		out := []string{
+			fmt.Sprintf("COUNT(CASE WHEN TRUNC(%s / 100) <> 20 THEN 1 END)", g),
+			fmt.Sprintf("MIN(CASE WHEN TRUNC(%s / 100) <> 20 THEN %s END)", g, g),
+		}
+		if tt, ok := spatialGType(ck.Target.Type); ok && tt != 0 {
+			out = append(out, fmt.Sprintf("COUNT(CASE WHEN MOD(%s, 100) <> %d THEN 1 END)", g, tt),
+				fmt.Sprintf("MIN(CASE WHEN MOD(%s, 100) <> %d THEN %s END)", g, tt, g))
+		}
+		return out
 	case CheckLength:
 		l := lengthExpr(ck.Column)
 		return []string{
@@ -204,6 +220,31 @@ func (ck Check) exprs() []string {
 		}
 	}
 	return nil
+}
+
+// spatialGType is the SDO_GTYPE type digits (TT) a MySQL spatial column
+// takes, 0 for GEOMETRY (any); ok is false for a non-spatial type.
+func spatialGType(targetType string) (tt int, ok bool) {
+	base, _, _ := mysqltype.Shape(targetType)
+	switch base {
+	case "geometry":
+		return 0, true
+	case "point":
+		return 1, true
+	case "linestring":
+		return 2, true
+	case "polygon":
+		return 3, true
+	case "geometrycollection", "geomcollection":
+		return 4, true
+	case "multipoint":
+		return 5, true
+	case "multilinestring":
+		return 6, true
+	case "multipolygon":
+		return 7, true
+	}
+	return 0, false
 }
 
 func lengthExpr(c Col) string {
@@ -350,6 +391,19 @@ func Interpret(table string, checks []Check, row []string, sampled bool) ([]Find
 					extra = "; Oracle stores '' as NULL: list " + table + "." + col + " in source.null_as_empty to write '' instead"
 				}
 				f(Blocking, c, "", "%d NULLs bound for a NOT NULL target column%s", c, extra)
+			}
+		case CheckGeometry:
+			if c := n(vals[0]); c > 0 {
+				f(Blocking, c, vals[1], "%d geometries are not 2D (SDO_GTYPE %s, 3D or with a measure): MySQL spatial columns take 2D geometries only, and the copy refuses them", c, vals[1])
+			}
+			tt, ok := spatialGType(ck.Target.Type)
+			switch {
+			case !ok:
+				f(Blocking, 0, "", "SDO_GEOMETRY bound for target type %s: a geometry copies only into a spatial column; change the target column's type", ck.Target.Type)
+			case tt != 0:
+				if c := n(vals[2]); c > 0 {
+					f(Blocking, c, vals[3], "%d geometries are not of the target's type %s (SDO_GTYPE %s, say): widen the column to GEOMETRY", c, strings.ToUpper(ck.Target.Type), vals[3])
+				}
 			}
 		case CheckLength:
 			if c := n(vals[0]); c > 0 {

@@ -187,7 +187,7 @@ func TestConvertDDLScripts(t *testing.T) {
 		has(t, ddl, "`P_ID` BIGINT NULL")
 	})
 	t.Run("check on a column not created", func(t *testing.T) {
-		ddl, _ := convert(t, "CREATE TABLE v (a NUMBER(4), b AS (a * 2), g SDO_GEOMETRY, CONSTRAINT v_b CHECK (b > 0), CONSTRAINT v_g CHECK (g IS NOT NULL), CONSTRAINT v_a CHECK (a > 0));\n", DDLOptions{})
+		ddl, _ := convert(t, "CREATE TABLE v (a NUMBER(4), b AS (a * 2), g BFILE, CONSTRAINT v_b CHECK (b > 0), CONSTRAINT v_g CHECK (g IS NOT NULL), CONSTRAINT v_a CHECK (a > 0));\n", DDLOptions{})
 		has(t, ddl, "CONSTRAINT `V_A` CHECK (`A` > 0)")
 		hasNot(t, ddl, "CONSTRAINT `V_B` CHECK", "CONSTRAINT `V_G` CHECK")
 	})

@@ -74,6 +74,8 @@ func (c Col) selectExpr(a string) string {
 		return "XMLSERIALIZE(CONTENT " + r + " AS CLOB)"
 	case "JSON":
 		return "JSON_SERIALIZE(" + r + " RETURNING CLOB)"
+	case "SDO_GEOMETRY", "MDSYS.SDO_GEOMETRY":
+		return geometrySelect(r)
 	case "ROWID":
 		return "ROWIDTOCHAR(" + r + ")"
 	case "UROWID":

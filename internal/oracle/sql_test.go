@@ -129,6 +129,19 @@ func TestQueriesGolden(t *testing.T) {
 	filteredVia.Where = "t.AMOUNT > 0"
 	q, err = FilterQuery(filteredVia)
 	add("where filter tried over no row (preflight), via table", q, err)
+	// SDO_GEOMETRY is read as WKB, its SDO_SRID selected last, after the
+	// LOB lengths and the key.
+	geoSpec := Spec{Owner: "PAY", Table: "BRANCHES", LOBBound: 1 << 20,
+		Columns: []Col{
+			{Name: "BRANCH_ID", Type: num(9, 0)},
+			{Name: "LOCATION", Type: Type{Name: "MDSYS.SDO_GEOMETRY"}},
+			{Name: "NOTES", Type: Type{Name: "CLOB"}},
+			{Name: "AREA", Type: Type{Name: "SDO_GEOMETRY"}},
+		},
+		Key: []Col{{Name: "BRANCH_ID", Type: num(9, 0)}},
+		SCN: 123456789}
+	q, err = ExtractQuery(geoSpec, nil, []string{"1"}, []string{"100"})
+	add("extract: SDO_GEOMETRY as WKB, SRIDs last", q, err)
 	golden(t, "queries.sql", b.String())
 }
 

@@ -89,6 +89,7 @@ const (
 	ConvIntervalDS              // INTERVAL DAY TO SECOND as [-]D HH:MM:SS[.f]
 	ConvBytes                   // RAW, BLOB, LONG RAW: raw bytes
 	ConvBool                    // BOOLEAN as 1 or 0
+	ConvGeometry                // SDO_GEOMETRY: SRID and WKB, as MySQL stores a geometry (sdo.go)
 )
 
 // Loss says whether a mapping can change data or needs a human decision.
@@ -259,6 +260,11 @@ func mapType(t Type, zone string) Mapping {
 			Comment: "MySQL normalizes JSON documents (key order, duplicate keys, number spelling)"}
 	case "BOOLEAN":
 		return Mapping{MySQL: "TINYINT(1)", Kind: catalog.KindInt, Conv: ConvBool}
+	case "SDO_GEOMETRY", "MDSYS.SDO_GEOMETRY":
+		// Plain GEOMETRY: the column type does not say whether its values are
+		// points, lines or polygons, nor one SRID (each value carries its own).
+		return Mapping{MySQL: "GEOMETRY", Kind: catalog.KindBinary, Conv: ConvGeometry, Blob: true, Loss: Judgement,
+			Comment: "SDO_GEOMETRY copied as WKB with its SDO_SRID into GEOMETRY; Oracle SRIDs are kept as numbers, not translated to EPSG; only 2D geometries that SDO_UTIL.TO_WKBGEOMETRY converts are copied"}
 	}
 	return Mapping{MySQL: "", Kind: catalog.KindOther, Conv: ConvNone, Loss: Lossy,
 		Comment: fmt.Sprintf("Oracle type %s has no MySQL mapping; the column is not copied", t.Name)}

@@ -66,6 +66,8 @@ func TestMap(t *testing.T) {
 		{"xmltype", Type{Name: "XMLTYPE"}, "LONGTEXT", catalog.KindString, Judgement},
 		{"json", Type{Name: "JSON"}, "JSON", catalog.KindString, Judgement},
 		{"boolean", Type{Name: "BOOLEAN"}, "TINYINT(1)", catalog.KindInt, Exact},
+		{"sdo_geometry", Type{Name: "SDO_GEOMETRY"}, "GEOMETRY", catalog.KindBinary, Judgement},
+		{"mdsys.sdo_geometry", Type{Name: "MDSYS.SDO_GEOMETRY"}, "GEOMETRY", catalog.KindBinary, Judgement},
 		{"bfile unsupported", Type{Name: "BFILE"}, "", catalog.KindOther, Lossy},
 	}
 	for _, c := range cases {
@@ -90,6 +92,7 @@ func TestTypeFromDictionary(t *testing.T) {
 		want                string
 	}{
 		{"NUMBER", 22, 10, 0, 0, "", "NUMBER(10,0)"},
+		{"SDO_GEOMETRY", 1, -1, -1, 0, "", "SDO_GEOMETRY"},
 		{"NUMBER", 22, -1, -1, 0, "", "NUMBER"},
 		{"NUMBER", 22, -1, 0, 0, "", "NUMBER(*,0)"},
 		{"VARCHAR2", 400, -1, -1, 100, "C", "VARCHAR2(100 CHAR)"},

@@ -157,6 +157,17 @@ CREATE TABLE `AUDIT_LOG` (
   KEY `AUDIT_LOG_AT_IX` (`LOGGED_AT`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Oracle table "PAY"."BRANCHES"
+-- domain index BRANCHES_LOCATION_SX (INDEXTYPE) not converted
+CREATE TABLE `BRANCHES` (
+  `BRANCH_ID` INT NOT NULL,
+  -- MDSYS.SDO_GEOMETRY -> GEOMETRY: SDO_GEOMETRY copied as WKB with its SDO_SRID into GEOMETRY; Oracle SRIDs are kept as numbers, not translated to EPSG; only 2D geometries that SDO_UTIL.TO_WKBGEOMETRY converts are copied
+  `LOCATION` GEOMETRY NULL,
+  -- MDSYS.SDO_GEOMETRY -> GEOMETRY: SDO_GEOMETRY copied as WKB with its SDO_SRID into GEOMETRY; Oracle SRIDs are kept as numbers, not translated to EPSG; only 2D geometries that SDO_UTIL.TO_WKBGEOMETRY converts are copied
+  `AREA` GEOMETRY NULL,
+  PRIMARY KEY (`BRANCH_ID`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- Oracle table "PAY"."SETTLEMENTS"
 CREATE TABLE `SETTLEMENTS` (
   -- identity column -> AUTO_INCREMENT; GENERATED ALWAYS is not enforced by MySQL

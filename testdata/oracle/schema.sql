@@ -177,6 +177,18 @@
   CREATE INDEX "PAY"."AUDIT_LOG_AT_IX" ON "PAY"."AUDIT_LOG" ("LOGGED_AT") 
   TABLESPACE "PAY_IDX" ;
 
+  CREATE TABLE "PAY"."BRANCHES" 
+   (	"BRANCH_ID" NUMBER(9,0) NOT NULL ENABLE, 
+	"LOCATION" "MDSYS"."SDO_GEOMETRY" , 
+	"AREA" MDSYS.SDO_GEOMETRY, 
+	 PRIMARY KEY ("BRANCH_ID")
+  USING INDEX  ENABLE
+   ) SEGMENT CREATION IMMEDIATE 
+  TABLESPACE "PAY_DATA" ;
+
+  CREATE INDEX "PAY"."BRANCHES_LOCATION_SX" ON "PAY"."BRANCHES" ("LOCATION") 
+   INDEXTYPE IS "MDSYS"."SPATIAL_INDEX_V2"  PARAMETERS ('layer_gtype=POINT');
+
 -- Hand-written DDL also appears in real exports: unquoted lower-case names,
 -- constraints added later, comments with quotes and line breaks.
 create table pay.settlements (
