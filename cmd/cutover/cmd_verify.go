@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/cutover/cutover/verify"
 )
@@ -52,7 +51,7 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(cf.tenants) == 0 {
-		if err := outside(ctx, ep.tgt, res.Tables, rep, min(cfg.Run.Workers, 4)); err != nil {
+		if err := verify.CountOutsideIf(ctx, ep.tgt, res.Tables, rep, min(cfg.Run.Workers, 4)); err != nil {
 			return err
 		}
 	}
@@ -63,7 +62,7 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 			return err
 		}
 	} else {
-		printCounts(a, rep, *limit)
+		verify.WriteCounts(a.stdout, rep, *limit)
 	}
 	a.alertVerify(ctx, cfg, ep.tgt, rep.Equal, len(rep.Differences))
 	if !rep.Equal && len(rep.Differences) == 0 {
@@ -75,43 +74,5 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	return nil
 }
 
-func printCounts(a *app, rep *verify.Report, limit int) {
-	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TABLE\tTARGET\tTENANTS\tSOURCE ROWS\tTARGET ROWS\tDIFFERENCES\t")
-	var src, tgt int64
-	for _, t := range rep.Tables {
-		target := commas(t.Target)
-		if t.TargetAll != nil && *t.TargetAll != t.Target {
-			target += " (" + commas(*t.TargetAll) + " in all)"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t\n", t.Table, t.TargetTable, t.Tenants, commas(t.Source), target, t.Differences)
-		src += t.Source
-		tgt += t.Target
-	}
-	fmt.Fprintf(tw, "total\t\t\t%s\t%s\t%d\t\n", commas(src), commas(tgt), len(rep.Differences))
-	tw.Flush()
-	printOutside(a.stdout, rep)
-	if rep.Equal {
-		fmt.Fprintln(a.stdout, "verify: every (tenant, table) row count is equal on both sides")
-		return
-	}
-	if len(rep.Differences) == 0 {
-		return
-	}
-	fmt.Fprintln(a.stdout, "\ndifferences:")
-	tw = tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TABLE\tTENANT\tSOURCE\tTARGET\tTARGET-SOURCE\t")
-	for i, d := range rep.Differences {
-		if i == limit {
-			fmt.Fprintf(tw, "... %d more (see --json)\t\t\t\t\t\n", len(rep.Differences)-limit)
-			break
-		}
-		tenant := d.Tenant
-		if tenant == "" {
-			tenant = "(shared)"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%+d\t\n", d.Table, safeText(tenant), commas(d.Source), commas(d.Target), d.Target-d.Source)
-	}
-	tw.Flush()
-	printStrays(a.stdout, rep, 10)
-}
+// safeText is verify.SafeText: tenant ids come from the data and may be hostile.
+func safeText(s string) string { return verify.SafeText(s) }
