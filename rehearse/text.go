@@ -2,6 +2,7 @@ package rehearse
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"slices"
@@ -17,6 +18,17 @@ type StoreFunc func(ctx context.Context, c checkpoint.Calibration) (int64, error
 // SaveCalibration calls f.
 func (f StoreFunc) SaveCalibration(ctx context.Context, c checkpoint.Calibration) (int64, error) {
 	return f(ctx, c)
+}
+
+// LedgerStore stores calibrations through l, first making the calibration
+// table in schema of db when the ledger predates it.
+func LedgerStore(db *sql.DB, schema string, l Store) StoreFunc {
+	return func(ctx context.Context, c checkpoint.Calibration) (int64, error) {
+		if err := checkpoint.EnsureCalibration(ctx, db, schema); err != nil {
+			return 0, err
+		}
+		return l.SaveCalibration(ctx, c)
+	}
 }
 
 // Report is what `cutover rehearse --json` prints: what the rehearsal

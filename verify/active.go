@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"slices"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/migrate"
 )
 
@@ -69,4 +72,56 @@ func ContentOfActiveRun(ctx context.Context, src RunSource, tgt RunTarget, opt C
 		opt.Repair = &Repair{Ledger: l, Copier: EngineCopier{Ledger: l, Run: runRec, Source: src, Target: tgt, Options: a.Copy}}
 	}
 	return Content(ctx, src, tgt, l, opt)
+}
+
+// UnseenTenantError is a tenant asked for by name that no table has rows of
+// on either side.
+type UnseenTenantError struct{ ID string }
+
+func (e *UnseenTenantError) Error() string {
+	return fmt.Sprintf("tenant %s: no table has rows of this tenant on either side", SafeText(e.ID))
+}
+
+// CountAll is Counts over tenantIDs, refusing a tenant of named that no
+// table has rows of (*UnseenTenantError), and, when no tenant is named, the
+// target's rows outside every tenant (CountOutsideIf).
+func CountAll(ctx context.Context, src SourceCounter, tgt TargetCounter, tables []*catalog.Table, tenantIDs, named []string, parallel int) (*Report, error) {
+	rep, err := Counts(ctx, src, tgt, tables, tenantIDs, parallel)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range named {
+		if !slices.Contains(rep.Seen, id) {
+			return nil, &UnseenTenantError{ID: id}
+		}
+	}
+	if len(named) == 0 {
+		if err := CountOutsideIf(ctx, tgt, tables, rep, parallel); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// Failure is why the counts fail verification, nil when they are equal.
+func (r *Report) Failure() error {
+	switch {
+	case !r.Equal && len(r.Differences) == 0:
+		return fmt.Errorf("verify: %d target tables hold rows outside every tenant", len(r.Outside))
+	case !r.Equal:
+		return fmt.Errorf("verify: %d (tenant, table) counts differ", len(r.Differences))
+	}
+	return nil
+}
+
+// Failure is why the content check fails verification, nil when every
+// tenant is ready.
+func (r *ContentReport) Failure() error {
+	switch {
+	case !r.Ready && r.NotReady() == 0:
+		return fmt.Errorf("verify: every tenant is ready, but %d target tables hold rows outside every tenant", len(r.Counts.Outside))
+	case !r.Ready:
+		return fmt.Errorf("verify: %d of %d tenants not ready for cutover", r.NotReady(), len(r.Readiness))
+	}
+	return nil
 }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/rehearse"
 )
@@ -86,9 +86,7 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	doc.Calibration = &checkpoint.Calibration{ID: res.CalibrationID, Workers: cfg.Run.Workers, CreatedAt: time.Now()}
 	rep := &rehearse.Report{Result: res, Estimate: doc.EstimateWith(res.Model, cfg.Run.Workers)}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return cli.WriteJSON(a.stdout, rep)
 	}
 	rehearse.WriteText(a.stdout, rep, *cfgPath, migrate.TargetWarnings(ctx, ep.tgt, doc.Doc.Summary.Bytes))
 	return nil
@@ -134,13 +132,7 @@ func (a *app) calibrateFromRun(ctx context.Context, cfgPath string, runID int64,
 	if !ok {
 		return usagef("--from-run %d: no ledger in %s", runID, cfg.Target.LedgerSchema)
 	}
-	store := rehearse.StoreFunc(func(ctx context.Context, c checkpoint.Calibration) (int64, error) {
-		if err := checkpoint.EnsureCalibration(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
-			return 0, err
-		}
-		return l.SaveCalibration(ctx, c)
-	})
-	res, err := rehearse.FromRun(ctx, l, store, runID, cfg.PlanFingerprint())
+	res, err := rehearse.FromRun(ctx, l, rehearse.LedgerStore(tgt.SQL(), cfg.Target.LedgerSchema, l), runID, cfg.PlanFingerprint())
 	if errors.Is(err, rehearse.ErrNoDoneBatch) {
 		return usagef("--from-run %d: %v", runID, err)
 	}
@@ -148,9 +140,7 @@ func (a *app) calibrateFromRun(ctx context.Context, cfgPath string, runID int64,
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res.JSON(runID))
+		return cli.WriteJSON(a.stdout, res.JSON(runID))
 	}
 	fmt.Fprint(a.stdout, res.Text(runID))
 	return nil

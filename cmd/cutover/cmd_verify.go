@@ -2,8 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+	"errors"
+
+	"github.com/cutover/cutover/internal/cli"
 
 	"github.com/cutover/cutover/verify"
 )
@@ -43,33 +44,24 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
-	rep, err := verify.Counts(ctx, ep.src, ep.tgt, res.Tables, cfg.Tenant.IDs, min(cfg.Run.Workers, 4))
+	rep, err := verify.CountAll(ctx, ep.src, ep.tgt, res.Tables, cfg.Tenant.IDs, cf.tenants, min(cfg.Run.Workers, 4))
+	var unseen *verify.UnseenTenantError
+	if errors.As(err, &unseen) {
+		return usagef("--tenant %s: no table has rows of this tenant on either side (is it a value of %s?)", safeText(unseen.ID), cfg.Tenant.Column)
+	}
 	if err != nil {
 		return err
 	}
-	if err := unknownCountTenant(rep, cf.tenants, cfg.Tenant.Column); err != nil {
-		return err
-	}
-	if len(cf.tenants) == 0 {
-		if err := verify.CountOutsideIf(ctx, ep.tgt, res.Tables, rep, min(cfg.Run.Workers, 4)); err != nil {
-			return err
-		}
-	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := cli.WriteJSON(a.stdout, rep); err != nil {
 			return err
 		}
 	} else {
 		verify.WriteCounts(a.stdout, rep, *limit)
 	}
 	a.alertVerify(ctx, cfg, ep.tgt, rep.Equal, len(rep.Differences))
-	if !rep.Equal && len(rep.Differences) == 0 {
-		return failedError{fmt.Errorf("verify: %d target tables hold rows outside every tenant", len(rep.Outside))}
-	}
-	if !rep.Equal {
-		return failedError{fmt.Errorf("verify: %d (tenant, table) counts differ", len(rep.Differences))}
+	if err := rep.Failure(); err != nil {
+		return failedError{err}
 	}
 	return nil
 }

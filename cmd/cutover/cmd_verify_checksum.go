@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/verify"
 )
@@ -27,18 +26,6 @@ type checksumFlags struct {
 	dryRun   bool // with repair: print what would be copied again
 	asJSON   bool
 	cfgPath  string // for the resume hint
-}
-
-// tenantList is a repeatable --tenant flag.
-type tenantList struct{ ids *[]string }
-
-func (t tenantList) String() string { return "" }
-func (t tenantList) Set(v string) error {
-	if strings.TrimSpace(v) == "" {
-		return errors.New("empty tenant id")
-	}
-	*t.ids = append(*t.ids, v)
-	return nil
 }
 
 // verifyChecksums checks the done batches of the active run on the target
@@ -82,19 +69,14 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, f checksu
 		}
 	}
 	if f.asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := cli.WriteJSON(a.stdout, rep); err != nil {
 			return err
 		}
 	} else {
 		verify.WriteReadiness(a.stdout, rep, verify.TextOptions{Keys: f.keys, Named: len(f.tenants) > 0, DryRun: f.dryRun})
 	}
-	if !rep.Ready && rep.NotReady() == 0 {
-		return failedError{fmt.Errorf("verify: every tenant is ready, but %d target tables hold rows outside every tenant", len(rep.Counts.Outside))}
-	}
-	if !rep.Ready {
-		return failedError{fmt.Errorf("verify: %d of %d tenants not ready for cutover", rep.NotReady(), len(rep.Readiness))}
+	if err := rep.Failure(); err != nil {
+		return failedError{err}
 	}
 	return nil
 }
@@ -125,7 +107,7 @@ func addChecksumFlags(fs *flag.FlagSet, f *checksumFlags) *bool {
 		f.sample = p
 		return err
 	})
-	fs.Var(tenantList{&f.tenants}, "tenant", "check only this tenant (repeatable)")
+	fs.Var(cli.List{Values: &f.tenants, What: "tenant id"}, "tenant", "check only this tenant (repeatable)")
 	fs.IntVar(&f.workers, "workers", 0, "batches checked at once (default run.workers)")
 	fs.IntVar(&f.keys, "keys", 10, "print at most this many differing keys per table")
 	fs.StringVar(&f.diffFile, "diff-file", "", "write every differing row (JSON lines) to this file")
