@@ -78,3 +78,36 @@ func CreateTables(ctx context.Context, src SchemaSource, tgt SchemaTarget, res *
 	}
 	return nil
 }
+
+// PreflightTargetAll is the target as PreflightAll needs it.
+type PreflightTargetAll interface {
+	PreflightTargetDB
+	DeferralTarget
+}
+
+// PreflightAll is the whole preflight of a config: the source's
+// database-wide checks on tables (when it has them: SourceChecker), Preflight,
+// and the indexes a run would defer. It writes nothing.
+func PreflightAll(ctx context.Context, src PreflightSource, tgt PreflightTargetAll, spec Spec, tables, tenants []string, sample float64, d DeferSettings) ([]preflight.Finding, error) {
+	var out []preflight.Finding
+	if c, ok := src.(SourceChecker); ok {
+		fs, err := c.Checks(ctx, tables, 0)
+		if err != nil {
+			return nil, fmt.Errorf("preflight: %w", err)
+		}
+		out = fs
+	}
+	fs, res, err := Preflight(ctx, src, tgt, spec, tenants, sample)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, fs...)
+	if res == nil {
+		return out, nil // the run refuses the config: a finding already
+	}
+	fs, err = DeferralFindings(ctx, d, tgt, res)
+	if err != nil {
+		return nil, fmt.Errorf("preflight: %w", err)
+	}
+	return append(out, fs...), nil
+}

@@ -138,3 +138,13 @@ func copied(runID int64, all []*checkpoint.Batch) error {
 	}
 	return &NothingCopiedError{RunID: runID, Batches: len(all)}
 }
+
+// CountOutsideIf is CountOutside when the target can count every row of a
+// table (a RowCounter), and nothing otherwise.
+func CountOutsideIf(ctx context.Context, tgt any, tables []*catalog.Table, rep *Report, parallel int) error {
+	rc, ok := tgt.(RowCounter)
+	if !ok {
+		return nil
+	}
+	return CountOutside(ctx, rc, tables, rep, parallel)
+}

@@ -53,11 +53,7 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 			return err
 		}
 		defer src.Close()
-		names := make([]string, len(cfg.Tables))
-		for i, t := range cfg.Tables {
-			names[i] = t.Name
-		}
-		if ddl, findings, n, err = driver.SchemaDDL(ctx, src, names, *skipFK, lower); err != nil {
+		if ddl, findings, n, err = driver.SchemaDDL(ctx, src, cfg.TableNames(), *skipFK, lower); err != nil {
 			return fmt.Errorf("schema: %w", err)
 		}
 	default:

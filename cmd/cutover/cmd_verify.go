@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"text/tabwriter"
+	"errors"
+
+	"github.com/cutover/cutover/internal/cli"
 
 	"github.com/cutover/cutover/verify"
 )
@@ -44,74 +44,27 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
-	rep, err := verify.Counts(ctx, ep.src, ep.tgt, res.Tables, cfg.Tenant.IDs, min(cfg.Run.Workers, 4))
+	rep, err := verify.CountAll(ctx, ep.src, ep.tgt, res.Tables, cfg.Tenant.IDs, cf.tenants, min(cfg.Run.Workers, 4))
+	var unseen *verify.UnseenTenantError
+	if errors.As(err, &unseen) {
+		return usagef("--tenant %s: no table has rows of this tenant on either side (is it a value of %s?)", safeText(unseen.ID), cfg.Tenant.Column)
+	}
 	if err != nil {
 		return err
 	}
-	if err := unknownCountTenant(rep, cf.tenants, cfg.Tenant.Column); err != nil {
-		return err
-	}
-	if len(cf.tenants) == 0 {
-		if err := outside(ctx, ep.tgt, res.Tables, rep, min(cfg.Run.Workers, 4)); err != nil {
-			return err
-		}
-	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := cli.WriteJSON(a.stdout, rep); err != nil {
 			return err
 		}
 	} else {
-		printCounts(a, rep, *limit)
+		verify.WriteCounts(a.stdout, rep, *limit)
 	}
 	a.alertVerify(ctx, cfg, ep.tgt, rep.Equal, len(rep.Differences))
-	if !rep.Equal && len(rep.Differences) == 0 {
-		return failedError{fmt.Errorf("verify: %d target tables hold rows outside every tenant", len(rep.Outside))}
-	}
-	if !rep.Equal {
-		return failedError{fmt.Errorf("verify: %d (tenant, table) counts differ", len(rep.Differences))}
+	if err := rep.Failure(); err != nil {
+		return failedError{err}
 	}
 	return nil
 }
 
-func printCounts(a *app, rep *verify.Report, limit int) {
-	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TABLE\tTARGET\tTENANTS\tSOURCE ROWS\tTARGET ROWS\tDIFFERENCES\t")
-	var src, tgt int64
-	for _, t := range rep.Tables {
-		target := commas(t.Target)
-		if t.TargetAll != nil && *t.TargetAll != t.Target {
-			target += " (" + commas(*t.TargetAll) + " in all)"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t\n", t.Table, t.TargetTable, t.Tenants, commas(t.Source), target, t.Differences)
-		src += t.Source
-		tgt += t.Target
-	}
-	fmt.Fprintf(tw, "total\t\t\t%s\t%s\t%d\t\n", commas(src), commas(tgt), len(rep.Differences))
-	tw.Flush()
-	printOutside(a.stdout, rep)
-	if rep.Equal {
-		fmt.Fprintln(a.stdout, "verify: every (tenant, table) row count is equal on both sides")
-		return
-	}
-	if len(rep.Differences) == 0 {
-		return
-	}
-	fmt.Fprintln(a.stdout, "\ndifferences:")
-	tw = tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TABLE\tTENANT\tSOURCE\tTARGET\tTARGET-SOURCE\t")
-	for i, d := range rep.Differences {
-		if i == limit {
-			fmt.Fprintf(tw, "... %d more (see --json)\t\t\t\t\t\n", len(rep.Differences)-limit)
-			break
-		}
-		tenant := d.Tenant
-		if tenant == "" {
-			tenant = "(shared)"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%+d\t\n", d.Table, safeText(tenant), commas(d.Source), commas(d.Target), d.Target-d.Source)
-	}
-	tw.Flush()
-	printStrays(a.stdout, rep, 10)
-}
+// safeText is verify.SafeText: tenant ids come from the data and may be hostile.
+func safeText(s string) string { return verify.SafeText(s) }

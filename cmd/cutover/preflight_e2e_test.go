@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cutover/cutover/internal/preflight"
 	"github.com/stretchr/testify/require"
 )
 
@@ -79,7 +80,7 @@ func TestPreflightMySQLFindsEachProblem(t *testing.T) {
 	// names no table): the summary names it.
 	require.Equal(t, "cutover: preflight: 13 blocking, 3 warnings; worst: config: the run refuses the config: column b of table flags has type inet6, which cutover cannot copy losslessly yet", lastLine)
 	require.NotContains(t, out, "goroutine")
-	var rep preflightReport
+	var rep preflight.Report
 	require.NoError(t, json.Unmarshal([]byte(jsonPart), &rep), out)
 
 	type where struct{ table, column, check, severity string }
@@ -166,7 +167,7 @@ func splitLastLine(out string) (string, string) {
 	return out[:i], out[i+1:]
 }
 
-func countSeverity(rep preflightReport, sev string) int {
+func countSeverity(rep preflight.Report, sev string) int {
 	n := 0
 	for _, f := range rep.Findings {
 		if f.Severity.String() == sev {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/cutover/cutover/rehearse"
 	"github.com/stretchr/testify/require"
 )
 
@@ -28,7 +29,7 @@ func TestRehearseCalibratesThePlan(t *testing.T) {
 	// otherwise outgrow (the default measures for at least 10 s).
 	code, out, errs := cutover(t, "rehearse", "--config", f.config, "--sample", "10%", "--min-time", "0", "--json")
 	require.Equal(t, 0, code, errs)
-	var rep rehearsal
+	var rep rehearse.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	require.NotZero(t, rep.CalibrationID)
 	require.True(t, rep.Model.Calibrated)

@@ -12,3 +12,12 @@ func (c *Config) ResolveSpec() migrate.Spec {
 	}
 	return s
 }
+
+// TableNames are the names of the configured tables, in config order.
+func (c *Config) TableNames() []string {
+	names := make([]string, len(c.Tables))
+	for i, t := range c.Tables {
+		names[i] = t.Name
+	}
+	return names
+}

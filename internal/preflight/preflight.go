@@ -170,3 +170,34 @@ func shorten(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// Report is a preflight's findings, sorted, with their counts: the --json
+// form of `cutover preflight`.
+type Report struct {
+	Blocking int       `json:"blocking"`
+	Warnings int       `json:"warnings"`
+	Findings []Finding `json:"findings"`
+}
+
+// NewReport sorts fs and counts them; Findings is never nil.
+func NewReport(fs []Finding) Report {
+	Sort(fs)
+	r := Report{Blocking: Count(fs, Blocking), Warnings: Count(fs, Warning), Findings: fs}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	return r
+}
+
+// Text is the findings as Format writes them, then, without a blocking one,
+// the line that says so for a config of tables tables.
+func (r Report) Text(tables int) string {
+	var b strings.Builder
+	if len(r.Findings) > 0 {
+		b.WriteString(Format(r.Findings))
+	}
+	if r.Blocking == 0 {
+		fmt.Fprintf(&b, "preflight: no blocking findings (%d warnings) in %d tables\n", r.Warnings, tables)
+	}
+	return b.String()
+}

@@ -80,3 +80,20 @@ func TestSeverityJSON(t *testing.T) {
 		t.Fatal("an unknown severity was accepted")
 	}
 }
+
+func TestReportCountsAndText(t *testing.T) {
+	r := NewReport(sample())
+	if r.Blocking != 2 || r.Warnings != 1 || r.Findings[0].Severity != Blocking {
+		t.Fatalf("report = %+v", r)
+	}
+	if strings.Contains(r.Text(2), "no blocking findings") {
+		t.Errorf("a report with blocking findings says there are none:\n%s", r.Text(2))
+	}
+	empty := NewReport(nil)
+	if empty.Findings == nil {
+		t.Error("Findings is nil: --json would print null")
+	}
+	if got, want := empty.Text(3), "preflight: no blocking findings (0 warnings) in 3 tables\n"; got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
+}
