@@ -216,3 +216,44 @@ func planOrResume(ctx context.Context, o PrepareOptions, res *Resolution, l *che
 	}
 	return runRec, nil
 }
+
+// PrepareDryOptions are the inputs of PrepareDryRun.
+type PrepareDryOptions struct {
+	Source     PrepareSource
+	Target     PrepareTarget
+	Resolution *Resolution
+	Spec       Spec
+	// Plan makes a new plan of res (kept in memory).
+	Plan func(ctx context.Context, res *Resolution) (*Planned, error)
+	Log  *slog.Logger
+}
+
+// DryPrepared is a dry run ready for NewDry: its plan's batches on a
+// MemLedger, so the ledger tables are neither created nor read.
+type DryPrepared struct {
+	Resolution *Resolution
+	Plan       *Planned
+	Ledger     *MemLedger
+}
+
+// PrepareDryRun does what `run --dry-run` does before its engine starts:
+// creates the missing target tables (empty; with --create-tables the only
+// write a dry run makes, otherwise a *ConfigError), logs the resolution's
+// warnings, and plans in memory.
+func PrepareDryRun(ctx context.Context, o PrepareDryOptions) (*DryPrepared, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	res, err := EnsureTables(ctx, o.Spec, o.Source, o.Target, o.Resolution, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range res.Warnings {
+		o.Log.Warn(w)
+	}
+	p, err := o.Plan(ctx, res)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	return &DryPrepared{Resolution: res, Plan: p, Ledger: NewMemLedger(LedgerBatches(p.Doc.Batches))}, nil
+}
