@@ -56,20 +56,13 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 	if *print {
 		return a.printCapture(ctx, c, verb)
 	}
-	l, err := openLedger(ctx, cfg, ep.tgt)
+	l, err := openSyncLedger(ctx, cfg, ep.tgt)
 	if err != nil {
 		return err
 	}
-	if err := checkpoint.EnsureSync(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
-		return err
-	}
-	names := make([]string, len(res.Tables))
-	for i, t := range res.Tables {
-		names[i] = t.Name
-	}
+	out, err := catchup.Capture(ctx, catchup.CaptureOptions{Verb: catchup.CaptureVerb(verb), Capture: c, Ledger: l, Tables: res.Tables})
 	switch verb {
 	case "start":
-		res, err := catchup.Start(ctx, c, l, names)
 		var started *catchup.ErrCopyStarted
 		var other *catchup.ErrOtherTables
 		if errors.As(err, &started) || errors.As(err, &other) {
@@ -81,39 +74,35 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("capture start: %w", err)
 		}
+		n := len(res.Tables)
 		switch {
-		case res.Already:
-			fmt.Fprintf(a.stdout, "capture %s is already on for %d tables\n", res.ID, len(names))
-		case res.Recorded:
-			fmt.Fprintf(a.stdout, "capture %s (installed by hand) recorded for %d tables: changes from now on are kept in %s\n", res.ID, len(names), cfg.Capture.SchemaName())
+		case out.Start.Already:
+			fmt.Fprintf(a.stdout, "capture %s is already on for %d tables\n", out.Start.ID, n)
+		case out.Start.Recorded:
+			fmt.Fprintf(a.stdout, "capture %s (installed by hand) recorded for %d tables: changes from now on are kept in %s\n", out.Start.ID, n, cfg.Capture.SchemaName())
 		default:
-			fmt.Fprintf(a.stdout, "capture %s on for %d tables: changes from now on are kept in %s; copy with cutover run, then cutover sync\n", res.ID, len(names), cfg.Capture.SchemaName())
+			fmt.Fprintf(a.stdout, "capture %s on for %d tables: changes from now on are kept in %s; copy with cutover run, then cutover sync\n", out.Start.ID, n, cfg.Capture.SchemaName())
 		}
 		return nil
 	case "stop":
-		if err := catchup.Stop(ctx, c, l); err != nil {
+		if err != nil {
 			return err
 		}
 		fmt.Fprintln(a.stdout, "capture removed: the source's triggers and our change tables are gone")
 		return nil
 	}
-	id, _, err := c.Installed(ctx)
 	if err != nil {
 		return err
 	}
-	if id == "" {
+	if out.ID == "" {
 		fmt.Fprintln(a.stdout, "capture: off")
 		return nil
 	}
-	lag, err := catchup.Lag(ctx, c, l, res.Tables)
-	if err != nil {
-		return err
-	}
 	if *asJSON {
-		return json.NewEncoder(a.stdout).Encode(map[string]any{"capture": id, "tables": lag})
+		return json.NewEncoder(a.stdout).Encode(map[string]any{"capture": out.ID, "tables": out.Lag})
 	}
-	fmt.Fprintf(a.stdout, "capture %s: on\n", id)
-	for _, l := range lag {
+	fmt.Fprintf(a.stdout, "capture %s: on\n", out.ID)
+	for _, l := range out.Lag {
 		fmt.Fprintf(a.stdout, "  %-24s position %-10d pending %-8d oldest %-8s applied %d %s\n", l.Table, l.Seq, l.Pending,
 			l.Oldest.Round(time.Millisecond), l.Applied, l.Held)
 	}
@@ -159,6 +148,19 @@ func (a *app) openCapture(ctx context.Context, cfg *config.Config, allowMissing 
 		return endpoints{}, nil, nil, usagef("capture runs on a MySQL source")
 	}
 	return ep, res, c, nil
+}
+
+// openSyncLedger opens the ledger with its sync tables (creating them on
+// first use).
+func openSyncLedger(ctx context.Context, cfg *config.Config, tgt driver.Target) (*checkpoint.Ledger, error) {
+	l, err := openLedger(ctx, cfg, tgt)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkpoint.EnsureSync(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 // captureScripter is a source that writes its capture's SQL (Oracle: the

@@ -23,19 +23,19 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRu
 		return err
 	}
 	defer ep.Close()
-	if res, err = migrate.EnsureTables(ctx, spec(cfg), ep.src, ep.tgt, res, a.log); err != nil {
+	dp, err := migrate.PrepareDryRun(ctx, migrate.PrepareDryOptions{
+		Source: ep.src, Target: ep.tgt, Resolution: res, Spec: spec(cfg), Log: a.log,
+		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {
+			return makePlan(ctx, cfg, ep, res)
+		},
+	})
+	if err != nil {
 		return classify(err)
 	}
-	for _, w := range res.Warnings {
-		a.log.Warn(w)
-	}
-	p, err := makePlan(ctx, cfg, ep, res)
-	if err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
-	opt := a.processOptions(cfg, res)
+	p := dp.Plan
+	opt := a.processOptions(cfg, dp.Resolution)
 	opt.DryRun = mode
-	out, err := a.dryEngine(ctx, ep, migrate.NewMemLedger(migrate.LedgerBatches(p.Doc.Batches)), opt, true)
+	out, err := a.dryEngine(ctx, ep, dp.Ledger, opt, true)
 	if err != nil {
 		return err
 	}

@@ -78,89 +78,21 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
-	// A stale binary is refused before it creates, plans or resets anything.
-	if err := migrate.GateEarly(ctx, ep.tgt, cfg.Target.LedgerSchema, binaryVersion(), cfg.Run.Lease.Duration); err != nil {
-		return gateRefusal(err, *cfgPath)
-	}
-	if err := migrate.RefuseChangedSettings(ctx, ep.tgt, cfg.Target.LedgerSchema, cfg.PlanFingerprint(), cfg.RunFingerprint(), settings(cfg), *replan); err != nil {
-		return classify(err)
-	}
-	if err := migrate.GuardStart(ctx, ep.src, ep.tgt, cfg.Target.LedgerSchema, res, *allowNonEmpty, a.log); err != nil {
-		return classify(err)
-	}
-	// The ledger (its first use creates it) before anything else is
-	// written: a stored plan that no longer fits is refused before
-	// --create-tables creates a table.
-	l, err := openLedger(ctx, cfg, ep.tgt)
+	pr, err := migrate.PrepareRun(ctx, migrate.PrepareOptions{
+		Source: ep.src, Target: ep.tgt, Resolution: res, Spec: spec(cfg),
+		LedgerSchema: cfg.Target.LedgerSchema, Version: binaryVersion(), Host: hostname(), Lease: cfg.Run.Lease.Duration,
+		PlanFP: cfg.PlanFingerprint(), RunFP: cfg.RunFingerprint(), Settings: settings(cfg),
+		Replan: *replan, AllowNonEmpty: *allowNonEmpty, AllowEmptyTenants: *allowEmptyTenants, RetryFailed: *retryFailed,
+		OpenLedger: func(ctx context.Context) (*checkpoint.Ledger, error) { return openLedger(ctx, cfg, ep.tgt) },
+		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {
+			return makePlan(ctx, cfg, ep, res)
+		},
+		Log: a.log,
+	})
 	if err != nil {
-		return err
+		return gateRefusal(classify(err), *cfgPath)
 	}
-	if err := refuseEarly(ctx, cfg, ep, res, l, *replan); err != nil {
-		return err
-	}
-	if len(res.Missing) > 0 {
-		if err := migrate.CreateTables(ctx, ep.src, ep.tgt, res, a.log); err != nil {
-			return err
-		}
-		if res, err = migrate.Resolve(ctx, spec(cfg), ep.src, ep.tgt, false); err != nil {
-			return classify(err)
-		}
-	}
-	for _, w := range res.Warnings {
-		a.log.Warn(w)
-	}
-	runRec, err := a.planOrResume(ctx, cfg, ep, res, l, *replan, *allowEmptyTenants)
-	if err != nil {
-		return err
-	}
-	// The stored plan's choice of range batching, also on a resume.
-	if err := migrate.AdoptPlan(res.Tables, runRec); err != nil {
-		return err
-	}
-	src, err := migrate.PinSnapshot(ep.src, runRec, a.log)
-	if err != nil {
-		return err
-	}
-	if *retryFailed {
-		if err := migrate.RetryFailed(ctx, l, runRec, hostname(), a.log); err != nil {
-			return err
-		}
-	}
-	return a.runProcess(ctx, cfg, src, ep, res, l, runRec, *cfgPath, *metricsAddr)
-}
-
-// planOrResume returns the run to copy: the stored one, or a new plan when
-// there is none or --replan asks for one.
-func (a *app) planOrResume(ctx context.Context, cfg *config.Config, ep endpoints, res *migrate.Resolution, l *checkpoint.Ledger, replan, allowEmptyTenants bool) (*checkpoint.Run, error) {
-	runRec, err := l.ActiveRun(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read the active run: %w", err)
-	}
-	if runRec != nil && replan {
-		if err := migrate.RefuseReplanWhileLive(ctx, l, runRec, cfg.Run.Lease.Duration); err != nil {
-			return nil, classify(err)
-		}
-	}
-	switch {
-	case runRec == nil || replan:
-		p, err := makePlan(ctx, cfg, ep, res)
-		if err != nil {
-			return nil, fmt.Errorf("plan: %w", err)
-		}
-		if err := migrate.RefuseAbsentTenants(p, allowEmptyTenants); err != nil {
-			return nil, classify(err)
-		}
-		if runRec, err = p.Store(ctx, l, cfg.PlanFingerprint(), binaryVersion(), cfg.RunFingerprint()); err != nil {
-			return nil, err
-		}
-		a.log.Info("planned", "run", runRec.ID, "plan", p.Doc.Fingerprint, "batches", len(p.Doc.Batches), "rows", p.Doc.Summary.Rows)
-	case runRec.ConfigFP != cfg.PlanFingerprint():
-		return nil, usagef("the config changed since run %d was planned (%s): rerun with --replan to plan again (batches already done are copied again)",
-			runRec.ID, runRec.CreatedAt.Format(time.RFC3339))
-	default:
-		a.log.Info("continuing the stored plan", "run", runRec.ID, "plan", runRec.PlanFP)
-	}
-	return runRec, nil
+	return a.runProcess(ctx, cfg, pr.Source, ep, pr.Resolution, pr.Ledger, pr.Run, *cfgPath, *metricsAddr)
 }
 
 // runProcess joins the run, copies until done or stopped, and maps the

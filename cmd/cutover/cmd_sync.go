@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/catchup"
-	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/driver"
 )
 
@@ -50,61 +49,26 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
-	id, _, err := c.Installed(ctx)
-	if err != nil {
-		return err
-	}
-	if id == "" {
+	out, err := catchup.Sync(ctx, catchup.SyncOptions{
+		Options: catchup.Options{
+			Tables: res.Tables, Tenants: cfg.Tenant.IDs,
+			Batch: cfg.Capture.ApplyBatch(), Settle: cfg.Capture.SettleTime(), Log: a.log,
+			Transient: driver.IsTransient, Retries: cfg.Run.Retries,
+		},
+		Source: c, Target: ep.tgt.Applier(), Mode: mode, Every: *every,
+		OpenLedger: func(ctx context.Context) (catchup.CommandLedger, error) { return openSyncLedger(ctx, cfg, ep.tgt) },
+	})
+	switch {
+	case errors.Is(err, catchup.ErrCaptureOff):
 		return usagef("capture is not on in %s: run cutover capture start --config %s before the bulk copy", cfg.Capture.SchemaName(), *cfgPath)
-	}
-	l, err := openLedger(ctx, cfg, ep.tgt)
-	if err != nil {
-		return err
-	}
-	if err := checkpoint.EnsureSync(ctx, ep.tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
-		return err
-	}
-	start := time.Now()
-	syncer := catchup.New(c, ep.tgt.Applier(), l, catchup.Options{
-		Tables: res.Tables, Tenants: cfg.Tenant.IDs, CaptureID: id,
-		Batch: cfg.Capture.ApplyBatch(), Settle: cfg.Capture.SettleTime(), Log: a.log,
-		Transient: driver.IsTransient, Retries: cfg.Run.Retries,
-	})
-	n, err := syncer.Run(ctx, mode, *every, func(r catchup.Result, total int) {
-		for _, t := range r.Tables {
-			if t.Applied > 0 {
-				a.log.Info("sync", "table", t.Table, "applied", t.Applied, "keys", t.Keys)
-			}
-		}
-	})
-	took := time.Since(start).Round(time.Millisecond)
-	if errors.Is(err, catchup.ErrNotCaptured) {
+	case errors.Is(err, catchup.ErrNotCaptured):
 		return usageError{err}
-	}
-	if err != nil && ctx.Err() != nil { // a stop signal (main)
-		fmt.Fprintf(a.stdout, "sync interrupted after %d changes in %s\n", n, took)
+	case err != nil && ctx.Err() != nil: // a stop signal (main)
+		fmt.Fprintf(a.stdout, "sync interrupted after %d changes in %s\n", out.Applied, out.Took)
 		return interruptedError{fmt.Errorf("interrupted; resume with: cutover sync --config %s", *cfgPath)}
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
-	rate := 0.0
-	if took > 0 {
-		rate = float64(n) / took.Seconds()
-	}
-	line := fmt.Sprintf("sync applied %d changes in %s (%.0f/s)", n, took, rate)
-	if mode == catchup.UntilCaughtUp {
-		line += ": caught up"
-	}
-	fmt.Fprintln(a.stdout, line)
-	// The report's catch-up phase reads it back; the copy is already safe, so
-	// a failure to record is said, not fatal.
-	var runID int64
-	if run, err := l.ActiveRun(ctx); err == nil && run != nil {
-		runID = run.ID
-	}
-	if err := l.Record(ctx, runID, checkpoint.EventSync, line); err != nil {
-		a.log.Warn("could not record the sync in the ledger's history", "err", err)
-	}
+	fmt.Fprintln(a.stdout, out.Line)
 	return nil
 }
