@@ -113,30 +113,10 @@ func commas(n int64) string { return planner.Thousands(n) }
 // dur prints estimated seconds for people: 3h25m, 4m10s, 12.3s, 78ms.
 func dur(sec float64) string { return planner.Human(sec) }
 
-// window turns --deadline HH:MM (its next occurrence, local time) or --window
-// D into a duration from now; zero when neither is given.
+// window is planner.Window; its errors are usage errors (exit 2).
 func window(deadline, win string, now time.Time) (time.Duration, string, error) {
-	switch {
-	case deadline != "" && win != "":
-		return 0, "", usagef("--deadline and --window are alternatives: give one")
-	case deadline != "":
-		at, err := time.ParseInLocation("15:04", deadline, now.Location())
-		if err != nil {
-			return 0, "", usagef("--deadline %q: want a local time HH:MM such as 05:00", deadline)
-		}
-		until := time.Date(now.Year(), now.Month(), now.Day(), at.Hour(), at.Minute(), 0, 0, now.Location())
-		if !until.After(now) {
-			until = until.AddDate(0, 0, 1)
-		}
-		return until.Sub(now), deadline, nil
-	case win != "":
-		d, err := time.ParseDuration(win)
-		if err != nil || d <= 0 {
-			return 0, "", usagef("--window %q: want a positive duration such as 4h or 90m", win)
-		}
-		return d, win, nil
-	}
-	return 0, "", nil
+	d, asked, err := planner.Window(deadline, win, now)
+	return d, asked, asUsage(err)
 }
 
 // writePlanSVG draws doc's estimated schedule as a Gantt chart into path.
