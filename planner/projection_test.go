@@ -36,30 +36,24 @@ func TestProject(t *testing.T) {
 }
 
 func TestWindowFromDeadlineOrDuration(t *testing.T) {
-	loc := time.FixedZone("X", 3600)
-	now := time.Date(2026, 12, 31, 22, 30, 0, 0, loc)
-	for _, tc := range []struct {
-		deadline, window string
-		want             time.Duration
-		err              string
-	}{
-		{deadline: "05:00", want: 6*time.Hour + 30*time.Minute},
-		{deadline: "22:30", want: 24 * time.Hour},
-		{window: "90m", want: 90 * time.Minute},
-		{},
-		{deadline: "25:00", err: `--deadline "25:00": want a local time HH:MM such as 05:00`},
-		{window: "0s", err: `--window "0s": want a positive duration such as 4h or 90m`},
-		{deadline: "05:00", window: "4h", err: "--deadline and --window are alternatives: give one"},
+	now := time.Date(2026, 12, 31, 22, 30, 0, 0, time.FixedZone("X", 3600))
+	type in struct{ deadline, window string }
+	for c, want := range map[in]time.Duration{
+		{"05:00", ""}: 6*time.Hour + 30*time.Minute,
+		{"22:30", ""}: 24 * time.Hour, // now is not in the future
+		{"", "90m"}:   90 * time.Minute,
+		{"", ""}:      0,
 	} {
-		d, _, err := Window(tc.deadline, tc.window, now)
-		if tc.err != "" {
-			if err == nil || err.Error() != tc.err {
-				t.Errorf("%+v: error %v, want %q", tc, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || d != tc.want {
-			t.Errorf("%+v: got %v, %v; want %v", tc, d, err, tc.want)
-		}
+		d, _, err := Window(c.deadline, c.window, now)
+		require.NoError(t, err, "%+v", c)
+		require.Equal(t, want, d, "%+v", c)
+	}
+	for c, want := range map[in]string{
+		{"25:00", ""}:   `--deadline "25:00": want a local time HH:MM such as 05:00`,
+		{"", "0s"}:      `--window "0s": want a positive duration such as 4h or 90m`,
+		{"05:00", "4h"}: "--deadline and --window are alternatives: give one",
+	} {
+		_, _, err := Window(c.deadline, c.window, now)
+		require.EqualError(t, err, want, "%+v", c)
 	}
 }
