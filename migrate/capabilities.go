@@ -7,6 +7,7 @@ import (
 
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/preflight"
+	"github.com/cutover/cutover/planner"
 )
 
 // The capabilities below are what the core needs of the adapters beyond
@@ -107,4 +108,38 @@ type FilterChecker interface {
 // Oracle grants, undo retention against the estimate, character sets).
 type SourceChecker interface {
 	Checks(ctx context.Context, tables []string, estimate time.Duration) ([]preflight.Finding, error)
+}
+
+// SourceChecks runs src's database-wide checks on tables (grants, undo
+// retention against estimate, 0 when unknown, character sets), where it has
+// them.
+func SourceChecks(ctx context.Context, src Source, tables []string, estimate time.Duration) ([]preflight.Finding, error) {
+	c, ok := src.(SourceChecker)
+	if !ok {
+		return nil, nil
+	}
+	return c.Checks(ctx, tables, estimate)
+}
+
+// PlanChecks adds src's checks to a plan: the undo retention against the
+// plan's estimated duration, the grants, the character sets. A blocking one
+// refuses the plan (a *ConfigError); the others are the plan's warnings.
+func PlanChecks(ctx context.Context, src Source, tables []string, doc *planner.Doc) error {
+	var estimate time.Duration
+	if doc.Estimate != nil {
+		estimate = time.Duration(doc.Estimate.Schedule.Makespan * float64(time.Second))
+	}
+	fs, err := SourceChecks(ctx, src, tables, estimate)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if f.Severity == preflight.Blocking {
+			return configErr("plan: %s", f.Message)
+		}
+		if f.Severity == preflight.Warning {
+			doc.Warnings = append(doc.Warnings, f.Message)
+		}
+	}
+	return nil
 }

@@ -400,3 +400,30 @@ func abbreviate(ids []string, n int) string {
 	}
 	return strings.Join(ids[:n], ", ") + fmt.Sprintf(" and %d more", len(ids)-n)
 }
+
+// RefusePlanOver keeps `cutover plan` from replacing the active run of l by
+// accident: without replan, a run with a started batch is a *ConfigError
+// (`cutover run` resumes it); with replan, one whose processes still copy
+// (RefuseReplanWhileLive). No active run, or one not started, is no error.
+func RefusePlanOver(ctx context.Context, l *checkpoint.Ledger, replan bool, lease time.Duration) error {
+	active, err := l.ActiveRun(ctx)
+	if err != nil {
+		return fmt.Errorf("read the active run: %w", err)
+	}
+	if active == nil {
+		return nil
+	}
+	if replan {
+		// Replacing a run that processes are copying would stop them mid-way:
+		// stop them first, as run --replan requires.
+		return RefuseReplanWhileLive(ctx, l, active, lease)
+	}
+	st, err := l.Status(ctx, active, 0)
+	if err != nil {
+		return fmt.Errorf("read the status of run %d: %w", active.ID, err)
+	}
+	if started := st.TotalBatches - st.Batches[checkpoint.Pending.String()]; started > 0 {
+		return configErr("run %d is in progress (%d of %d batches started): `cutover run` resumes it; `cutover plan --replan` discards it and plans anew", active.ID, started, st.TotalBatches)
+	}
+	return nil
+}

@@ -48,3 +48,30 @@ func Project(rowsLeft int64, rate float64, workers, perProcess int, within time.
 	p.ProcessesNeeded = (p.WorkersNeeded + p.PerProcess - 1) / p.PerProcess
 	return p, nil
 }
+
+// Window turns a deadline HH:MM (its next occurrence, in now's location) or
+// a window such as 4h into a duration from now, and says which was asked;
+// zero when neither is given. Its errors are bad input, in the flags' words.
+func Window(deadline, win string, now time.Time) (time.Duration, string, error) {
+	switch {
+	case deadline != "" && win != "":
+		return 0, "", fmt.Errorf("--deadline and --window are alternatives: give one")
+	case deadline != "":
+		at, err := time.ParseInLocation("15:04", deadline, now.Location())
+		if err != nil {
+			return 0, "", fmt.Errorf("--deadline %q: want a local time HH:MM such as 05:00", deadline)
+		}
+		until := time.Date(now.Year(), now.Month(), now.Day(), at.Hour(), at.Minute(), 0, 0, now.Location())
+		if !until.After(now) {
+			until = until.AddDate(0, 0, 1)
+		}
+		return until.Sub(now), deadline, nil
+	case win != "":
+		d, err := time.ParseDuration(win)
+		if err != nil || d <= 0 {
+			return 0, "", fmt.Errorf("--window %q: want a positive duration such as 4h or 90m", win)
+		}
+		return d, win, nil
+	}
+	return 0, "", nil
+}

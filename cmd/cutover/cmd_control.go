@@ -5,9 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
@@ -110,55 +108,19 @@ func (a *app) cmdControl(ctx context.Context, name string, args []string) error 
 		return err
 	}
 	defer c.Close()
-	state := map[string]string{"stop": checkpoint.ControlStop, "pause": checkpoint.ControlPause, "resume": checkpoint.ControlRun}[name]
-	if now {
-		state = checkpoint.ControlStopNow
-	}
-	who := fmt.Sprintf("%s on %s at %s", name, hostname(), time.Now().UTC().Format(time.RFC3339))
-	if now {
-		who = "stop --now" + strings.TrimPrefix(who, "stop")
-	}
-	if *reason != "" {
-		who += ": " + *reason
-	}
-	if err := c.ledger.SetControl(ctx, c.run.ID, state, who); err != nil {
-		return fmt.Errorf("set the control of the run: %w", err)
-	}
-	live, err := c.ledger.LiveMembers(ctx, c.run.ID, c.cfg.Run.Lease.Duration)
-	if err != nil {
-		return fmt.Errorf("count the live processes: %w", err)
-	}
-	switch name {
-	case "stop":
-		fmt.Fprintf(a.stdout, "run %d: %s requested; %d live processes see it within 2 s and exit 3\n", c.run.ID, state, live)
-	case "pause":
-		fmt.Fprintf(a.stdout, "run %d: paused; %d live processes start no new batch until `cutover resume --config %s`\n", c.run.ID, live, *cfgPath)
-	default:
-		fmt.Fprintf(a.stdout, "run %d: resumed; %d live processes claim again; stopped hosts resume with `cutover run --config %s`\n", c.run.ID, live, *cfgPath)
-		if c.cfg.Run.MaxFailed >= 0 {
-			if n, err := c.ledger.FailedBatches(ctx, c.run.ID); err == nil && n > c.cfg.Run.MaxFailed {
-				fmt.Fprintf(a.stdout, "note: %d batches failed, above run.max_failed_batches = %d: the run halts again unless you rerun with --retry-failed\n", n, c.cfg.Run.MaxFailed)
-			}
-		}
-	}
-	if name == "stop" && *wait > 0 {
-		return a.waitDrained(ctx, c, *wait, *cfgPath)
-	}
-	return nil
+	err = migrate.Steer(ctx, a.stdout, c.ledger, c.run, migrate.SteerOptions{Command: name, Now: now, Reason: *reason, Host: hostname(),
+		Lease: c.cfg.Run.Lease.Duration, MaxFailed: c.cfg.Run.MaxFailed, ConfigPath: *cfgPath, Wait: *wait})
+	return notDrained(err, *cfgPath)
 }
 
-// waitDrained waits until no live process is left in the run.
-func (a *app) waitDrained(ctx context.Context, c *controlSession, wait time.Duration, cfgPath string) error {
-	err := migrate.WaitDrained(ctx, c.ledger, c.run, c.cfg.Run.Lease.Duration, wait)
+// notDrained says how to end the processes a stop or upgrade waited for in
+// vain (exit 1).
+func notDrained(err error, cfgPath string) error {
 	var nd *migrate.NotDrainedError
 	if errors.As(err, &nd) {
 		return failedError{fmt.Errorf("%v; `cutover stop --now --config %s` aborts their batches", nd, cfgPath)}
 	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "run %d: every process has exited\n", c.run.ID)
-	return nil
+	return err
 }
 
 // cmdUpgrade moves the run to this binary's version and this config's run
@@ -172,78 +134,7 @@ func (a *app) cmdUpgrade(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
-	ctl, err := c.ledger.ReadControl(ctx, c.run.ID)
-	if err != nil {
-		return fmt.Errorf("read the controls of the run: %w", err)
-	}
-	to, fp := binaryVersion(), c.cfg.RunFingerprint()
-	if ctl.Version == to && ctl.RunFP == fp {
-		fmt.Fprintf(a.stdout, "run %d already accepts version %s and these run settings (%s)\n", c.run.ID, to, fp)
-		return nil
-	}
-	if c.cfg.PlanFingerprint() != c.run.ConfigFP {
-		return usagef("this config plans differently from run %d: an upgrade keeps the plan; use `cutover run --replan` to plan anew", c.run.ID)
-	}
-	who := fmt.Sprintf("upgrade to %s requested on %s at %s", to, hostname(), time.Now().UTC().Format(time.RFC3339))
-	if err := c.ledger.SetControl(ctx, c.run.ID, checkpoint.ControlStop, who); err != nil {
-		return fmt.Errorf("stop the run for the upgrade: %w", err)
-	}
-	fmt.Fprintf(a.stdout, "run %d: draining every process before moving from %s to %s\n", c.run.ID, orNone(ctl.Version), to)
-	if err := a.waitDrained(ctx, c, *wait, *cfgPath); err != nil {
-		return err
-	}
-	if err := c.ledger.Upgrade(ctx, c.run.ID, to, fp, who); err != nil {
-		return fmt.Errorf("move the run to version %s: %w", to, err)
-	}
-	fmt.Fprintf(a.stdout, "run %d now accepts version %s with run settings %s; start `cutover run --config %s` on every host with this binary\n",
-		c.run.ID, to, fp, *cfgPath)
-	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none yet)"
-	}
-	return s
-}
-
-func printCluster(w io.Writer, doc *migrate.RunStatus) {
-	line := fmt.Sprintf("state: %s; version %s", doc.State, orNone(doc.Control.Version))
-	if doc.Control.State != checkpoint.ControlRun && doc.Control.Reason != "" {
-		line += "; control " + doc.Control.State + " (" + doc.Control.Reason + ")"
-	}
-	if doc.BlockedBy != "" {
-		line += "; " + doc.BlockedBy
-	}
-	fmt.Fprintln(w, line)
-}
-
-// printMembers prints the live and the dead processes, and how many stopped
-// cleanly (every rerun registers anew, so those add up).
-func printMembers(w io.Writer, members []checkpoint.Member, now time.Time) {
-	stopped := 0
-	for _, m := range members {
-		if m.Stopped && !m.Live {
-			stopped++
-			continue
-		}
-		state := "stopped"
-		switch {
-		case m.Live:
-			state = "live, last heartbeat " + age(now, m.Heartbeat)
-		case !m.Stopped:
-			state = "dead (last heartbeat " + age(now, m.Heartbeat) + ")"
-		}
-		fmt.Fprintf(w, "process pid %d on %s (%s, %d workers): %s", m.PID, m.Host, m.Version, m.Workers, state)
-		if len(m.Batches) > 0 {
-			fmt.Fprintf(w, "; batches %v", m.Batches)
-		}
-		if m.Live && m.Throttle != "" {
-			fmt.Fprintf(w, "; waiting: %s", m.Throttle)
-		}
-		fmt.Fprintln(w)
-	}
-	if stopped > 0 {
-		fmt.Fprintf(w, "%d processes have stopped (status --json lists them)\n", stopped)
-	}
+	err = migrate.Upgrade(ctx, a.stdout, c.ledger, c.run, migrate.UpgradeOptions{To: binaryVersion(), RunFP: c.cfg.RunFingerprint(),
+		PlanFP: c.cfg.PlanFingerprint(), Host: hostname(), ConfigPath: *cfgPath, Lease: c.cfg.Run.Lease.Duration, Wait: *wait})
+	return notDrained(classify(err), *cfgPath)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/preflight"
 	"github.com/cutover/cutover/migrate"
@@ -61,8 +60,8 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 		// see what these settings cost the night.
 		doc.Warnings = append(doc.Warnings, migrate.TargetWarnings(ctx, ep.tgt, doc.Summary.Bytes)...)
 	}
-	if err := planChecks(ctx, cfg, ep.src, doc); err != nil {
-		return err
+	if err := migrate.PlanChecks(ctx, ep.src, tableNames(cfg), doc); err != nil {
+		return classify(err)
 	}
 	if *svgPath != "" {
 		if err := a.writePlanSVG(*svgPath, doc); err != nil {
@@ -76,25 +75,8 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	active, err := l.ActiveRun(ctx)
-	if err != nil {
-		return fmt.Errorf("read the active run: %w", err)
-	}
-	if active != nil && *replan {
-		// Replacing a run that processes are copying would stop them mid-way:
-		// stop them first, as run --replan requires.
-		if err := migrate.RefuseReplanWhileLive(ctx, l, active, cfg.Run.Lease.Duration); err != nil {
-			return classify(err)
-		}
-	}
-	if active != nil && !*replan {
-		st, err := l.Status(ctx, active, 0)
-		if err != nil {
-			return fmt.Errorf("read the status of run %d: %w", active.ID, err)
-		}
-		if started := st.TotalBatches - st.Batches[checkpoint.Pending.String()]; started > 0 {
-			return usagef("run %d is in progress (%d of %d batches started): `cutover run` resumes it; `cutover plan --replan` discards it and plans anew", active.ID, started, st.TotalBatches)
-		}
+	if err := migrate.RefusePlanOver(ctx, l, *replan, cfg.Run.Lease.Duration); err != nil {
+		return classify(err)
 	}
 	if _, err := p.Store(ctx, l, cfg.PlanFingerprint(), binaryVersion(), cfg.RunFingerprint()); err != nil {
 		return err
@@ -104,67 +86,25 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	}
-	printPlan(a, doc)
+	doc.WriteText(a.stdout)
 	if doc.Estimate != nil {
 		fmt.Fprintln(a.stdout, doc.Estimate.Text(perProcess))
 	}
 	return nil
 }
 
-func printPlan(a *app, doc *planner.Doc) {
-	fmt.Fprintf(a.stdout, "plan %s (run %d)\n%s\n", doc.Fingerprint, doc.RunID, doc.Summary.Text())
-	n := min(len(doc.Batches), 5)
-	if n > 0 {
-		fmt.Fprintf(a.stdout, "largest batches:\n")
-		for _, b := range doc.Batches[:n] {
-			fmt.Fprintf(a.stdout, "  #%-5d %-16s %10s rows  %s\n", b.ID, b.Table, commas(b.Rows), b.Describe())
-		}
-	}
-	printDeferral(a.stdout, doc.Deferred)
-	for _, c := range doc.Ranged {
-		fmt.Fprintf(a.stdout, "%s: batching range (chosen: %s); set batching: tenant to keep tenant batches\n", c.Table, c.Why)
-	}
-	for _, w := range doc.Warnings {
-		fmt.Fprintf(a.stdout, "warning: %s\n", w)
-	}
+// sourceChecks is migrate.SourceChecks on the configured tables.
+func sourceChecks(ctx context.Context, src migrate.Source, cfg *config.Config, estimate time.Duration) ([]preflight.Finding, error) {
+	return migrate.SourceChecks(ctx, src, tableNames(cfg), estimate)
 }
 
-// sourceChecks runs the source's database-wide checks (grants, undo
-// retention against estimate, 0 when unknown, character sets), where it has
-// them.
-func sourceChecks(ctx context.Context, src migrate.Source, cfg *config.Config, estimate time.Duration) ([]preflight.Finding, error) {
-	c, ok := src.(migrate.SourceChecker)
-	if !ok {
-		return nil, nil
-	}
+// tableNames are the configured tables' names.
+func tableNames(cfg *config.Config) []string {
 	names := make([]string, len(cfg.Tables))
 	for i, t := range cfg.Tables {
 		names[i] = t.Name
 	}
-	return c.Checks(ctx, names, estimate)
-}
-
-// planChecks adds the source's checks to a plan: the undo retention against
-// the plan's estimated duration, the grants, the character sets. A blocking
-// one refuses the plan (exit 2); the others are the plan's warnings.
-func planChecks(ctx context.Context, cfg *config.Config, src migrate.Source, doc *planner.Doc) error {
-	var estimate time.Duration
-	if doc.Estimate != nil {
-		estimate = time.Duration(doc.Estimate.Schedule.Makespan * float64(time.Second))
-	}
-	fs, err := sourceChecks(ctx, src, cfg, estimate)
-	if err != nil {
-		return err
-	}
-	for _, f := range fs {
-		if f.Severity == preflight.Blocking {
-			return usagef("plan: %s", f.Message)
-		}
-		if f.Severity == preflight.Warning {
-			doc.Warnings = append(doc.Warnings, f.Message)
-		}
-	}
-	return nil
+	return names
 }
 
 // commas formats n with thousands separators.
@@ -173,30 +113,10 @@ func commas(n int64) string { return planner.Thousands(n) }
 // dur prints estimated seconds for people: 3h25m, 4m10s, 12.3s, 78ms.
 func dur(sec float64) string { return planner.Human(sec) }
 
-// window turns --deadline HH:MM (its next occurrence, local time) or --window
-// D into a duration from now; zero when neither is given.
+// window is planner.Window; its errors are usage errors (exit 2).
 func window(deadline, win string, now time.Time) (time.Duration, string, error) {
-	switch {
-	case deadline != "" && win != "":
-		return 0, "", usagef("--deadline and --window are alternatives: give one")
-	case deadline != "":
-		at, err := time.ParseInLocation("15:04", deadline, now.Location())
-		if err != nil {
-			return 0, "", usagef("--deadline %q: want a local time HH:MM such as 05:00", deadline)
-		}
-		until := time.Date(now.Year(), now.Month(), now.Day(), at.Hour(), at.Minute(), 0, 0, now.Location())
-		if !until.After(now) {
-			until = until.AddDate(0, 0, 1)
-		}
-		return until.Sub(now), deadline, nil
-	case win != "":
-		d, err := time.ParseDuration(win)
-		if err != nil || d <= 0 {
-			return 0, "", usagef("--window %q: want a positive duration such as 4h or 90m", win)
-		}
-		return d, win, nil
-	}
-	return 0, "", nil
+	d, asked, err := planner.Window(deadline, win, now)
+	return d, asked, asUsage(err)
 }
 
 // writePlanSVG draws doc's estimated schedule as a Gantt chart into path.

@@ -5,13 +5,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/report"
-	"github.com/cutover/cutover/planner"
 )
 
 // cmdReport writes the end-of-run report from the ledger: the actual
@@ -59,27 +56,9 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 	} else if run == nil {
 		return usagef("no active run in %s: give --run", schema)
 	}
-	spans, err := l.Timeline(ctx, run.ID)
+	d, err := report.FromLedger(ctx, l, run, ver, time.Now())
 	if err != nil {
-		return fmt.Errorf("read the timeline of the run: %w", err)
-	}
-	events, err := l.History(ctx, run.ID, report.MaxEvents)
-	if err != nil {
-		return fmt.Errorf("read the history of run %d: %w", run.ID, err)
-	}
-	d := report.Data{RunID: run.ID, PlanFP: run.PlanFP, PlannedAt: run.CreatedAt, Spans: spans, Events: events, Verify: ver, GeneratedAt: time.Now()}
-	if d.Sync, err = syncOf(ctx, l, run.ID); err != nil {
 		return err
-	}
-	if d.Canary, err = l.ReadCanary(ctx, run.ID); err != nil {
-		return fmt.Errorf("read the canary of run %d: %w", run.ID, err)
-	}
-	doc, err := planner.ParseDoc(run.Plan)
-	if err != nil {
-		return fmt.Errorf("run %d: %w", run.ID, err)
-	}
-	if e := doc.Estimate; e != nil && e.Model.Validate() == nil {
-		d.Estimate = &report.Estimate{Model: e.Model, Workers: e.Schedule.Workers, Makespan: e.Schedule.Makespan, Calibration: e.Calibration}
 	}
 	var buf bytes.Buffer
 	if err := report.Write(&buf, d); err != nil {
@@ -89,10 +68,10 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 		return err
 	}
 	if *out == "-" {
-		fmt.Fprintf(a.stderr, "report of run %d (%d batches) written to stdout\n", run.ID, len(spans))
+		fmt.Fprintf(a.stderr, "report of run %d (%d batches) written to stdout\n", run.ID, len(d.Spans))
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "report of run %d (%d batches) written to %s\n", run.ID, len(spans), *out)
+	fmt.Fprintf(a.stdout, "report of run %d (%d batches) written to %s\n", run.ID, len(d.Spans), *out)
 	return nil
 }
 
@@ -107,22 +86,4 @@ func readVerification(path string) (*report.Verification, error) {
 		return nil, usagef("--verify %s: %v", path, err)
 	}
 	return v, nil
-}
-
-// syncOf is the change capture that followed run runID, one position per
-// table: a capture started while it was the active run, or before any run
-// (the usual order: capture start, then plan and run); none without capture.
-func syncOf(ctx context.Context, l *checkpoint.Ledger, runID int64) ([]checkpoint.SyncPosition, error) {
-	pos, err := l.SyncPositions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read the catch-up of run %d: %w", runID, err)
-	}
-	var out []checkpoint.SyncPosition
-	for _, p := range pos {
-		if p.RunID == runID || p.RunID == 0 {
-			out = append(out, p)
-		}
-	}
-	slices.SortFunc(out, func(a, b checkpoint.SyncPosition) int { return strings.Compare(a.Table, b.Table) })
-	return out, nil
 }

@@ -1,12 +1,7 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"net"
-	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
@@ -14,67 +9,21 @@ import (
 	"github.com/cutover/cutover/migrate"
 )
 
-// runMetrics are this process's numbers for `run --metrics-addr`, scraped
-// in the Prometheus text format; run-wide numbers come from the ledger at
-// each scrape.
+// runMetrics is migrate.RunMetrics with the running process's counters and
+// controller, set by runProcess before serveMetrics.
 type runMetrics struct {
-	ledger   *checkpoint.Ledger
-	run      *checkpoint.Run
+	m        *migrate.RunMetrics
 	counters *migrate.Counters
 	ctl      *migrate.Controller
-	latency  *metrics.Histogram
-	// bytes is estimated from each batch's planned bytes, scaled to the rows
-	// it copied: the writer streams rows, it does not count bytes.
-	bytes atomic.Int64
 }
 
 func newRunMetrics(ledger *checkpoint.Ledger, run *checkpoint.Run) *runMetrics {
-	return &runMetrics{ledger: ledger, run: run,
-		latency: metrics.NewHistogram(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)}
+	return &runMetrics{m: migrate.NewRunMetrics(ledger, run)}
 }
 
 // observe is the engine's OnBatch hook.
 func (m *runMetrics) observe(b *checkpoint.Batch, rows int64, took time.Duration) {
-	m.latency.Observe(took.Seconds())
-	if b.EstRows > 0 {
-		m.bytes.Add(int64(float64(b.EstBytes) * float64(rows) / float64(b.EstRows)))
-	}
-}
-
-// scrape writes this process's samples for one scrape.
-func (m *runMetrics) scrape(ctx context.Context, mw *metrics.Writer) {
-	c := m.counters
-	mw.Counter("cutover_rows_copied_total", "Rows this process copied.", float64(c.RowsDone.Load()))
-	mw.Counter("cutover_bytes_copied_total", "Bytes this process copied, estimated from the plan's bytes per batch.", float64(m.bytes.Load()))
-	mw.Counter("cutover_batches_copied_total", "Batches this process copied.", float64(c.BatchesDone.Load()))
-	mw.Counter("cutover_batches_failed_total", "Batches this process failed after their retries.", float64(c.BatchesFailed.Load()))
-	mw.Counter("cutover_batch_retries_total", "Retries of transient errors.", float64(c.Retries.Load()))
-	mw.Gauge("cutover_batches_in_flight", "Batches this process is copying now.", float64(c.InFlight.Load()))
-	mw.Counter("cutover_throttled_seconds_total", "Time workers waited before a claim: pause, load probes, rate limits (summed over workers).", float64(m.ctl.Throttled.Load())/1e9)
-	throttled := 0.0
-	if m.ctl.Reason() != "" {
-		throttled = 1
-	}
-	mw.Gauge("cutover_throttled", "1 while no new batch may start on this process.", throttled)
-	mw.Histogram("cutover_batch_duration_seconds", "Time to copy one batch, commit included.", m.latency)
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	st, err := m.ledger.Status(ctx, m.run, time.Minute)
-	up := 1.0
-	if err != nil {
-		up = 0
-	}
-	mw.Gauge("cutover_ledger_up", "1 when the ledger answered this scrape.", up)
-	if err == nil {
-		byState := map[string]float64{}
-		for _, s := range []checkpoint.State{checkpoint.Pending, checkpoint.Claimed, checkpoint.Done, checkpoint.Failed} {
-			byState[s.String()] = float64(st.Batches[s.String()])
-		}
-		mw.GaugeVec("cutover_run_batches", "The run's batches by state (all processes).", "state", byState)
-		mw.Gauge("cutover_run_rows_done", "Rows copied by every process of the run.", float64(st.RowsDone))
-		mw.Gauge("cutover_run_rows_total", "Rows of the run (planned estimate for batches not done).", float64(st.RowsTotal))
-		mw.Gauge("cutover_run_rows_per_second", "The run's rate over the last minute.", st.RowsPerSecond)
-	}
+	m.m.Observe(b, rows, took)
 }
 
 // listenMetrics opens the metrics address: a bad one is a usage error,
@@ -92,21 +41,6 @@ func listenMetrics(addr string) (net.Listener, error) {
 
 // serveMetrics serves /metrics on ln until stop is called.
 func (a *app) serveMetrics(ln net.Listener, m *runMetrics) (stop func()) {
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", metrics.NewRegistry().Handler(m.scrape))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Warn("metrics server stopped", "err", err)
-		}
-	}()
-	a.log.Info("metrics", "url", fmt.Sprintf("http://%s/metrics", ln.Addr()))
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		<-done
-	}
+	m.m.Counters, m.m.Controller = m.counters, m.ctl
+	return metrics.Serve(ln, m.m.Scrape, a.log)
 }
