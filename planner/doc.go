@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -243,6 +244,15 @@ func beyond(n, measured int) string {
 		return fmt.Sprintf("; more workers than the %d measured: an extrapolation", measured)
 	}
 	return ""
+}
+
+// GanttSVG is WriteGantt into a byte slice (`cutover plan --svg`).
+func (d *Doc) GanttSVG() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := d.WriteGantt(&buf); err != nil {
+		return nil, fmt.Errorf("draw the plan: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // WriteGantt draws d's estimated schedule as an SVG Gantt chart, with the

@@ -26,6 +26,16 @@ func (d *Doc) WriteText(w io.Writer) {
 	}
 }
 
+// WritePlan prints the plan (WriteText) and, when it has one, its estimate
+// for processes of perProcess workers (run.workers): all `cutover plan`
+// prints without --json.
+func (d *Doc) WritePlan(w io.Writer, perProcess int) {
+	d.WriteText(w)
+	if d.Estimate != nil {
+		fmt.Fprintln(w, d.Estimate.Text(perProcess))
+	}
+}
+
 // WriteDeferral prints the deferred indexes, one line per table that defers.
 func WriteDeferral(w io.Writer, ds []Deferred) {
 	for _, d := range ds {
