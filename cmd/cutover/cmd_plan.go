@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
-	"github.com/cutover/cutover/internal/config"
-	"github.com/cutover/cutover/internal/preflight"
+	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/planner"
 )
@@ -45,26 +41,22 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
-	p, err := makePlan(ctx, cfg, ep, res)
+	p, err := migrate.DraftPlan(ctx, migrate.DraftOptions{
+		Source: ep.src, Target: ep.tgt, Resolution: res, Tables: cfg.TableNames(),
+		Within: within, Asked: asked, Now: time.Now(), PerProcess: perProcess,
+		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {
+			return makePlan(ctx, cfg, ep, res)
+		},
+	})
 	if err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
-	doc := p.Doc
-	if within > 0 {
-		if err := p.FitWindow(ctx, ep.src, res.Tables, within, asked, time.Now(), perProcess); err != nil {
-			return fmt.Errorf("fit the plan to the %s: %w", asked, err)
-		}
-	}
-	if p.Model.Calibrated && p.Calibration != nil && p.Calibration.Seconds > 0 {
-		// A sampled calibration (--from-run stores no sample time) did not
-		// see what these settings cost the night.
-		doc.Warnings = append(doc.Warnings, migrate.TargetWarnings(ctx, ep.tgt, doc.Summary.Bytes)...)
-	}
-	if err := migrate.PlanChecks(ctx, ep.src, tableNames(cfg), doc); err != nil {
 		return classify(err)
 	}
 	if *svgPath != "" {
-		if err := a.writePlanSVG(*svgPath, doc); err != nil {
+		svg, err := p.Doc.GanttSVG()
+		if err != nil {
+			return err
+		}
+		if err := a.writeOut("svg", *svgPath, svg); err != nil {
 			return err
 		}
 		if *svgPath == "-" {
@@ -75,55 +67,21 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := migrate.RefusePlanOver(ctx, l, *replan, cfg.Run.Lease.Duration); err != nil {
+	if err := p.StoreOver(ctx, l, *replan, cfg.Run.Lease.Duration, cfg.PlanFingerprint(), binaryVersion(), cfg.RunFingerprint()); err != nil {
 		return classify(err)
 	}
-	if _, err := p.Store(ctx, l, cfg.PlanFingerprint(), binaryVersion(), cfg.RunFingerprint()); err != nil {
-		return err
-	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		return cli.WriteJSON(a.stdout, p.Doc)
 	}
-	doc.WriteText(a.stdout)
-	if doc.Estimate != nil {
-		fmt.Fprintln(a.stdout, doc.Estimate.Text(perProcess))
-	}
+	p.Doc.WritePlan(a.stdout, perProcess)
 	return nil
-}
-
-// sourceChecks is migrate.SourceChecks on the configured tables.
-func sourceChecks(ctx context.Context, src migrate.Source, cfg *config.Config, estimate time.Duration) ([]preflight.Finding, error) {
-	return migrate.SourceChecks(ctx, src, tableNames(cfg), estimate)
-}
-
-// tableNames are the configured tables' names.
-func tableNames(cfg *config.Config) []string {
-	names := make([]string, len(cfg.Tables))
-	for i, t := range cfg.Tables {
-		names[i] = t.Name
-	}
-	return names
 }
 
 // commas formats n with thousands separators.
 func commas(n int64) string { return planner.Thousands(n) }
 
-// dur prints estimated seconds for people: 3h25m, 4m10s, 12.3s, 78ms.
-func dur(sec float64) string { return planner.Human(sec) }
-
 // window is planner.Window; its errors are usage errors (exit 2).
 func window(deadline, win string, now time.Time) (time.Duration, string, error) {
 	d, asked, err := planner.Window(deadline, win, now)
 	return d, asked, asUsage(err)
-}
-
-// writePlanSVG draws doc's estimated schedule as a Gantt chart into path.
-func (a *app) writePlanSVG(path string, doc *planner.Doc) error {
-	var buf bytes.Buffer
-	if err := doc.WriteGantt(&buf); err != nil {
-		return fmt.Errorf("draw the plan: %w", err)
-	}
-	return a.writeOut("svg", path, buf.Bytes())
 }
