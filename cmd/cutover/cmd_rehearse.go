@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/rehearse"
@@ -26,7 +25,7 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	if *fromRun > 0 {
 		return a.calibrateFromRun(ctx, *cfgPath, *fromRun, *asJSON)
 	}
-	frac, err := parseShare(*sampleFlag)
+	frac, err := parsePercent(*sampleFlag)
 	if err != nil {
 		return err
 	}
@@ -37,40 +36,26 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// The sample writes into the real target tables (and rolls back): they
-	// must exist.
 	ep, resolved, err := a.prepare(ctx, cfg, *create, cfg.Run.Workers+4)
 	if err != nil {
 		return err
 	}
 	defer ep.Close()
-	if err := migrate.RefuseLiveRun(ctx, ep.tgt, cfg.Target.LedgerSchema, cfg.Run.Lease.Duration); err != nil {
-		return classify(err)
-	}
-	if resolved, err = migrate.EnsureTables(ctx, spec(cfg), ep.src, ep.tgt, resolved, a.log); err != nil {
-		return classify(err)
-	}
-	doc, err := makePlan(ctx, cfg, ep, resolved)
+	pr, err := rehearse.Prepare(ctx, rehearse.PrepareOptions{
+		Source: ep.src, Target: ep.tgt, Resolution: resolved, Spec: spec(cfg),
+		LedgerSchema: cfg.Target.LedgerSchema, Lease: cfg.Run.Lease.Duration, Log: a.log,
+		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {
+			return makePlan(ctx, cfg, ep, res)
+		},
+		OpenStore: func(ctx context.Context) (rehearse.Store, error) { return openLedger(ctx, cfg, ep.tgt) },
+	})
 	if err != nil {
-		return err
-	}
-	targets := make([]string, len(resolved.Tables))
-	for i, t := range resolved.Tables {
-		targets[i] = t.Target
+		return classify(err)
 	}
 	again := "cutover rehearse --config " + *cfgPath
-	// The ledger is opened (made) only to store the calibration: a failed
-	// rehearsal writes nothing.
-	store := rehearse.StoreFunc(func(ctx context.Context, c checkpoint.Calibration) (int64, error) {
-		l, err := openLedger(ctx, cfg, ep.tgt)
-		if err != nil {
-			return 0, err
-		}
-		return l.SaveCalibration(ctx, c)
-	})
-	res, err := rehearse.Run(ctx, rehearsalEngine{a: a, ep: ep, opt: a.processOptions(cfg, resolved), bar: !*asJSON}, ep.tgt, store, rehearse.Options{
-		Plan: doc.Doc.Batches, Model: doc.Model, Share: frac, MinTime: *minTime, Workers: cfg.Run.Workers,
-		Targets: targets, ConfigFP: cfg.PlanFingerprint(), Log: a.log,
+	eng := rehearsalEngine{a: a, ep: ep, opt: a.processOptions(cfg, pr.Resolution), bar: !*asJSON}
+	rep, err := pr.Run(ctx, eng, rehearse.Options{
+		Share: frac / 100, MinTime: *minTime, Workers: cfg.Run.Workers, ConfigFP: cfg.PlanFingerprint(), Log: a.log,
 	})
 	var failed *rehearse.FailedError
 	switch {
@@ -83,12 +68,10 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	case err != nil:
 		return err
 	}
-	doc.Calibration = &checkpoint.Calibration{ID: res.CalibrationID, Workers: cfg.Run.Workers, CreatedAt: time.Now()}
-	rep := &rehearse.Report{Result: res, Estimate: doc.EstimateWith(res.Model, cfg.Run.Workers)}
 	if *asJSON {
 		return cli.WriteJSON(a.stdout, rep)
 	}
-	rehearse.WriteText(a.stdout, rep, *cfgPath, migrate.TargetWarnings(ctx, ep.tgt, doc.Doc.Summary.Bytes))
+	rehearse.WriteText(a.stdout, rep, *cfgPath, migrate.TargetWarnings(ctx, ep.tgt, pr.Plan.Doc.Summary.Bytes))
 	return nil
 }
 
@@ -109,12 +92,6 @@ func (e rehearsalEngine) Rehearse(ctx context.Context, mem *migrate.MemLedger, w
 		return migrate.Result{}, 0, err
 	}
 	return out.res, out.elapsed, nil
-}
-
-// parseShare reads --sample (a percentage, 2% or 2) as a fraction in (0, 1].
-func parseShare(s string) (float64, error) {
-	p, err := parsePercent(s)
-	return p / 100, err
 }
 
 // calibrateFromRun fits the cost model from the measured batches of run
