@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
-	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/report"
 )
 
@@ -45,33 +44,24 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 	if !ok {
 		return usagef("no ledger in %s: nothing was planned or run yet", schema)
 	}
-	var run *checkpoint.Run
-	if *runID > 0 {
-		run, err = l.RunByID(ctx, *runID)
-		if err != nil {
-			return usagef("--run %d: %v", *runID, err)
-		}
-	} else if run, err = l.ActiveRun(ctx); err != nil {
-		return fmt.Errorf("read the active run: %w", err)
-	} else if run == nil {
+	r, err := report.Render(ctx, l, *runID, ver, time.Now())
+	var unknown *report.UnknownRunError
+	switch {
+	case errors.As(err, &unknown):
+		return usagef("--run %d: %v", *runID, unknown.Err)
+	case errors.Is(err, report.ErrNoActiveRun):
 		return usagef("no active run in %s: give --run", schema)
-	}
-	d, err := report.FromLedger(ctx, l, run, ver, time.Now())
-	if err != nil {
+	case err != nil:
 		return err
 	}
-	var buf bytes.Buffer
-	if err := report.Write(&buf, d); err != nil {
-		return fmt.Errorf("write the report: %w", err)
-	}
-	if err := a.writeOut("out", *out, buf.Bytes()); err != nil {
+	if err := a.writeOut("out", *out, r.HTML); err != nil {
 		return err
 	}
 	if *out == "-" {
-		fmt.Fprintf(a.stderr, "report of run %d (%d batches) written to stdout\n", run.ID, len(d.Spans))
+		fmt.Fprintf(a.stderr, "report of run %d (%d batches) written to stdout\n", r.Run.ID, r.Batches)
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "report of run %d (%d batches) written to %s\n", run.ID, len(d.Spans), *out)
+	fmt.Fprintf(a.stdout, "report of run %d (%d batches) written to %s\n", r.Run.ID, r.Batches, *out)
 	return nil
 }
 
