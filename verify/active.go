@@ -39,12 +39,15 @@ type ActiveOptions struct {
 	Repair bool   // copy the batches that differ again (unless opt.RepairDryRun)
 	// Copy are the run's process options, for the repair's copy.
 	Copy migrate.ProcessOptions
+	// DiffFile, when set, is where every differing row is written once the
+	// check is done (WriteDiffFile).
+	DiffFile string
 }
 
 // ContentOfActiveRun is Content over the active run of the ledger in
 // a.Schema: it adopts the run's stored plan into opt.Tables, sets opt.RunID
 // and, for a repair, copies the batches that differ again through the
-// engine (EngineCopier).
+// engine (EngineCopier); a.DiffFile then gets the rows that differ.
 func ContentOfActiveRun(ctx context.Context, src RunSource, tgt RunTarget, opt ContentOptions, a ActiveOptions) (*ContentReport, error) {
 	ok, err := checkpoint.Exists(ctx, tgt.SQL(), a.Schema)
 	if err != nil {
@@ -71,7 +74,14 @@ func ContentOfActiveRun(ctx context.Context, src RunSource, tgt RunTarget, opt C
 	if a.Repair && !opt.RepairDryRun {
 		opt.Repair = &Repair{Ledger: l, Copier: EngineCopier{Ledger: l, Run: runRec, Source: src, Target: tgt, Options: a.Copy}}
 	}
-	return Content(ctx, src, tgt, l, opt)
+	rep, err := Content(ctx, src, tgt, l, opt)
+	if err != nil || a.DiffFile == "" {
+		return rep, err
+	}
+	if err := WriteDiffFile(a.DiffFile, rep.Differ); err != nil {
+		return nil, err
+	}
+	return rep, nil
 }
 
 // UnseenTenantError is a tenant asked for by name that no table has rows of

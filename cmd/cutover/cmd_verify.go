@@ -5,7 +5,7 @@ import (
 	"errors"
 
 	"github.com/cutover/cutover/internal/cli"
-
+	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/verify"
 )
 
@@ -14,14 +14,13 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	limit := fs.Int("show", 50, "print at most this many differences (all are in --json)")
-	var cf checksumFlags
-	counts := addChecksumFlags(fs, &cf)
+	var m verify.Mode
+	counts := addChecksumFlags(fs, &m)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cf.asJSON, cf.cfgPath = *asJSON, *cfgPath
-	if err := cf.check(*counts); err != nil {
-		return err
+	if err := m.Check(*counts, config.MaxWorkers); err != nil {
+		return usageError{err}
 	}
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {
@@ -30,24 +29,24 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	if err := checkCopied(ctx, cfg, *cfgPath, a.stderr); err != nil {
 		return err
 	}
-	if cf.checksum {
-		if cf.workers == 0 {
-			cf.workers = cfg.Run.Workers
+	if m.Checksum {
+		if m.Workers == 0 {
+			m.Workers = cfg.Run.Workers
 		}
-		return a.verifyChecksums(ctx, cfg, cf)
+		return a.verifyChecksums(ctx, cfg, m, *asJSON, *cfgPath)
 	}
-	if len(cf.tenants) > 0 {
-		cfg.Tenant.IDs = cf.tenants
+	if len(m.Tenants) > 0 {
+		cfg.Tenant.IDs = m.Tenants
 	}
 	ep, res, err := a.prepare(ctx, cfg, false, 2*min(cfg.Run.Workers, 4)+2)
 	if err != nil {
 		return err
 	}
 	defer ep.Close()
-	rep, err := verify.CountAll(ctx, ep.src, ep.tgt, res.Tables, cfg.Tenant.IDs, cf.tenants, min(cfg.Run.Workers, 4))
+	rep, err := verify.CountAll(ctx, ep.src, ep.tgt, res.Tables, cfg.Tenant.IDs, m.Tenants, min(cfg.Run.Workers, 4))
 	var unseen *verify.UnseenTenantError
 	if errors.As(err, &unseen) {
-		return usagef("--tenant %s: no table has rows of this tenant on either side (is it a value of %s?)", safeText(unseen.ID), cfg.Tenant.Column)
+		return usagef("--tenant %s: no table has rows of this tenant on either side (is it a value of %s?)", verify.SafeText(unseen.ID), cfg.Tenant.Column)
 	}
 	if err != nil {
 		return err
@@ -65,6 +64,3 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	}
 	return nil
 }
-
-// safeText is verify.SafeText: tenant ids come from the data and may be hostile.
-func safeText(s string) string { return verify.SafeText(s) }

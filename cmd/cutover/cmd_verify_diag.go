@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/cutover/cutover/internal/catalog"
@@ -54,16 +53,5 @@ func checkCopied(ctx context.Context, cfg *config.Config, cfgPath string, w io.W
 	if !found {
 		return nil
 	}
-	runRec, err := l.ActiveRun(ctx)
-	if err != nil || runRec == nil {
-		return err
-	}
-	done, all, err := verify.CheckCopied(ctx, l, runRec.ID)
-	if err != nil {
-		return nothingCopied(err, cfgPath)
-	}
-	if done < all {
-		fmt.Fprintf(w, "note: run %d has %d of %d batches done: the rows of the others are not copied yet, and differ until they are\n", runRec.ID, done, all)
-	}
-	return nil
+	return nothingCopied(verify.NoteCopied(ctx, l, w), cfgPath)
 }
