@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 
 	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/internal/config"
@@ -63,4 +64,30 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 		return failedError{err}
 	}
 	return nil
+}
+
+// nothingCopied is verify before the copy: one line that says so, exit 2.
+func nothingCopied(err error, cfgPath string) error {
+	var nc *verify.NothingCopiedError
+	if errors.As(err, &nc) {
+		return usagef("%v: copy first with: cutover run --config %s", nc, cfgPath)
+	}
+	return err
+}
+
+// checkCopied refuses a verification before any batch of the active run is
+// done, before the target's tables are looked at (they may not exist yet),
+// and says how much of the run is copied when it is not finished. Without a
+// ledger the target may have been filled by other means: the counts say
+// what it holds.
+func checkCopied(ctx context.Context, cfg *config.Config, cfgPath string, w io.Writer) error {
+	tgt, l, found, err := existingLedger(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer tgt.Close()
+	if !found {
+		return nil
+	}
+	return nothingCopied(verify.NoteCopied(ctx, l, w), cfgPath)
 }

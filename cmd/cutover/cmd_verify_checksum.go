@@ -8,6 +8,7 @@ import (
 
 	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/internal/driver"
 	"github.com/cutover/cutover/verify"
 )
 
@@ -24,7 +25,7 @@ func (a *app) verifyChecksums(ctx context.Context, cfg *config.Config, m verify.
 		Tables: res.Tables, TenantIDs: cfg.Tenant.IDs, Tenants: m.Tenants,
 		Sample: m.Sample, Source: m.Source, Workers: m.Workers, Log: a.log, RepairDryRun: m.DryRun,
 	}
-	opt.SourceKeys, opt.TargetKeys = keyReaders(ep)
+	opt.SourceKeys, opt.TargetKeys = driver.KeyReaders(ep.src, ep.tgt)
 	rep, err := verify.ContentOfActiveRun(ctx, ep.src, ep.tgt, opt, verify.ActiveOptions{
 		Schema: cfg.Target.LedgerSchema, Repair: m.Repair, Copy: a.processOptions(cfg, res), DiffFile: m.DiffFile,
 	})
