@@ -90,3 +90,26 @@ func (p *Prepared) Run(ctx context.Context, eng Engine, opt Options) (*Report, e
 	p.Plan.Calibration = &checkpoint.Calibration{ID: res.CalibrationID, Workers: opt.Workers, CreatedAt: time.Now()}
 	return &Report{Result: res, Estimate: p.Plan.EstimateWith(res.Model, opt.Workers)}, nil
 }
+
+// DryRunner runs mem's batches through a dry process (migrate.NewDry) with
+// opt and returns its result and wall time; the command line adds the run's
+// signals and the progress bar.
+type DryRunner func(ctx context.Context, mem *migrate.MemLedger, opt migrate.ProcessOptions) (migrate.Result, time.Duration, error)
+
+// ProcessEngine is the Engine that runs each pass through run with the run's
+// process options opt, rolled back (migrate.DryRollback), with the pass's
+// workers and stacking.
+func ProcessEngine(opt migrate.ProcessOptions, run DryRunner) Engine {
+	return processEngine{opt: opt, run: run}
+}
+
+type processEngine struct {
+	opt migrate.ProcessOptions
+	run DryRunner
+}
+
+func (e processEngine) Rehearse(ctx context.Context, mem *migrate.MemLedger, workers int, stackRows int64) (migrate.Result, time.Duration, error) {
+	opt := e.opt
+	opt.Workers, opt.DryRun, opt.StackRows = workers, migrate.DryRollback, stackRows
+	return e.run(ctx, mem, opt)
+}

@@ -17,25 +17,6 @@ import (
 	"github.com/cutover/cutover/rehearse"
 )
 
-// dryEngine runs a rehearsal's passes through a real dry process, as the
-// command line does (without its signals and bar).
-type dryEngine struct {
-	src *mysqldb.DB
-	tgt *mysqldb.DB
-	opt migrate.ProcessOptions
-}
-
-func (e dryEngine) Rehearse(ctx context.Context, mem *migrate.MemLedger, workers int, stackRows int64) (migrate.Result, time.Duration, error) {
-	opt := e.opt
-	opt.Workers, opt.DryRun, opt.StackRows = workers, migrate.DryRollback, stackRows
-	p, err := migrate.NewDry(ctx, e.src, e.tgt, mem, opt)
-	if err != nil {
-		return migrate.Result{}, 0, err
-	}
-	res, err := p.Run(ctx, ctx)
-	return res, p.Elapsed(), err
-}
-
 // Prepare creates the missing target table and plans in memory; Run
 // rehearses the sample (rolled back), opens the store only to keep the
 // calibration, and reports the plan as calibrated by it.
@@ -83,7 +64,15 @@ func TestPrepareAndRun(t *testing.T) {
 	require.Equal(t, int64(60), pr.Plan.Doc.Summary.Rows)
 	require.Equal(t, 0, opens, "nothing is stored before the sample ran")
 
-	eng := dryEngine{src: src, tgt: tgt, opt: migrate.ProcessOptions{Host: "h1", Version: "test", Tables: pr.Resolution.Tables, Retries: 1, Lease: time.Minute}}
+	opts := migrate.ProcessOptions{Host: "h1", Version: "test", Tables: pr.Resolution.Tables, Retries: 1, Lease: time.Minute}
+	eng := rehearse.ProcessEngine(opts, func(ctx context.Context, mem *migrate.MemLedger, opt migrate.ProcessOptions) (migrate.Result, time.Duration, error) {
+		p, err := migrate.NewDry(ctx, src, tgt, mem, opt)
+		if err != nil {
+			return migrate.Result{}, 0, err
+		}
+		res, err := p.Run(ctx, ctx)
+		return res, p.Elapsed(), err
+	})
 	rep, err := pr.Run(ctx, eng, rehearse.Options{Share: 1, Workers: 2, ConfigFP: "cfg-r"})
 	require.NoError(t, err)
 	require.Equal(t, 1, opens)
@@ -115,4 +104,26 @@ func TestPrepareAndRun(t *testing.T) {
 		_, err := rehearse.Prepare(ctx, o)
 		require.EqualError(t, err, "no plan")
 	})
+}
+
+// ProcessEngine runs each pass with the run's options, rolled back, with the
+// pass's workers and stacking.
+func TestProcessEngine(t *testing.T) {
+	var got migrate.ProcessOptions
+	mem := migrate.NewMemLedger(nil)
+	var gotMem *migrate.MemLedger
+	eng := rehearse.ProcessEngine(migrate.ProcessOptions{Host: "h9", Workers: 8, Retries: 4}, func(_ context.Context, m *migrate.MemLedger, opt migrate.ProcessOptions) (migrate.Result, time.Duration, error) {
+		got, gotMem = opt, m
+		return migrate.Result{Rows: 42, Batches: 3}, 7 * time.Second, nil
+	})
+	res, took, err := eng.Rehearse(context.Background(), mem, 2, 1000)
+	require.NoError(t, err)
+	require.Equal(t, migrate.Result{Rows: 42, Batches: 3}, res)
+	require.Equal(t, 7*time.Second, took)
+	require.Same(t, mem, gotMem)
+	require.Equal(t, "h9", got.Host)
+	require.Equal(t, 4, got.Retries)
+	require.Equal(t, 2, got.Workers)
+	require.Equal(t, migrate.DryRollback, got.DryRun)
+	require.Equal(t, int64(1000), got.StackRows)
 }

@@ -53,7 +53,15 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 		return classify(err)
 	}
 	again := "cutover rehearse --config " + *cfgPath
-	eng := rehearsalEngine{a: a, ep: ep, opt: a.processOptions(cfg, pr.Resolution), bar: !*asJSON}
+	// The passes run through the dry engine, with the run's signals and,
+	// unless the output is JSON, the progress bar.
+	eng := rehearse.ProcessEngine(a.processOptions(cfg, pr.Resolution), func(ctx context.Context, mem *migrate.MemLedger, opt migrate.ProcessOptions) (migrate.Result, time.Duration, error) {
+		out, err := a.dryEngine(ctx, ep, mem, opt, !*asJSON)
+		if err != nil {
+			return migrate.Result{}, 0, err
+		}
+		return out.res, out.elapsed, nil
+	})
 	rep, err := pr.Run(ctx, eng, rehearse.Options{
 		Share: frac / 100, MinTime: *minTime, Workers: cfg.Run.Workers, ConfigFP: cfg.PlanFingerprint(), Log: a.log,
 	})
@@ -73,25 +81,6 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	}
 	rehearse.WriteText(a.stdout, rep, *cfgPath, migrate.TargetWarnings(ctx, ep.tgt, pr.Plan.Doc.Summary.Bytes))
 	return nil
-}
-
-// rehearsalEngine runs a rehearsal's passes through the dry engine, with the
-// run's signals and, unless the output is JSON, the progress bar.
-type rehearsalEngine struct {
-	a   *app
-	ep  endpoints
-	opt migrate.ProcessOptions
-	bar bool
-}
-
-func (e rehearsalEngine) Rehearse(ctx context.Context, mem *migrate.MemLedger, workers int, stackRows int64) (migrate.Result, time.Duration, error) {
-	opt := e.opt
-	opt.Workers, opt.DryRun, opt.StackRows = workers, migrate.DryRollback, stackRows
-	out, err := e.a.dryEngine(ctx, e.ep, mem, opt, e.bar)
-	if err != nil {
-		return migrate.Result{}, 0, err
-	}
-	return out.res, out.elapsed, nil
 }
 
 // calibrateFromRun fits the cost model from the measured batches of run
