@@ -64,29 +64,23 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRu
 // dryOutcome is what a dry engine run did and measured.
 type dryOutcome struct {
 	res     migrate.Result
-	mem     *migrate.MemLedger
 	elapsed time.Duration
 }
 
-// dryEngine runs mem's batches through a dry migrate.Process (opt.DryRun)
-// with the run's signals: the first stops claiming, the second or the end of
+// dryEngine runs mem's batches through a dry process (migrate.RunDry) with
+// the run's signals: the first stops claiming, the second or the end of
 // opt.Grace cancels what is in flight (which rolls back, as everything of a
 // dry run does).
 func (a *app) dryEngine(ctx context.Context, ep endpoints, mem *migrate.MemLedger, opt migrate.ProcessOptions, bar bool) (*dryOutcome, error) {
-	p, err := migrate.NewDry(ctx, ep.src, ep.tgt, mem, opt)
-	if err != nil {
-		return nil, err
-	}
 	hard, release := afterSecondSignal(ctx)
 	defer release()
-	stopBar := func() {}
+	var prog migrate.ProgressFunc
 	if bar {
-		stopBar = newProgress(a, 0, mem.MustRows(), p.Counters()).run()
+		prog = a.progress(a.gateLog())
 	}
-	res, err := p.Run(ctx, hard)
-	stopBar()
+	res, elapsed, err := migrate.RunDry(ctx, hard, ep.src, ep.tgt, mem, opt, prog)
 	if err != nil {
 		return nil, err
 	}
-	return &dryOutcome{res: res, mem: mem, elapsed: p.Elapsed()}, nil
+	return &dryOutcome{res: res, elapsed: elapsed}, nil
 }
