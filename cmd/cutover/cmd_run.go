@@ -82,7 +82,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	pr, err := migrate.PrepareRun(ctx, migrate.PrepareOptions{
 		Source: ep.src, Target: ep.tgt, Resolution: res, Spec: spec(cfg),
 		LedgerSchema: cfg.Target.LedgerSchema, Version: binaryVersion(), Host: hostname(), Lease: cfg.Run.Lease.Duration,
-		PlanFP: cfg.PlanFingerprint(), RunFP: cfg.RunFingerprint(), Settings: settings(cfg),
+		PlanFP: cfg.PlanFingerprint(), RunFP: cfg.RunFingerprint(), Settings: cfg.Settings(),
 		Replan: *replan, AllowNonEmpty: *allowNonEmpty, AllowEmptyTenants: *allowEmptyTenants, RetryFailed: *retryFailed,
 		OpenLedger: func(ctx context.Context) (*checkpoint.Ledger, error) { return openLedger(ctx, cfg, ep.tgt) },
 		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
@@ -19,28 +17,18 @@ import (
 // spec is what migrate.Resolve checks: the configured tables.
 func spec(cfg *config.Config) migrate.Spec { return cfg.ResolveSpec() }
 
-// processOptions are the run's settings for a migrate.Process.
+// processOptions are the run's settings for a migrate.Process
+// (config.ProcessOptions) with this host, binary, logger, tables and the
+// adapters' error classifiers.
 func (a *app) processOptions(cfg *config.Config, res *migrate.Resolution) migrate.ProcessOptions {
-	th := cfg.Run.Throttle
-	o := migrate.ProcessOptions{
-		Host: hostname(), Version: binaryVersion(), Workers: cfg.Run.Workers, Retries: cfg.Run.Retries,
-		Lease: cfg.Run.Lease.Duration, Grace: cfg.Run.Grace.Duration, NoChecksums: !cfg.Run.ChecksumsOn(),
-		Transient: driver.IsTransient, Log: a.log,
-		Outage: driver.IsConnectionError, DiskFull: driver.IsDiskFull, OutageLimit: cfg.Run.Outage.Duration, Defer: deferSettings(cfg),
-		RunFP: cfg.RunFingerprint(), MaxWorkers: cfg.Run.MaxWorkers, StopFile: cfg.Run.StopFile, MaxFailed: cfg.Run.MaxFailed,
-		Throttle: migrate.ThrottleSettings{RowsPerSecond: th.RowsPerSecond, MBPerSecond: th.MBPerSecond, Every: th.Every.Duration},
-	}
-	o.Tables = res.Tables
-	for _, p := range th.Probes {
-		o.Throttle.Probes = append(o.Throttle.Probes, migrate.ProbeSpec{Name: p.Name, On: p.On, Metric: p.Metric, SQL: p.SQL, Max: p.Max})
-	}
+	o := cfg.ProcessOptions()
+	o.Host, o.Version, o.Log, o.Tables = hostname(), binaryVersion(), a.log, res.Tables
+	o.Transient, o.Outage, o.DiskFull = driver.IsTransient, driver.IsConnectionError, driver.IsDiskFull
 	return o
 }
 
 // deferSettings are the run's deferred-index settings.
-func deferSettings(cfg *config.Config) migrate.DeferSettings {
-	return migrate.DeferSettings{Defer: cfg.Run.DeferIndexesOn(), Unique: cfg.Run.DeferUnique, Foreign: cfg.Run.DeferForeignKeys}
-}
+func deferSettings(cfg *config.Config) migrate.DeferSettings { return cfg.DeferSettings() }
 
 // endpoints are the opened source and target, closed together.
 type endpoints struct {
@@ -61,16 +49,7 @@ func (e endpoints) Close() {
 // A source that cannot be reached is a usage error: nothing has been written.
 func (a *app) openSource(ctx context.Context, cfg *config.Config, conns int) (driver.Source, error) {
 	s := cfg.Source
-	raw := map[string]string{}
-	if cs := s.RawCharset; cs != "" {
-		if len(s.RawCharsetColumns) == 0 {
-			raw["*"] = cs
-		}
-		for _, c := range s.RawCharsetColumns {
-			raw[c] = cs
-		}
-	}
-	src, err := driver.OpenSource(ctx, driver.SourceOptions{RawCharset: raw,
+	src, err := driver.OpenSource(ctx, driver.SourceOptions{RawCharset: s.RawCharsets(),
 		Driver: s.Driver, DSN: s.DSN, Schema: s.Schema, Conns: conns, MaxLOBBytes: s.LOBBound(),
 		Snapshot: s.SnapshotOn(), Sizing: s.Sizing, SamplePercent: s.SamplePercent, Parallel: s.Parallel,
 		PrefetchRows: s.PrefetchRows, FetchArraySize: s.FetchArraySize, NullAsEmpty: s.NullAsEmpty, Log: a.log,
@@ -177,38 +156,6 @@ func makePlan(ctx context.Context, cfg *config.Config, ep endpoints, res *migrat
 	if err != nil {
 		return nil, err
 	}
-	p.Doc.Settings, p.Doc.SettingsRunFP = settings(cfg), cfg.RunFingerprint()
+	p.Doc.Settings, p.Doc.SettingsRunFP = cfg.Settings(), cfg.RunFingerprint()
 	return p, nil
-}
-
-// settings are the config's settings that the plan and run fingerprints
-// cover, by the keys users write, so that a changed config is refused
-// naming what changed (run.throttle.rows_per_second: 2000 -> 4000).
-func settings(cfg *config.Config) map[string]string {
-	s := map[string]string{
-		"source.driver":                cfg.Source.Driver,
-		"source.schema":                cfg.Source.Schema,
-		"tenant.column":                cfg.Tenant.Column,
-		"tenant.ids":                   "[" + strings.Join(cfg.Tenant.IDs, ", ") + "]",
-		"run.batch_rows":               fmt.Sprint(cfg.Run.BatchRows),
-		"run.lease":                    cfg.Run.Lease.Duration.String(),
-		"run.retries":                  fmt.Sprint(cfg.Run.Retries),
-		"run.max_workers":              fmt.Sprint(cfg.Run.MaxWorkers),
-		"run.max_failed_batches":       fmt.Sprint(cfg.Run.MaxFailed),
-		"run.throttle.rows_per_second": fmt.Sprint(cfg.Run.Throttle.RowsPerSecond),
-		"run.throttle.mb_per_second":   fmt.Sprint(cfg.Run.Throttle.MBPerSecond),
-		"run.throttle.every":           cfg.Run.Throttle.Every.Duration.String(),
-		"run.throttle.probes":          fmt.Sprint(len(cfg.Run.Throttle.Probes)) + " probes",
-	}
-	// Whole tables and probes as JSON, so that every field of theirs the
-	// fingerprints cover is compared, including ones added later.
-	for i, p := range cfg.Run.Throttle.Probes {
-		b, _ := json.Marshal(p)
-		s[fmt.Sprintf("run.throttle.probes[%d] (%s)", i+1, p.Name)] = string(b)
-	}
-	for i, t := range cfg.Tables {
-		b, _ := json.Marshal(t)
-		s[fmt.Sprintf("tables[%d] (%s)", i+1, t.Name)] = string(b)
-	}
-	return s
 }
