@@ -128,20 +128,11 @@ func existingLedger(ctx context.Context, cfg *config.Config) (tgt driver.Target,
 	if err != nil {
 		return nil, nil, false, usagef("target: %v", err)
 	}
-	found, err = checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema)
-	if err != nil {
-		tgt.Close()
-		return nil, nil, false, fmt.Errorf("look for the ledger in %s: %w", cfg.Target.LedgerSchema, err)
-	}
-	if !found {
-		return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), false, nil
-	}
-	// Open upgrades a ledger of an older schema in place and refuses a newer or damaged one.
-	if l, err = checkpoint.Open(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+	if l, found, err = checkpoint.OpenIfExists(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
 		tgt.Close()
 		return nil, nil, false, err
 	}
-	return tgt, l, true, nil
+	return tgt, l, found, nil
 }
 
 // makePlan sizes the source and builds the plan with the cost model the
