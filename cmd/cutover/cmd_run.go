@@ -108,55 +108,47 @@ func (a *app) runProcess(ctx context.Context, cfg *config.Config, ep endpoints, 
 	if ln != nil {
 		defer ln.Close()
 	}
-	runRec, l := pr.Run, pr.Ledger
-	notifier, event := a.alerts(cfg, runRec.ID, hostname())
+	notifier, event := a.alerts(cfg, pr.Run.ID, hostname())
 	defer notifier.Close()
 	opt := a.processOptions(cfg, pr.Resolution)
 	opt.Notify = event
-	check := verify.CanaryCheck(a.log, pr.Source, ep.tgt, l, pr.Resolution.Tables, cfg.Run.Workers, runRec.ID)
+	check := verify.CanaryCheck(a.log, pr.Source, ep.tgt, pr.Ledger, pr.Resolution.Tables, cfg.Run.Workers, pr.Run.ID)
 	hard, release := afterSecondSignal(ctx)
 	defer release()
-	end, err := migrate.RunLifecycle(ctx, hard, migrate.LifecycleOptions{Ledger: l, Run: runRec, Source: pr.Source, Target: ep.tgt,
+	end, err := migrate.RunLifecycle(ctx, hard, migrate.LifecycleOptions{Ledger: pr.Ledger, Run: pr.Run, Source: pr.Source, Target: ep.tgt,
 		Process: opt, CanaryTenants: cfg.Run.Canary, CanaryCheck: check, Metrics: ln, Progress: a.progress(gate)})
 	if end == nil {
 		return gateRefusal(classify(err), cfgPath)
 	}
 	printCopied(a, end.Result, end.Elapsed)
-	resume := "cutover run --config " + cfgPath
-	var outage *migrate.OutageError
-	if errors.As(end.Err, &outage) {
-		return interruptedError{fmt.Errorf("%w; nothing half-written\nresume with: %s", end.Err, resume)}
-	}
-	if cerr := (*migrate.CanaryError)(nil); errors.As(end.Err, &cerr) {
-		return failedError{fmt.Errorf("%w\nafter fixing the cause: cutover resume --config %s, then %s", cerr, cfgPath, resume)}
-	}
-	if end.Err != nil {
-		return fmt.Errorf("%w\nresume with: %s", end.Err, resume)
-	}
-	if err != nil {
-		return err
-	}
-	out := end.Outcome
-	done, total := out.Done(), out.Status.TotalBatches
+	out, resume, cerr := end.Outcome, "cutover run --config "+cfgPath, (*migrate.CanaryError)(nil)
 	switch {
+	case errors.As(end.Err, new(*migrate.OutageError)):
+		return interruptedError{fmt.Errorf("%w; nothing half-written\nresume with: %s", end.Err, resume)}
+	case errors.As(end.Err, &cerr):
+		return failedError{fmt.Errorf("%w\nafter fixing the cause: cutover resume --config %s, then %s", cerr, cfgPath, resume)}
+	case end.Err != nil:
+		return fmt.Errorf("%w\nresume with: %s", end.Err, resume)
+	case err != nil:
+		return err
 	case out.Stop != nil:
-		return stopOutcome(*out.Stop, done, total, cfgPath)
-	case end.Result.Interrupted:
-		return interruptedError{fmt.Errorf("stopped with %d of %d batches done; nothing half-written\nresume with: %s", done, total, resume)}
+		return stopOutcome(*out.Stop, out.Done(), out.Status.TotalBatches, cfgPath)
+	case out.Interrupted:
+		return interruptedError{fmt.Errorf("stopped with %d of %d batches done; nothing half-written\nresume with: %s", out.Done(), out.Status.TotalBatches, resume)}
 	case out.Failed() > 0:
 		var lines []string
 		for _, f := range out.Status.Failures[:min(len(out.Status.Failures), 5)] {
 			lines = append(lines, fmt.Sprintf("  batch %d (%s, %d attempts): %s", f.Batch, f.Table, f.Attempts, f.Error))
 		}
 		return failedError{fmt.Errorf("%d of %d batches failed:\n%s\nafter fixing the cause: %s --retry-failed",
-			out.Failed(), total, strings.Join(lines, "\n"), resume)}
+			out.Failed(), out.Status.TotalBatches, strings.Join(lines, "\n"), resume)}
 	case !out.Complete:
 		// Another process still holds batches: this one is done with its share.
 		fmt.Fprintf(a.stdout, "%d batches are still held by other processes; `cutover status` follows them\n", out.Open())
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "run %d complete: %d batches, %s rows; next: cutover verify --config %s\n",
-		runRec.ID, total, commas(out.Status.RowsDone), cfgPath)
+		pr.Run.ID, out.Status.TotalBatches, commas(out.Status.RowsDone), cfgPath)
 	return nil
 }
 
