@@ -11,8 +11,9 @@ import (
 	"github.com/cutover/cutover/migrate"
 )
 
-// The config file becomes plain option values here, and only here: the
-// packages below cmd never see its YAML shape.
+// The config's plain option values (internal/config: ResolveSpec,
+// ProcessOptions, Settings) meet this process's own here (host, binary,
+// logger, adapters): the packages below cmd never see the YAML shape.
 
 // spec is what migrate.Resolve checks: the configured tables.
 func spec(cfg *config.Config) migrate.Spec { return cfg.ResolveSpec() }
@@ -124,9 +125,8 @@ func openLedger(ctx context.Context, cfg *config.Config, tgt driver.Target) (*ch
 // anything (for commands that only read or steer a run); found reports whether
 // the ledger exists. The caller closes tgt.
 func existingLedger(ctx context.Context, cfg *config.Config) (tgt driver.Target, l *checkpoint.Ledger, found bool, err error) {
-	tgt, err = driver.OpenTarget(ctx, cfg.Target.DSN, 2, cfg.Source.LOBBound())
-	if err != nil {
-		return nil, nil, false, usagef("target: %v", err)
+	if tgt, err = openTarget(ctx, cfg, 2); err != nil {
+		return nil, nil, false, err
 	}
 	if l, found, err = checkpoint.OpenIfExists(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
 		tgt.Close()
