@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
+	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
 	"github.com/cutover/cutover/verify"
@@ -41,9 +42,9 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		return usagef("--dry-run writes no batch and no ledger: it cannot be combined with --replan or --retry-failed")
 	}
 	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
+		stop, err := cli.StartCPUProfile(*cpuProfile)
 		if err != nil {
-			return err
+			return usagef("--cpuprofile: %v", err)
 		}
 		defer stop()
 	}
