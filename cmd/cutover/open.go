@@ -8,6 +8,7 @@ import (
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/driver"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/migrate"
 )
 
@@ -119,6 +120,15 @@ func openLedger(ctx context.Context, cfg *config.Config, tgt driver.Target) (*ch
 		return nil, ledgerAccess(cfg.Target.LedgerSchema, fmt.Errorf("open the ledger in %s: %w", cfg.Target.LedgerSchema, err))
 	}
 	return l, nil
+}
+
+// ledgerAccess names the grant when the target user may not create or use
+// the ledger schema.
+func ledgerAccess(schema string, err error) error {
+	if driver.IsAccessDenied(err) {
+		return usagef("the target user may not create or use the ledger schema %s: GRANT ALL ON %s.* TO it (%v)", schema, mysqltype.Quote(schema), err)
+	}
+	return err
 }
 
 // existingLedger opens the target and the ledger in it without creating
