@@ -135,6 +135,24 @@ func Exists(ctx context.Context, db *sql.DB, schema string) (bool, error) {
 // OpenExisting returns the ledger in schema without creating anything.
 func OpenExisting(db *sql.DB, schema string) *Ledger { return &Ledger{db: db, schema: schema} }
 
+// OpenIfExists opens the ledger in schema for a command that only reads or
+// steers a run: it creates nothing when there is no ledger (found false, the
+// ledger as OpenExisting), and otherwise opens it as Open does (an older
+// schema upgraded in place, a newer or damaged one refused).
+func OpenIfExists(ctx context.Context, db *sql.DB, schema string) (l *Ledger, found bool, err error) {
+	found, err = Exists(ctx, db, schema)
+	if err != nil {
+		return nil, false, fmt.Errorf("look for the ledger in %s: %w", schema, err)
+	}
+	if !found {
+		return OpenExisting(db, schema), false, nil
+	}
+	if l, err = Open(ctx, db, schema); err != nil {
+		return nil, false, err
+	}
+	return l, true, nil
+}
+
 // NewBatch is a batch of a plan to store.
 type NewBatch struct {
 	ID       int

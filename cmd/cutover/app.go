@@ -129,31 +129,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cmd == "capture" && len(rest) > 0 && cli.IsHelpFlag(rest[0]) {
 		rest = append([]string{"start"}, rest...) // capture --help: the verbs share their flags
 	}
+	handlers := map[string]func(context.Context, []string) error{
+		"preflight": a.cmdPreflight, "plan": a.cmdPlan, "run": a.cmdRun, "rehearse": a.cmdRehearse, "verify": a.cmdVerify,
+		"status": a.cmdStatus, "report": a.cmdReport, "schema": a.cmdSchema, "upgrade": a.cmdUpgrade, "capture": a.cmdCapture, "sync": a.cmdSync,
+	}
+	if h := handlers[cmd]; h != nil {
+		return h(ctx, rest)
+	}
 	switch cmd {
-	case "preflight":
-		return a.cmdPreflight(ctx, rest)
-	case "plan":
-		return a.cmdPlan(ctx, rest)
-	case "run":
-		return a.cmdRun(ctx, rest)
-	case "rehearse":
-		return a.cmdRehearse(ctx, rest)
-	case "verify":
-		return a.cmdVerify(ctx, rest)
-	case "status":
-		return a.cmdStatus(ctx, rest)
-	case "report":
-		return a.cmdReport(ctx, rest)
-	case "schema":
-		return a.cmdSchema(ctx, rest)
 	case "stop", "pause", "resume":
 		return a.cmdControl(ctx, cmd, rest)
-	case "upgrade":
-		return a.cmdUpgrade(ctx, rest)
-	case "capture":
-		return a.cmdCapture(ctx, rest)
-	case "sync":
-		return a.cmdSync(ctx, rest)
 	case "version", "--version", "-version":
 		if len(rest) > 0 && cli.IsHelpFlag(rest[0]) {
 			return cli.Help{FlagSet: a.flags("version")}

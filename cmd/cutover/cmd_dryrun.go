@@ -32,31 +32,29 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRu
 	if err != nil {
 		return classify(err)
 	}
-	p := dp.Plan
 	opt := a.processOptions(cfg, dp.Resolution)
 	opt.DryRun = mode
 	out, err := a.dryEngine(ctx, ep, dp.Ledger, opt, true)
 	if err != nil {
 		return err
 	}
-	res2 := out.res
-	printCopied(a, res2, out.elapsed)
+	r := out.res
+	printCopied(a, r, out.elapsed)
 	what := "every row read, converted, encoded and checked against the target columns; nothing written"
 	if mode == migrate.DryRollback {
 		what = "every batch written and rolled back; nothing stays"
 	}
 	fmt.Fprintf(a.stdout, "dry run (%s): %s; the ledger was not used\n", mode, what)
 	again := fmt.Sprintf("cutover run --config %s --dry-run=%s", cfgPath, mode)
-	total := len(p.Doc.Batches)
-	if res2.Interrupted {
-		return interruptedError{fmt.Errorf("dry run stopped after %d of %d batches; nothing was written\nrerun with: %s", res2.Batches, total, again)}
-	}
-	if res2.Failed > 0 {
+	switch total := len(dp.Plan.Doc.Batches); {
+	case r.Interrupted:
+		return interruptedError{fmt.Errorf("dry run stopped after %d of %d batches; nothing was written\nrerun with: %s", r.Batches, total, again)}
+	case r.Failed > 0:
 		var lines []string
-		for _, f := range res2.FailedBatches[:min(len(res2.FailedBatches), 5)] {
+		for _, f := range r.FailedBatches[:min(len(r.FailedBatches), 5)] {
 			lines = append(lines, fmt.Sprintf("  batch %d (%s): %v", f.ID, f.Table, f.Err))
 		}
-		return failedError{fmt.Errorf("%d of %d batches failed:\n%s\nafter fixing the cause: %s", res2.Failed, total, strings.Join(lines, "\n"), again)}
+		return failedError{fmt.Errorf("%d of %d batches failed:\n%s\nafter fixing the cause: %s", r.Failed, total, strings.Join(lines, "\n"), again)}
 	}
 	return nil
 }
@@ -64,29 +62,23 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRu
 // dryOutcome is what a dry engine run did and measured.
 type dryOutcome struct {
 	res     migrate.Result
-	mem     *migrate.MemLedger
 	elapsed time.Duration
 }
 
-// dryEngine runs mem's batches through a dry migrate.Process (opt.DryRun)
-// with the run's signals: the first stops claiming, the second or the end of
+// dryEngine runs mem's batches through a dry process (migrate.RunDry) with
+// the run's signals: the first stops claiming, the second or the end of
 // opt.Grace cancels what is in flight (which rolls back, as everything of a
 // dry run does).
 func (a *app) dryEngine(ctx context.Context, ep endpoints, mem *migrate.MemLedger, opt migrate.ProcessOptions, bar bool) (*dryOutcome, error) {
-	p, err := migrate.NewDry(ctx, ep.src, ep.tgt, mem, opt)
-	if err != nil {
-		return nil, err
-	}
 	hard, release := afterSecondSignal(ctx)
 	defer release()
-	stopBar := func() {}
+	var prog migrate.ProgressFunc
 	if bar {
-		stopBar = newProgress(a, 0, mem.MustRows(), p.Counters()).run()
+		prog = a.progress(a.gateLog())
 	}
-	res, err := p.Run(ctx, hard)
-	stopBar()
+	res, elapsed, err := migrate.RunDry(ctx, hard, ep.src, ep.tgt, mem, opt, prog)
 	if err != nil {
 		return nil, err
 	}
-	return &dryOutcome{res: res, mem: mem, elapsed: p.Elapsed()}, nil
+	return &dryOutcome{res: res, elapsed: elapsed}, nil
 }

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/cutover/cutover/checkpoint"
-	"github.com/cutover/cutover/internal/alert"
+	"github.com/cutover/cutover/internal/cli"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/migrate"
+	"github.com/cutover/cutover/verify"
 )
 
 func (a *app) cmdRun(ctx context.Context, args []string) error {
@@ -40,9 +42,9 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		return usagef("--dry-run writes no batch and no ledger: it cannot be combined with --replan or --retry-failed")
 	}
 	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
+		stop, err := cli.StartCPUProfile(*cpuProfile)
 		if err != nil {
-			return err
+			return usagef("--cpuprofile: %v", err)
 		}
 		defer stop()
 	}
@@ -81,7 +83,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	pr, err := migrate.PrepareRun(ctx, migrate.PrepareOptions{
 		Source: ep.src, Target: ep.tgt, Resolution: res, Spec: spec(cfg),
 		LedgerSchema: cfg.Target.LedgerSchema, Version: binaryVersion(), Host: hostname(), Lease: cfg.Run.Lease.Duration,
-		PlanFP: cfg.PlanFingerprint(), RunFP: cfg.RunFingerprint(), Settings: settings(cfg),
+		PlanFP: cfg.PlanFingerprint(), RunFP: cfg.RunFingerprint(), Settings: cfg.Settings(),
 		Replan: *replan, AllowNonEmpty: *allowNonEmpty, AllowEmptyTenants: *allowEmptyTenants, RetryFailed: *retryFailed,
 		OpenLedger: func(ctx context.Context) (*checkpoint.Ledger, error) { return openLedger(ctx, cfg, ep.tgt) },
 		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {
@@ -92,12 +94,13 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return gateRefusal(classify(err), *cfgPath)
 	}
-	return a.runProcess(ctx, cfg, pr.Source, ep, pr.Resolution, pr.Ledger, pr.Run, *cfgPath, *metricsAddr)
+	return a.runProcess(ctx, cfg, ep, pr, *cfgPath, *metricsAddr)
 }
 
-// runProcess joins the run, copies until done or stopped, and maps the
-// outcome to the exit codes.
-func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.Source, ep endpoints, res *migrate.Resolution, l *checkpoint.Ledger, runRec *checkpoint.Run, cfgPath, metricsAddr string) error {
+// runProcess runs the prepared run to its end (migrate.RunLifecycle) with
+// the run's signals, metrics and progress, and maps the outcome to the exit
+// codes.
+func (a *app) runProcess(ctx context.Context, cfg *config.Config, ep endpoints, pr *migrate.Prepared, cfgPath, metricsAddr string) error {
 	gate := a.gateLog() // before a.log is handed out: log lines then clear the bar
 	ln, err := listenMetrics(metricsAddr)
 	if err != nil {
@@ -106,72 +109,61 @@ func (a *app) runProcess(ctx context.Context, cfg *config.Config, src migrate.So
 	if ln != nil {
 		defer ln.Close()
 	}
-	notifier, event := a.alerts(cfg, runRec.ID, hostname())
+	notifier, event := a.alerts(cfg, pr.Run.ID, hostname())
 	defer notifier.Close()
-	met := newRunMetrics(l, runRec)
-	opt := a.processOptions(cfg, res)
-	opt.Notify, opt.OnBatch = event, met.observe
-	if opt.Canary, err = newCanaryOptions(cfg.Run.Canary, runRec, l, canaryCheck(a.log, src, ep.tgt, l, res.Tables, cfg.Run.Workers, runRec.ID)); err != nil { // canary.go
-		return err
-	}
-	p, err := migrate.Join(ctx, l, runRec, src, ep.tgt, opt)
-	if err != nil {
-		return gateRefusal(classify(err), cfgPath)
-	}
-	defer p.Close()
-	before, err := l.Status(ctx, runRec, time.Minute)
-	if err != nil {
-		return fmt.Errorf("read the status of run %d: %w", runRec.ID, err)
-	}
-	met.counters, met.ctl = p.Counters(), p.Controller()
-	if ln != nil {
-		defer a.serveMetrics(ln, met)()
-	}
+	opt := a.processOptions(cfg, pr.Resolution)
+	opt.Notify = event
+	check := verify.CanaryCheck(a.log, pr.Source, ep.tgt, pr.Ledger, pr.Resolution.Tables, cfg.Run.Workers, pr.Run.ID)
 	hard, release := afterSecondSignal(ctx)
 	defer release()
-	prog := newGatedProgress(a, gate, before.RowsDone, before.RowsTotal, p.Counters())
-	prog.paused = p.Controller().Paused
-	stopBar := prog.run()
-	result, runErr := p.Run(ctx, hard)
-	stopBar()
-	printCopied(a, result, p.Elapsed())
-	resume := "cutover run --config " + cfgPath
-	var outage *migrate.OutageError
-	if errors.As(runErr, &outage) {
-		event(alert.Stop, "process stopped: "+outage.Error(), nil)
-		return interruptedError{fmt.Errorf("%w; nothing half-written\nresume with: %s", runErr, resume)}
+	end, err := migrate.RunLifecycle(ctx, hard, migrate.LifecycleOptions{Ledger: pr.Ledger, Run: pr.Run, Source: pr.Source, Target: ep.tgt,
+		Process: opt, CanaryTenants: cfg.Run.Canary, CanaryCheck: check, Metrics: ln, Progress: a.progress(gate)})
+	if end == nil {
+		return gateRefusal(classify(err), cfgPath)
 	}
-	if cerr := (*migrate.CanaryError)(nil); errors.As(runErr, &cerr) {
-		return failedError{fmt.Errorf("%w\nafter fixing the cause: cutover resume --config %s, then %s", cerr, cfgPath, resume)}
-	}
-	if runErr != nil {
-		return fmt.Errorf("%w\nresume with: %s", runErr, resume)
-	}
-	out, err := p.Settle(ctx, result)
-	if err != nil {
-		return err
-	}
-	done, total := out.Done(), out.Status.TotalBatches
+	printCopied(a, end.Result, end.Elapsed)
+	out, resume, cerr := end.Outcome, "cutover run --config "+cfgPath, (*migrate.CanaryError)(nil)
 	switch {
+	case errors.As(end.Err, new(*migrate.OutageError)):
+		return interruptedError{fmt.Errorf("%w; nothing half-written\nresume with: %s", end.Err, resume)}
+	case errors.As(end.Err, &cerr):
+		return failedError{fmt.Errorf("%w\nafter fixing the cause: cutover resume --config %s, then %s", cerr, cfgPath, resume)}
+	case end.Err != nil:
+		return fmt.Errorf("%w\nresume with: %s", end.Err, resume)
+	case err != nil:
+		return err
 	case out.Stop != nil:
-		return stopOutcome(*out.Stop, done, total, cfgPath)
-	case result.Interrupted:
-		return interruptedError{fmt.Errorf("stopped with %d of %d batches done; nothing half-written\nresume with: %s", done, total, resume)}
+		return stopOutcome(*out.Stop, out.Done(), out.Status.TotalBatches, cfgPath)
+	case out.Interrupted:
+		return interruptedError{fmt.Errorf("stopped with %d of %d batches done; nothing half-written\nresume with: %s", out.Done(), out.Status.TotalBatches, resume)}
 	case out.Failed() > 0:
 		var lines []string
 		for _, f := range out.Status.Failures[:min(len(out.Status.Failures), 5)] {
 			lines = append(lines, fmt.Sprintf("  batch %d (%s, %d attempts): %s", f.Batch, f.Table, f.Attempts, f.Error))
 		}
 		return failedError{fmt.Errorf("%d of %d batches failed:\n%s\nafter fixing the cause: %s --retry-failed",
-			out.Failed(), total, strings.Join(lines, "\n"), resume)}
+			out.Failed(), out.Status.TotalBatches, strings.Join(lines, "\n"), resume)}
 	case !out.Complete:
 		// Another process still holds batches: this one is done with its share.
 		fmt.Fprintf(a.stdout, "%d batches are still held by other processes; `cutover status` follows them\n", out.Open())
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "run %d complete: %d batches, %s rows; next: cutover verify --config %s\n",
-		runRec.ID, total, commas(out.Status.RowsDone), cfgPath)
+		pr.Run.ID, out.Status.TotalBatches, commas(out.Status.RowsDone), cfgPath)
 	return nil
+}
+
+// listenMetrics opens the metrics address: a bad one is a usage error,
+// found before anything is claimed.
+func listenMetrics(addr string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usagef("--metrics-addr %s: %v", addr, err)
+	}
+	return ln, nil
 }
 
 // printCopied prints what this process copied.

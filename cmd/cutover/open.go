@@ -2,45 +2,35 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/driver"
+	"github.com/cutover/cutover/internal/mysqltype"
 	"github.com/cutover/cutover/migrate"
 )
 
-// The config file becomes plain option values here, and only here: the
-// packages below cmd never see its YAML shape.
+// The config's plain option values (internal/config: ResolveSpec,
+// ProcessOptions, Settings) meet this process's own here (host, binary,
+// logger, adapters): the packages below cmd never see the YAML shape.
 
 // spec is what migrate.Resolve checks: the configured tables.
 func spec(cfg *config.Config) migrate.Spec { return cfg.ResolveSpec() }
 
-// processOptions are the run's settings for a migrate.Process.
+// processOptions are the run's settings for a migrate.Process
+// (config.ProcessOptions) with this host, binary, logger, tables and the
+// adapters' error classifiers.
 func (a *app) processOptions(cfg *config.Config, res *migrate.Resolution) migrate.ProcessOptions {
-	th := cfg.Run.Throttle
-	o := migrate.ProcessOptions{
-		Host: hostname(), Version: binaryVersion(), Workers: cfg.Run.Workers, Retries: cfg.Run.Retries,
-		Lease: cfg.Run.Lease.Duration, Grace: cfg.Run.Grace.Duration, NoChecksums: !cfg.Run.ChecksumsOn(),
-		Transient: driver.IsTransient, Log: a.log,
-		Outage: driver.IsConnectionError, DiskFull: driver.IsDiskFull, OutageLimit: cfg.Run.Outage.Duration, Defer: deferSettings(cfg),
-		RunFP: cfg.RunFingerprint(), MaxWorkers: cfg.Run.MaxWorkers, StopFile: cfg.Run.StopFile, MaxFailed: cfg.Run.MaxFailed,
-		Throttle: migrate.ThrottleSettings{RowsPerSecond: th.RowsPerSecond, MBPerSecond: th.MBPerSecond, Every: th.Every.Duration},
-	}
-	o.Tables = res.Tables
-	for _, p := range th.Probes {
-		o.Throttle.Probes = append(o.Throttle.Probes, migrate.ProbeSpec{Name: p.Name, On: p.On, Metric: p.Metric, SQL: p.SQL, Max: p.Max})
-	}
+	o := cfg.ProcessOptions()
+	o.Host, o.Version, o.Log, o.Tables = hostname(), binaryVersion(), a.log, res.Tables
+	o.Transient, o.Outage, o.DiskFull = driver.IsTransient, driver.IsConnectionError, driver.IsDiskFull
 	return o
 }
 
 // deferSettings are the run's deferred-index settings.
-func deferSettings(cfg *config.Config) migrate.DeferSettings {
-	return migrate.DeferSettings{Defer: cfg.Run.DeferIndexesOn(), Unique: cfg.Run.DeferUnique, Foreign: cfg.Run.DeferForeignKeys}
-}
+func deferSettings(cfg *config.Config) migrate.DeferSettings { return cfg.DeferSettings() }
 
 // endpoints are the opened source and target, closed together.
 type endpoints struct {
@@ -61,16 +51,7 @@ func (e endpoints) Close() {
 // A source that cannot be reached is a usage error: nothing has been written.
 func (a *app) openSource(ctx context.Context, cfg *config.Config, conns int) (driver.Source, error) {
 	s := cfg.Source
-	raw := map[string]string{}
-	if cs := s.RawCharset; cs != "" {
-		if len(s.RawCharsetColumns) == 0 {
-			raw["*"] = cs
-		}
-		for _, c := range s.RawCharsetColumns {
-			raw[c] = cs
-		}
-	}
-	src, err := driver.OpenSource(ctx, driver.SourceOptions{RawCharset: raw,
+	src, err := driver.OpenSource(ctx, driver.SourceOptions{RawCharset: s.RawCharsets(),
 		Driver: s.Driver, DSN: s.DSN, Schema: s.Schema, Conns: conns, MaxLOBBytes: s.LOBBound(),
 		Snapshot: s.SnapshotOn(), Sizing: s.Sizing, SamplePercent: s.SamplePercent, Parallel: s.Parallel,
 		PrefetchRows: s.PrefetchRows, FetchArraySize: s.FetchArraySize, NullAsEmpty: s.NullAsEmpty, Log: a.log,
@@ -141,28 +122,27 @@ func openLedger(ctx context.Context, cfg *config.Config, tgt driver.Target) (*ch
 	return l, nil
 }
 
+// ledgerAccess names the grant when the target user may not create or use
+// the ledger schema.
+func ledgerAccess(schema string, err error) error {
+	if driver.IsAccessDenied(err) {
+		return usagef("the target user may not create or use the ledger schema %s: GRANT ALL ON %s.* TO it (%v)", schema, mysqltype.Quote(schema), err)
+	}
+	return err
+}
+
 // existingLedger opens the target and the ledger in it without creating
 // anything (for commands that only read or steer a run); found reports whether
 // the ledger exists. The caller closes tgt.
 func existingLedger(ctx context.Context, cfg *config.Config) (tgt driver.Target, l *checkpoint.Ledger, found bool, err error) {
-	tgt, err = driver.OpenTarget(ctx, cfg.Target.DSN, 2, cfg.Source.LOBBound())
-	if err != nil {
-		return nil, nil, false, usagef("target: %v", err)
+	if tgt, err = openTarget(ctx, cfg, 2); err != nil {
+		return nil, nil, false, err
 	}
-	found, err = checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema)
-	if err != nil {
-		tgt.Close()
-		return nil, nil, false, fmt.Errorf("look for the ledger in %s: %w", cfg.Target.LedgerSchema, err)
-	}
-	if !found {
-		return tgt, checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema), false, nil
-	}
-	// Open upgrades a ledger of an older schema in place and refuses a newer or damaged one.
-	if l, err = checkpoint.Open(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+	if l, found, err = checkpoint.OpenIfExists(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
 		tgt.Close()
 		return nil, nil, false, err
 	}
-	return tgt, l, true, nil
+	return tgt, l, found, nil
 }
 
 // makePlan sizes the source and builds the plan with the cost model the
@@ -177,38 +157,6 @@ func makePlan(ctx context.Context, cfg *config.Config, ep endpoints, res *migrat
 	if err != nil {
 		return nil, err
 	}
-	p.Doc.Settings, p.Doc.SettingsRunFP = settings(cfg), cfg.RunFingerprint()
+	p.Doc.Settings, p.Doc.SettingsRunFP = cfg.Settings(), cfg.RunFingerprint()
 	return p, nil
-}
-
-// settings are the config's settings that the plan and run fingerprints
-// cover, by the keys users write, so that a changed config is refused
-// naming what changed (run.throttle.rows_per_second: 2000 -> 4000).
-func settings(cfg *config.Config) map[string]string {
-	s := map[string]string{
-		"source.driver":                cfg.Source.Driver,
-		"source.schema":                cfg.Source.Schema,
-		"tenant.column":                cfg.Tenant.Column,
-		"tenant.ids":                   "[" + strings.Join(cfg.Tenant.IDs, ", ") + "]",
-		"run.batch_rows":               fmt.Sprint(cfg.Run.BatchRows),
-		"run.lease":                    cfg.Run.Lease.Duration.String(),
-		"run.retries":                  fmt.Sprint(cfg.Run.Retries),
-		"run.max_workers":              fmt.Sprint(cfg.Run.MaxWorkers),
-		"run.max_failed_batches":       fmt.Sprint(cfg.Run.MaxFailed),
-		"run.throttle.rows_per_second": fmt.Sprint(cfg.Run.Throttle.RowsPerSecond),
-		"run.throttle.mb_per_second":   fmt.Sprint(cfg.Run.Throttle.MBPerSecond),
-		"run.throttle.every":           cfg.Run.Throttle.Every.Duration.String(),
-		"run.throttle.probes":          fmt.Sprint(len(cfg.Run.Throttle.Probes)) + " probes",
-	}
-	// Whole tables and probes as JSON, so that every field of theirs the
-	// fingerprints cover is compared, including ones added later.
-	for i, p := range cfg.Run.Throttle.Probes {
-		b, _ := json.Marshal(p)
-		s[fmt.Sprintf("run.throttle.probes[%d] (%s)", i+1, p.Name)] = string(b)
-	}
-	for i, t := range cfg.Tables {
-		b, _ := json.Marshal(t)
-		s[fmt.Sprintf("tables[%d] (%s)", i+1, t.Name)] = string(b)
-	}
-	return s
 }

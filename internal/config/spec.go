@@ -1,6 +1,12 @@
 package config
 
-import "github.com/cutover/cutover/migrate"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/cutover/cutover/migrate"
+)
 
 // ResolveSpec is the configured tables as the plain values migrate.Resolve
 // checks: the one place the YAML shape becomes the engine's options.
@@ -20,4 +26,75 @@ func (c *Config) TableNames() []string {
 		names[i] = t.Name
 	}
 	return names
+}
+
+// ProcessOptions are the run's settings for a migrate.Process, as plain
+// values; the caller adds what is not config: the host, the binary's
+// version, the logger, the tables resolved and the adapter's error
+// classifiers.
+func (c *Config) ProcessOptions() migrate.ProcessOptions {
+	r, th := c.Run, c.Run.Throttle
+	o := migrate.ProcessOptions{
+		Workers: r.Workers, Retries: r.Retries, Lease: r.Lease.Duration, Grace: r.Grace.Duration, NoChecksums: !r.ChecksumsOn(),
+		OutageLimit: r.Outage.Duration, Defer: c.DeferSettings(),
+		RunFP: c.RunFingerprint(), MaxWorkers: r.MaxWorkers, StopFile: r.StopFile, MaxFailed: r.MaxFailed,
+		Throttle: migrate.ThrottleSettings{RowsPerSecond: th.RowsPerSecond, MBPerSecond: th.MBPerSecond, Every: th.Every.Duration},
+	}
+	for _, p := range th.Probes {
+		o.Throttle.Probes = append(o.Throttle.Probes, migrate.ProbeSpec{Name: p.Name, On: p.On, Metric: p.Metric, SQL: p.SQL, Max: p.Max})
+	}
+	return o
+}
+
+// DeferSettings are the run's deferred-index settings.
+func (c *Config) DeferSettings() migrate.DeferSettings {
+	return migrate.DeferSettings{Defer: c.Run.DeferIndexesOn(), Unique: c.Run.DeferUnique, Foreign: c.Run.DeferForeignKeys}
+}
+
+// RawCharsets maps what source.raw_charset applies to (TABLE or
+// TABLE.COLUMN, "*" for every column) to the character set; empty when it
+// is not set.
+func (s Source) RawCharsets() map[string]string {
+	raw := map[string]string{}
+	if cs := s.RawCharset; cs != "" {
+		if len(s.RawCharsetColumns) == 0 {
+			raw["*"] = cs
+		}
+		for _, c := range s.RawCharsetColumns {
+			raw[c] = cs
+		}
+	}
+	return raw
+}
+
+// Settings are the settings that the plan and run fingerprints cover, by
+// the keys users write, so that a changed config is refused naming what
+// changed (run.throttle.rows_per_second: 2000 -> 4000).
+func (c *Config) Settings() map[string]string {
+	s := map[string]string{
+		"source.driver":                c.Source.Driver,
+		"source.schema":                c.Source.Schema,
+		"tenant.column":                c.Tenant.Column,
+		"tenant.ids":                   "[" + strings.Join(c.Tenant.IDs, ", ") + "]",
+		"run.batch_rows":               fmt.Sprint(c.Run.BatchRows),
+		"run.lease":                    c.Run.Lease.Duration.String(),
+		"run.retries":                  fmt.Sprint(c.Run.Retries),
+		"run.max_workers":              fmt.Sprint(c.Run.MaxWorkers),
+		"run.max_failed_batches":       fmt.Sprint(c.Run.MaxFailed),
+		"run.throttle.rows_per_second": fmt.Sprint(c.Run.Throttle.RowsPerSecond),
+		"run.throttle.mb_per_second":   fmt.Sprint(c.Run.Throttle.MBPerSecond),
+		"run.throttle.every":           c.Run.Throttle.Every.Duration.String(),
+		"run.throttle.probes":          fmt.Sprint(len(c.Run.Throttle.Probes)) + " probes",
+	}
+	// Whole tables and probes as JSON, so that every field of theirs the
+	// fingerprints cover is compared, including ones added later.
+	for i, p := range c.Run.Throttle.Probes {
+		b, _ := json.Marshal(p)
+		s[fmt.Sprintf("run.throttle.probes[%d] (%s)", i+1, p.Name)] = string(b)
+	}
+	for i, t := range c.Tables {
+		b, _ := json.Marshal(t)
+		s[fmt.Sprintf("tables[%d] (%s)", i+1, t.Name)] = string(b)
+	}
+	return s
 }
