@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/internal/oracle"
@@ -151,8 +152,29 @@ func CaptureOf(src Source, schema string, tables []*catalog.Table) (*Capture, bo
 	return m.Capture(schema, tables), true
 }
 
-// CaptureScript is the SQL text of capture statements, for a DBA.
-func CaptureScript(stmts []mysqldb.CaptureStmt) string { return mysqldb.Script(stmts) }
+// ScripterOf returns what writes the capture SQL of tables for a DBA
+// (capture start|stop --print): a MySQL source's triggers into schema, an
+// Oracle source's materialized view logs; false for another source.
+func ScripterOf(src Source, schema string, tables []*catalog.Table) (catchup.Scripter, bool) {
+	switch s := src.(type) {
+	case *mysqldb.DB:
+		return s.Capture(schema, tables), true
+	case *oracle.Source:
+		return oracleScript{s, tables}, true
+	}
+	return nil, false
+}
+
+// oracleScript is an Oracle source's capture SQL of tables.
+type oracleScript struct {
+	src    *oracle.Source
+	tables []*catalog.Table
+}
+
+// CaptureScript: Oracle's capture records no id.
+func (o oracleScript) CaptureScript(ctx context.Context, _ string, start bool) (string, error) {
+	return o.src.CaptureScript(ctx, o.tables, start)
+}
 
 // schemaPrinter is a source that prints MySQL DDL for its tables.
 type schemaPrinter interface {
