@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,15 +30,13 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 		return err
 	}
 	defer tgt.Close()
-	var run *checkpoint.Run
-	if ok {
-		if run, err = ledger.ActiveRun(ctx); err != nil {
-			return fmt.Errorf("read the active run: %w", err)
-		}
-	}
-	if run == nil {
+	run, err := migrate.ActiveRun(ctx, ledger, ok, cfg.Target.LedgerSchema)
+	if errors.As(err, new(*migrate.NoRunError)) {
 		fmt.Fprintf(a.stdout, "no run in ledger schema %s yet: `cutover plan --config %s` makes one\n", cfg.Target.LedgerSchema, *cfgPath)
 		return nil
+	}
+	if err != nil {
+		return err
 	}
 	within, _, err := window(*deadline, "", time.Now())
 	if err != nil {
