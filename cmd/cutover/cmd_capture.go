@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/cutover/cutover/catchup"
-	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/driver"
 	"github.com/cutover/cutover/migrate"
@@ -50,35 +48,26 @@ func (a *app) cmdCapture(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
-	l, err := openSyncLedger(ctx, cfg, ep.tgt)
+	l, err := openLedger(ctx, cfg, ep.tgt) // opening migrates it: the sync tables are there
 	if err != nil {
 		return err
 	}
 	out, err := catchup.Capture(ctx, catchup.CaptureOptions{Verb: catchup.CaptureVerb(verb), Capture: c, Ledger: l, Tables: res.Tables})
-	switch verb {
-	case "start":
-		var started *catchup.ErrCopyStarted
-		var other *catchup.ErrOtherTables
-		if errors.As(err, &started) || errors.As(err, &other) {
-			return usageError{err}
-		}
-		if driver.IsPrivilegeError(err) {
-			return usagef("%v: nothing is installed; cutover capture start --print gives the SQL and the grants for a DBA", err)
-		}
-		if err != nil {
-			return fmt.Errorf("capture start: %w", err)
-		}
+	switch {
+	case verb == "start" && catchup.Refused(err):
+		return usageError{err}
+	case verb == "start" && driver.IsPrivilegeError(err):
+		return usagef("%v: nothing is installed; cutover capture start --print gives the SQL and the grants for a DBA", err)
+	case verb == "start" && err != nil:
+		return fmt.Errorf("capture start: %w", err)
+	case err != nil:
+		return err
+	case verb == "start":
 		catchup.WriteStart(a.stdout, out.Start, len(res.Tables), cfg.Capture.SchemaName())
 		return nil
-	case "stop":
-		if err != nil {
-			return err
-		}
+	case verb == "stop":
 		fmt.Fprintln(a.stdout, "capture removed: the source's triggers and our change tables are gone")
 		return nil
-	}
-	if err != nil {
-		return err
 	}
 	return catchup.WriteStatus(a.stdout, out, *asJSON)
 }
@@ -114,17 +103,4 @@ func (a *app) openCapture(ctx context.Context, cfg *config.Config, allowMissing 
 		return endpoints{}, nil, nil, usagef("capture runs on a MySQL source")
 	}
 	return ep, res, c, nil
-}
-
-// openSyncLedger opens the ledger with its sync tables (creating them on
-// first use).
-func openSyncLedger(ctx context.Context, cfg *config.Config, tgt driver.Target) (*checkpoint.Ledger, error) {
-	l, err := openLedger(ctx, cfg, tgt)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkpoint.EnsureSync(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
-		return nil, err
-	}
-	return l, nil
 }

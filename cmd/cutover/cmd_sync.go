@@ -46,7 +46,7 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 			Transient: driver.IsTransient, Retries: cfg.Run.Retries,
 		},
 		Source: c, Target: ep.tgt.Applier(), Mode: mode, Every: *every,
-		OpenLedger: func(ctx context.Context) (catchup.CommandLedger, error) { return openSyncLedger(ctx, cfg, ep.tgt) },
+		OpenLedger: func(ctx context.Context) (catchup.CommandLedger, error) { return openLedger(ctx, cfg, ep.tgt) },
 	})
 	switch {
 	case errors.Is(err, catchup.ErrCaptureOff):
