@@ -19,15 +19,10 @@ import (
 // string and the VCS revision set at build time.
 func binaryVersion() string { return version + " (revision " + revision + ")" }
 
-// eventFunc sends an alert about this process and run.
-type eventFunc func(kind, msg string, details map[string]any)
-
 // alerts starts the on_event notifier; the caller closes it (bounded).
-func (a *app) alerts(cfg *config.Config, runID int64, host string) (*alert.Notifier, eventFunc) {
+func (a *app) alerts(cfg *config.Config, runID int64, host string) (*alert.Notifier, alert.SendFunc) {
 	n := alert.New(alert.Options{Command: cfg.OnEvent.Command, Webhook: cfg.OnEvent.Webhook, Timeout: cfg.OnEvent.Timeout.Duration, Log: a.log})
-	return n, func(kind, msg string, details map[string]any) {
-		n.Send(alert.Event{Event: kind, RunID: runID, Host: host, PID: os.Getpid(), Version: binaryVersion(), Message: msg, Details: details})
-	}
+	return n, n.For(alert.Event{RunID: runID, Host: host, PID: os.Getpid(), Version: binaryVersion()})
 }
 
 // alertVerify tells on_event the verification's result; delivery is bounded
@@ -35,11 +30,7 @@ func (a *app) alerts(cfg *config.Config, runID int64, host string) (*alert.Notif
 func (a *app) alertVerify(ctx context.Context, cfg *config.Config, tgt migrate.SQLDB, equal bool, differences int) {
 	n, event := a.alerts(cfg, migrate.ActiveRunID(ctx, tgt.SQL(), cfg.Target.LedgerSchema), hostname())
 	defer n.Close()
-	msg := "verify: every (tenant, table) row count is equal on both sides"
-	if !equal {
-		msg = fmt.Sprintf("verify: %d (tenant, table) counts differ", differences)
-	}
-	event(alert.Verify, msg, map[string]any{"equal": equal, "differences": differences})
+	event(alert.Verified(equal, differences))
 }
 
 // controlSession is the target and ledger an operator command needs; it does
