@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"os"
 	"time"
 
@@ -86,15 +85,14 @@ func (a *app) cmdControl(ctx context.Context, name string, args []string) error 
 	defer c.Close()
 	err = migrate.Steer(ctx, a.stdout, c.ledger, c.run, migrate.SteerOptions{Command: name, Now: now, Reason: *reason, Host: hostname(),
 		Lease: c.cfg.Run.Lease.Duration, MaxFailed: c.cfg.Run.MaxFailed, ConfigPath: *cfgPath, Wait: *wait})
-	return notDrained(err, *cfgPath)
+	return notDrained(err)
 }
 
-// notDrained says how to end the processes a stop or upgrade waited for in
-// vain (exit 1).
-func notDrained(err error, cfgPath string) error {
-	var nd *migrate.NotDrainedError
-	if errors.As(err, &nd) {
-		return failedError{fmt.Errorf("%v; `cutover stop --now --config %s` aborts their batches", nd, cfgPath)}
+// notDrained is a stop or upgrade that waited for the processes in vain
+// (exit 1).
+func notDrained(err error) error {
+	if errors.As(err, new(*migrate.NotDrainedError)) {
+		return failedError{err}
 	}
 	return err
 }
@@ -112,5 +110,5 @@ func (a *app) cmdUpgrade(ctx context.Context, args []string) error {
 	defer c.Close()
 	err = migrate.Upgrade(ctx, a.stdout, c.ledger, c.run, migrate.UpgradeOptions{To: binaryVersion(), RunFP: c.cfg.RunFingerprint(),
 		PlanFP: c.cfg.PlanFingerprint(), Host: hostname(), ConfigPath: *cfgPath, Lease: c.cfg.Run.Lease.Duration, Wait: *wait})
-	return notDrained(classify(err), *cfgPath)
+	return notDrained(classify(err))
 }
