@@ -83,6 +83,12 @@ func Capture(ctx context.Context, o CaptureOptions) (CaptureOutcome, error) {
 	return CaptureOutcome{}, fmt.Errorf("capture %s: unknown; use start, stop or status", o.Verb)
 }
 
+// Refused reports whether capture start refused for what the operator must
+// change first (*ErrCopyStarted, *ErrOtherTables), not for a failure.
+func Refused(err error) bool {
+	return errors.As(err, new(*ErrCopyStarted)) || errors.As(err, new(*ErrOtherTables))
+}
+
 // ErrCaptureOff means sync found no capture installed on the source.
 var ErrCaptureOff = errors.New("capture is not on")
 

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -26,7 +27,8 @@ type SteerOptions struct {
 
 // Steer records the control in the ledger, where every process of the run
 // sees it, and says on w what follows. A stop that waits and finds live
-// processes after opt.Wait returns a *NotDrainedError.
+// processes after opt.Wait returns a *NotDrainedError (wrapped, with the
+// command that aborts them).
 func Steer(ctx context.Context, w io.Writer, l *checkpoint.Ledger, run *checkpoint.Run, opt SteerOptions) error {
 	state := map[string]string{"stop": checkpoint.ControlStop, "pause": checkpoint.ControlPause, "resume": checkpoint.ControlRun}[opt.Command]
 	if opt.Now {
@@ -60,14 +62,20 @@ func Steer(ctx context.Context, w io.Writer, l *checkpoint.Ledger, run *checkpoi
 		}
 	}
 	if opt.Command == "stop" && opt.Wait > 0 {
-		return waitExited(ctx, w, l, run, opt.Lease, opt.Wait)
+		return waitExited(ctx, w, l, run, opt.Lease, opt.Wait, opt.ConfigPath)
 	}
 	return nil
 }
 
 // waitExited waits until no live process is left in the run and says so.
-func waitExited(ctx context.Context, w io.Writer, l *checkpoint.Ledger, run *checkpoint.Run, lease, wait time.Duration) error {
-	if err := WaitDrained(ctx, l, run, lease, wait); err != nil {
+// Processes still live after wait are a *NotDrainedError that says how to
+// end them.
+func waitExited(ctx context.Context, w io.Writer, l *checkpoint.Ledger, run *checkpoint.Run, lease, wait time.Duration, configPath string) error {
+	err := WaitDrained(ctx, l, run, lease, wait)
+	if errors.As(err, new(*NotDrainedError)) {
+		return fmt.Errorf("%w; `cutover stop --now --config %s` aborts their batches", err, configPath)
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "run %d: every process has exited\n", run.ID)
@@ -104,7 +112,7 @@ func Upgrade(ctx context.Context, w io.Writer, l *checkpoint.Ledger, run *checkp
 		return fmt.Errorf("stop the run for the upgrade: %w", err)
 	}
 	fmt.Fprintf(w, "run %d: draining every process before moving from %s to %s\n", run.ID, OrNone(ctl.Version), to)
-	if err := waitExited(ctx, w, l, run, opt.Lease, opt.Wait); err != nil {
+	if err := waitExited(ctx, w, l, run, opt.Lease, opt.Wait, opt.ConfigPath); err != nil {
 		return err
 	}
 	if err := l.Upgrade(ctx, run.ID, to, fp, who); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"os"
 	"time"
 
@@ -19,33 +18,18 @@ import (
 // string and the VCS revision set at build time.
 func binaryVersion() string { return version + " (revision " + revision + ")" }
 
-// eventFunc sends an alert about this process and run.
-type eventFunc func(kind, msg string, details map[string]any)
-
 // alerts starts the on_event notifier; the caller closes it (bounded).
-func (a *app) alerts(cfg *config.Config, runID int64, host string) (*alert.Notifier, eventFunc) {
+func (a *app) alerts(cfg *config.Config, runID int64, host string) (*alert.Notifier, alert.SendFunc) {
 	n := alert.New(alert.Options{Command: cfg.OnEvent.Command, Webhook: cfg.OnEvent.Webhook, Timeout: cfg.OnEvent.Timeout.Duration, Log: a.log})
-	return n, func(kind, msg string, details map[string]any) {
-		n.Send(alert.Event{Event: kind, RunID: runID, Host: host, PID: os.Getpid(), Version: binaryVersion(), Message: msg, Details: details})
-	}
+	return n, n.For(alert.Event{RunID: runID, Host: host, PID: os.Getpid(), Version: binaryVersion()})
 }
 
 // alertVerify tells on_event the verification's result; delivery is bounded
 // and a failure is only logged.
 func (a *app) alertVerify(ctx context.Context, cfg *config.Config, tgt migrate.SQLDB, equal bool, differences int) {
-	var runID int64
-	if ok, err := checkpoint.Exists(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err == nil && ok {
-		if run, err := checkpoint.OpenExisting(tgt.SQL(), cfg.Target.LedgerSchema).ActiveRun(ctx); err == nil && run != nil {
-			runID = run.ID
-		}
-	}
-	n, event := a.alerts(cfg, runID, hostname())
+	n, event := a.alerts(cfg, migrate.ActiveRunID(ctx, tgt.SQL(), cfg.Target.LedgerSchema), hostname())
 	defer n.Close()
-	msg := "verify: every (tenant, table) row count is equal on both sides"
-	if !equal {
-		msg = fmt.Sprintf("verify: %d (tenant, table) counts differ", differences)
-	}
-	event(alert.Verify, msg, map[string]any{"equal": equal, "differences": differences})
+	event(alert.Verified(equal, differences))
 }
 
 // controlSession is the target and ledger an operator command needs; it does
@@ -57,8 +41,15 @@ type controlSession struct {
 	run    *checkpoint.Run
 }
 
-func (a *app) openControl(ctx context.Context, cfgPath string) (*controlSession, error) {
-	cfg, err := a.loadConfig(cfgPath)
+func (c *controlSession) Close() { c.tgt.Close() }
+
+// openControl parses an operator command's flags and opens the target, the
+// ledger and the active run it steers.
+func (a *app) openControl(ctx context.Context, fs *flag.FlagSet, args []string, cfgPath *string) (*controlSession, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {
 		return nil, err
 	}
@@ -66,31 +57,15 @@ func (a *app) openControl(ctx context.Context, cfgPath string) (*controlSession,
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		tgt.Close()
-		return nil, usagef("no ledger in schema %s: nothing runs yet", cfg.Target.LedgerSchema)
+	run, err := migrate.ActiveRun(ctx, ledger, ok, cfg.Target.LedgerSchema)
+	if errors.As(err, new(*migrate.NoRunError)) {
+		err = usageError{err}
 	}
-	run, err := ledger.ActiveRun(ctx)
 	if err != nil {
 		tgt.Close()
-		return nil, fmt.Errorf("read the active run: %w", err)
-	}
-	if run == nil {
-		tgt.Close()
-		return nil, usagef("no active run in ledger schema %s", cfg.Target.LedgerSchema)
-	}
-	return &controlSession{cfg: cfg, tgt: tgt, ledger: ledger, run: run}, nil
-}
-
-func (c *controlSession) Close() { c.tgt.Close() }
-
-// parseAndOpenControl parses an operator command's flags and opens the
-// target, the ledger and the active run it steers.
-func (a *app) parseAndOpenControl(ctx context.Context, fs *flag.FlagSet, args []string, cfgPath *string) (*controlSession, error) {
-	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
-	return a.openControl(ctx, *cfgPath)
+	return &controlSession{cfg: cfg, tgt: tgt, ledger: ledger, run: run}, nil
 }
 
 // cmdControl sets the run's control state: stop, stop --now, pause, resume.
@@ -103,22 +78,21 @@ func (a *app) cmdControl(ctx context.Context, name string, args []string) error 
 		fs.BoolVar(&now, "now", false, "abort in-flight batches (they roll back) instead of letting them finish")
 	}
 	reason := fs.String("reason", "", "why, recorded in the ledger and shown by every process")
-	c, err := a.parseAndOpenControl(ctx, fs, args, cfgPath)
+	c, err := a.openControl(ctx, fs, args, cfgPath)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	err = migrate.Steer(ctx, a.stdout, c.ledger, c.run, migrate.SteerOptions{Command: name, Now: now, Reason: *reason, Host: hostname(),
 		Lease: c.cfg.Run.Lease.Duration, MaxFailed: c.cfg.Run.MaxFailed, ConfigPath: *cfgPath, Wait: *wait})
-	return notDrained(err, *cfgPath)
+	return notDrained(err)
 }
 
-// notDrained says how to end the processes a stop or upgrade waited for in
-// vain (exit 1).
-func notDrained(err error, cfgPath string) error {
-	var nd *migrate.NotDrainedError
-	if errors.As(err, &nd) {
-		return failedError{fmt.Errorf("%v; `cutover stop --now --config %s` aborts their batches", nd, cfgPath)}
+// notDrained is a stop or upgrade that waited for the processes in vain
+// (exit 1).
+func notDrained(err error) error {
+	if errors.As(err, new(*migrate.NotDrainedError)) {
+		return failedError{err}
 	}
 	return err
 }
@@ -129,12 +103,12 @@ func (a *app) cmdUpgrade(ctx context.Context, args []string) error {
 	fs := a.flags("upgrade")
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	wait := fs.Duration("wait", 10*time.Minute, "how long to wait for every process to drain")
-	c, err := a.parseAndOpenControl(ctx, fs, args, cfgPath)
+	c, err := a.openControl(ctx, fs, args, cfgPath)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	err = migrate.Upgrade(ctx, a.stdout, c.ledger, c.run, migrate.UpgradeOptions{To: binaryVersion(), RunFP: c.cfg.RunFingerprint(),
 		PlanFP: c.cfg.PlanFingerprint(), Host: hostname(), ConfigPath: *cfgPath, Lease: c.cfg.Run.Lease.Duration, Wait: *wait})
-	return notDrained(classify(err), *cfgPath)
+	return notDrained(classify(err))
 }

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
-	"github.com/cutover/cutover/internal/config"
 	"github.com/cutover/cutover/internal/driver"
 	"github.com/cutover/cutover/migrate"
 )
@@ -25,60 +23,54 @@ func (a *app) cmdSchema(ctx context.Context, args []string) error {
 	if *namesFlag != "as-is" && *namesFlag != "lower" {
 		return usagef("schema: --names %q: want as-is or lower", *namesFlag)
 	}
-	lower := *namesFlag == "lower"
-	var ddl, findings string
-	var n int
+	opt := driver.DDLOptions{SkipForeignKeys: *skipFK, LowerNames: *namesFlag == "lower"}
+	var ddl driver.DDL
+	var err error
 	switch {
 	case *ddlPath != "" && *cfgPath != "":
 		return usagef("give --config or --oracle-ddl, not both")
 	case *ddlPath != "":
-		f, err := os.Open(*ddlPath)
-		if err != nil {
+		if ddl, err = driver.ConvertOracleDDLFile(*ddlPath, opt); err != nil {
 			return usagef("schema: %v", err)
 		}
-		defer f.Close()
-		if ddl, findings, n, err = driver.ConvertOracleDDL(f, *skipFK, lower); err != nil {
-			return usagef("schema: %s: %v", *ddlPath, err)
-		}
 	case *cfgPath != "":
-		cfg, err := a.loadConfig(*cfgPath)
-		if err != nil {
+		if ddl, err = a.liveSchema(ctx, *cfgPath, opt); err != nil {
 			return err
-		}
-		if cfg.Source.Driver != "oracle" {
-			return a.mysqlSchema(ctx, cfg)
-		}
-		src, err := a.openSource(ctx, cfg, 2)
-		if err != nil {
-			return err
-		}
-		defer src.Close()
-		if ddl, findings, n, err = driver.SchemaDDL(ctx, src, cfg.TableNames(), *skipFK, lower); err != nil {
-			return fmt.Errorf("schema: %w", err)
 		}
 	default:
 		return usagef("schema: give --config F or --oracle-ddl FILE")
 	}
-	fmt.Fprint(a.stdout, ddl)
-	if n > 0 {
-		fmt.Fprintf(a.stderr, "%d findings (also as comments in the DDL):\n%s", n, findings)
-	}
+	ddl.Write(a.stdout, a.stderr)
 	return nil
 }
 
-// mysqlSchema prints a MySQL source's table definitions under the target's
-// names: the DDL `run --create-tables` would execute, to review or apply
-// before the night.
-func (a *app) mysqlSchema(ctx context.Context, cfg *config.Config) error {
+// liveSchema reads the configured tables' definitions from the source: an
+// Oracle source's dictionary, or a MySQL source's SHOW CREATE TABLE under the
+// target's names (the DDL `run --create-tables` would execute).
+func (a *app) liveSchema(ctx context.Context, cfgPath string, opt driver.DDLOptions) (driver.DDL, error) {
+	cfg, err := a.loadConfig(cfgPath)
+	if err != nil {
+		return driver.DDL{}, err
+	}
+	var ddl driver.DDL
+	if cfg.Source.Driver == "oracle" {
+		src, err := a.openSource(ctx, cfg, 2)
+		if err != nil {
+			return driver.DDL{}, err
+		}
+		defer src.Close()
+		if ddl, err = driver.SchemaDDL(ctx, src, cfg.TableNames(), opt); err != nil {
+			return driver.DDL{}, fmt.Errorf("schema: %w", err)
+		}
+		return ddl, nil
+	}
 	ep, res, err := a.prepare(ctx, cfg, true, 2)
 	if err != nil {
-		return err
+		return driver.DDL{}, err
 	}
 	defer ep.Close()
-	ddl, err := migrate.SchemaDDL(ctx, ep.src, ep.tgt.SchemaName(), res)
-	if err != nil {
-		return fmt.Errorf("schema: %w", err)
+	if ddl.Text, err = migrate.SchemaDDL(ctx, ep.src, ep.tgt.SchemaName(), res); err != nil {
+		return driver.DDL{}, fmt.Errorf("schema: %w", err)
 	}
-	fmt.Fprint(a.stdout, ddl)
-	return nil
+	return ddl, nil
 }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/cutover/cutover/catchup"
-	"github.com/cutover/cutover/checkpoint"
-	"github.com/cutover/cutover/internal/config"
+	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/migrate"
 )
 
@@ -29,48 +29,31 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 		return err
 	}
 	defer tgt.Close()
-	var run *checkpoint.Run
-	if ok {
-		if run, err = ledger.ActiveRun(ctx); err != nil {
-			return fmt.Errorf("read the active run: %w", err)
-		}
-	}
-	if run == nil {
+	run, err := migrate.ActiveRun(ctx, ledger, ok, cfg.Target.LedgerSchema)
+	if errors.As(err, new(*migrate.NoRunError)) {
 		fmt.Fprintf(a.stdout, "no run in ledger schema %s yet: `cutover plan --config %s` makes one\n", cfg.Target.LedgerSchema, *cfgPath)
 		return nil
+	}
+	if err != nil {
+		return err
 	}
 	within, _, err := window(*deadline, "", time.Now())
 	if err != nil {
 		return err
 	}
-	show := migrate.StatusOptions{Lease: cfg.Run.Lease.Duration, JSON: *asJSON, ConfigPath: *cfgPath, Deadline: *deadline, Within: within, PerProcess: cfg.Run.Workers}
-	closeLag, err := a.captureLag(ctx, cfg, ledger, &show)
+	// With change capture on, status says how many changes wait for sync.
+	lag, closeLag, err := catchup.StatusLag(ctx, ledger, cfg.Source.Driver == "mysql", func(ctx context.Context) (catchup.Source, []*catalog.Table, func(), error) {
+		ep, res, c, err := a.openCapture(ctx, cfg, true, 2)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return c, res.Tables, ep.Close, nil
+	})
 	if err != nil {
 		return err
 	}
 	defer closeLag()
+	show := migrate.StatusOptions{Lease: cfg.Run.Lease.Duration, JSON: *asJSON, ConfigPath: *cfgPath, Deadline: *deadline, Within: within,
+		PerProcess: cfg.Run.Workers, Lag: lag}
 	return migrate.WatchStatus(ctx, a.stdout, ledger, run, show, *watch)
-}
-
-// captureLag sets show.Lag when change capture is on for this ledger (sync
-// positions exist) and the source can be reached: status then says how many
-// changes wait for sync. Without capture it does nothing; a source that cannot
-// be opened is said once by the status, not an error: status reads the ledger.
-func (a *app) captureLag(ctx context.Context, cfg *config.Config, l *checkpoint.Ledger, show *migrate.StatusOptions) (func(), error) {
-	pos, err := l.SyncPositions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read the sync positions: %w", err)
-	}
-	if len(pos) == 0 || cfg.Source.Driver != "mysql" {
-		return func() {}, nil
-	}
-	ep, res, c, err := a.openCapture(ctx, cfg, true, 2)
-	if err != nil {
-		show.Lag = func(context.Context) ([]catchup.TableLag, error) {
-			return nil, fmt.Errorf("open the source to read the capture: %w", err)
-		}
-		return func() {}, nil
-	}
-	show.Lag = func(ctx context.Context) ([]catchup.TableLag, error) { return catchup.Lag(ctx, c, l, res.Tables) }
-	return ep.Close, nil
 }

@@ -20,19 +20,9 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	mode := catchup.Once
-	switch {
-	case *until == "caught-up" && *follow:
-		return usagef("--follow and --until caught-up exclude each other")
-	case *until == "caught-up":
-		mode = catchup.UntilCaughtUp
-	case *until != "":
-		return usagef("--until %q: only caught-up is known", *until)
-	case *follow:
-		mode = catchup.Follow
-	}
-	if *every < 10*time.Millisecond || *every > time.Hour {
-		return usagef("--every must be between 10ms and 1h")
+	mode, err := catchup.ParseMode(*follow, *until, *every)
+	if err != nil {
+		return usageError{err}
 	}
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {
@@ -56,7 +46,7 @@ func (a *app) cmdSync(ctx context.Context, args []string) error {
 			Transient: driver.IsTransient, Retries: cfg.Run.Retries,
 		},
 		Source: c, Target: ep.tgt.Applier(), Mode: mode, Every: *every,
-		OpenLedger: func(ctx context.Context) (catchup.CommandLedger, error) { return openSyncLedger(ctx, cfg, ep.tgt) },
+		OpenLedger: func(ctx context.Context) (catchup.CommandLedger, error) { return openLedger(ctx, cfg, ep.tgt) },
 	})
 	switch {
 	case errors.Is(err, catchup.ErrCaptureOff):

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/cutover/cutover/catchup"
 	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/mysqldb"
 	"github.com/cutover/cutover/internal/oracle"
@@ -151,37 +153,81 @@ func CaptureOf(src Source, schema string, tables []*catalog.Table) (*Capture, bo
 	return m.Capture(schema, tables), true
 }
 
-// CaptureScript is the SQL text of capture statements, for a DBA.
-func CaptureScript(stmts []mysqldb.CaptureStmt) string { return mysqldb.Script(stmts) }
+// ScripterOf returns what writes the capture SQL of tables for a DBA
+// (capture start|stop --print): a MySQL source's triggers into schema, an
+// Oracle source's materialized view logs; false for another source.
+func ScripterOf(src Source, schema string, tables []*catalog.Table) (catchup.Scripter, bool) {
+	switch s := src.(type) {
+	case *mysqldb.DB:
+		return s.Capture(schema, tables), true
+	case *oracle.Source:
+		return oracleScript{s, tables}, true
+	}
+	return nil, false
+}
+
+// oracleScript is an Oracle source's capture SQL of tables.
+type oracleScript struct {
+	src    *oracle.Source
+	tables []*catalog.Table
+}
+
+// CaptureScript: Oracle's capture records no id.
+func (o oracleScript) CaptureScript(ctx context.Context, _ string, start bool) (string, error) {
+	return o.src.CaptureScript(ctx, o.tables, start)
+}
+
+// DDLOptions say how Oracle DDL becomes MySQL DDL.
+type DDLOptions = oracle.DDLOptions
+
+// DDL is MySQL CREATE TABLE statements (cutover schema) and the findings of
+// their conversion from Oracle as text (also comments in Text), N of them.
+type DDL struct {
+	Text, Findings string
+	N              int
+}
+
+// Write writes the statements on out and the findings, if any, on errs.
+func (d DDL) Write(out, errs io.Writer) {
+	fmt.Fprint(out, d.Text)
+	if d.N > 0 {
+		fmt.Fprintf(errs, "%d findings (also as comments in the DDL):\n%s", d.N, d.Findings)
+	}
+}
 
 // schemaPrinter is a source that prints MySQL DDL for its tables.
 type schemaPrinter interface {
 	SchemaDDL(ctx context.Context, tables []string, opts oracle.DDLOptions) (string, []oracle.Finding, error)
 }
 
-// SchemaDDL prints MySQL CREATE TABLE statements for tables of an Oracle
-// source's live dictionary, and its findings (also comments in the DDL) as
-// text, "" when there are none.
-func SchemaDDL(ctx context.Context, src Source, tables []string, skipForeignKeys, lowerNames bool) (ddl, findings string, n int, err error) {
+// SchemaDDL is MySQL CREATE TABLE statements for tables of an Oracle
+// source's live dictionary.
+func SchemaDDL(ctx context.Context, src Source, tables []string, opt DDLOptions) (DDL, error) {
 	p, ok := src.(schemaPrinter)
 	if !ok {
-		return "", "", 0, fmt.Errorf("the source cannot print its schema as MySQL DDL")
+		return DDL{}, fmt.Errorf("the source cannot print its schema as MySQL DDL")
 	}
-	ddl, fs, err := p.SchemaDDL(ctx, tables, oracle.DDLOptions{SkipForeignKeys: skipForeignKeys, LowerNames: lowerNames})
+	ddl, fs, err := p.SchemaDDL(ctx, tables, opt)
 	if err != nil {
-		return "", "", 0, err
+		return DDL{}, err
 	}
-	return ddl, oracle.FormatFindings(fs), len(fs), nil
+	return DDL{Text: ddl, Findings: oracle.FormatFindings(fs), N: len(fs)}, nil
 }
 
-// ConvertOracleDDL converts Oracle DDL text (as DBMS_METADATA.GET_DDL
-// writes it) to MySQL offline, with its findings as text.
-func ConvertOracleDDL(r io.Reader, skipForeignKeys, lowerNames bool) (ddl, findings string, n int, err error) {
-	ddl, fs, err := oracle.ConvertDDL(r, oracle.DDLOptions{SkipForeignKeys: skipForeignKeys, LowerNames: lowerNames})
+// ConvertOracleDDLFile converts the Oracle DDL in the file path (as
+// DBMS_METADATA.GET_DDL writes it) to MySQL offline. Its errors name the
+// file.
+func ConvertOracleDDLFile(path string, opt DDLOptions) (DDL, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return "", "", 0, err
+		return DDL{}, err
 	}
-	return ddl, oracle.FormatFindings(fs), len(fs), nil
+	defer f.Close()
+	ddl, fs, err := oracle.ConvertDDL(f, opt)
+	if err != nil {
+		return DDL{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return DDL{Text: ddl, Findings: oracle.FormatFindings(fs), N: len(fs)}, nil
 }
 
 // Password extracts the password of a MySQL DSN or an Oracle user/pass@...

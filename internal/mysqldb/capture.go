@@ -179,6 +179,29 @@ func Script(stmts []CaptureStmt) string {
 	return b.String()
 }
 
+// CaptureScript is the SQL of capture start (recording captureID) or stop
+// for a DBA to run with the mysql client (capture start --print), with the
+// grants it needs as comments.
+func (c *Capture) CaptureScript(_ context.Context, captureID string, start bool) (string, error) {
+	var b strings.Builder
+	if !start {
+		b.WriteString("-- cutover capture stop: the triggers first, then the change tables; drop the capture schema if it is empty.\n")
+		for _, q := range c.RemoveSQL(nil) {
+			b.WriteString(q + ";\n")
+		}
+		return b.String(), nil
+	}
+	b.WriteString("-- cutover capture start: run as a user with these privileges, then run `cutover capture start` to record it.\n" +
+		"-- The trigger's definer (that user) must keep INSERT on the capture schema: without it, writes to the tables fail.\n" +
+		"-- With binary logging on and log_bin_trust_function_creators=0, CREATE TRIGGER also needs SUPER (error 1419).\n")
+	for _, g := range c.CaptureGrants("'USER'@'HOST'") {
+		b.WriteString("--   " + g + ";\n")
+	}
+	return b.String() + Script(c.InstallSQL(captureID)), nil
+}
+
+var _ catchup.Scripter = (*Capture)(nil)
+
 // sqlString is a string literal (for printed SQL; capture ids and
 // identifiers, which checkIdent-style validation keeps free of quotes).
 func sqlString(s string) string {

@@ -211,6 +211,36 @@ func TestCaptureSQLGolden(t *testing.T) {
 	}
 }
 
+// TestCaptureScriptGolden: what capture start --print and capture stop
+// --print write for a DBA, grants and comments included.
+func TestCaptureScriptGolden(t *testing.T) {
+	d := &DB{Schema: "legacy"}
+	c := d.Capture("cutover_capture", []*catalog.Table{
+		{Name: "merchants", Key: []catalog.Column{{Name: "merchant_id", Type: "bigint(20)", Kind: catalog.KindInt}}},
+	})
+	var b strings.Builder
+	for _, start := range []bool{true, false} {
+		s, err := c.CaptureScript(context.Background(), "0123456789abcdef", start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(s)
+	}
+	path := filepath.Join("..", "..", "testdata", "mysql", "capture_script.sql")
+	if *update {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != b.String() {
+		t.Fatalf("%s differs from the output (review and run go test -update):\n%s", path, b.String())
+	}
+}
+
 // TestChangesWaitForOpenTransactions: a change row of a transaction still
 // open is not skipped: the locking read waits for it, so a change that
 // commits after a later-numbered one is read in its place, never passed.

@@ -272,6 +272,29 @@ func (s *Source) CaptureStatements(ctx context.Context, tables []*catalog.Table,
 	return out, nil
 }
 
+// CaptureScript is CaptureStatements as text for SQL*Plus (capture start
+// --print): comments as they are, each statement ended by a semicolon.
+func (s *Source) CaptureScript(ctx context.Context, tables []*catalog.Table, start bool) (string, error) {
+	stmts, err := s.CaptureStatements(ctx, tables, start)
+	if err != nil {
+		return "", err
+	}
+	return script(stmts), nil
+}
+
+// script ends every statement but a comment ("--") with a semicolon, one a
+// line.
+func script(stmts []string) string {
+	var b strings.Builder
+	for _, q := range stmts {
+		if !strings.HasPrefix(q, "--") {
+			q += ";"
+		}
+		b.WriteString(q + "\n")
+	}
+	return b.String()
+}
+
 // sameCols reports whether a and b hold the same names, in any order.
 func sameCols(a, b []string) bool {
 	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))

@@ -206,3 +206,18 @@ func TestMVLogConformance(t *testing.T) {
 		t.Fatalf("%d logs after drop (%v)", logs, err)
 	}
 }
+
+// TestScript: capture start --print on Oracle ends each statement with a
+// semicolon and leaves comments as they are.
+func TestScript(t *testing.T) {
+	got := script([]string{"-- grants: CREATE TABLE", `CREATE MATERIALIZED VIEW LOG ON "PAY"."T" WITH PRIMARY KEY`, `DROP MATERIALIZED VIEW LOG ON "PAY"."U"`})
+	want := "-- grants: CREATE TABLE\n" +
+		`CREATE MATERIALIZED VIEW LOG ON "PAY"."T" WITH PRIMARY KEY;` + "\n" +
+		`DROP MATERIALIZED VIEW LOG ON "PAY"."U";` + "\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if got := script(nil); got != "" {
+		t.Fatalf("no statements: got %q, want nothing", got)
+	}
+}
