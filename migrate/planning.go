@@ -71,6 +71,49 @@ func CostModel(ctx context.Context, tgt SQLDB, schema, configFP string) (planner
 	return m, c, nil
 }
 
+// PlanSettings are the config's inputs of a plan: how to cut it, the
+// ledger and fingerprint whose calibration it is cut with (CostModel), and
+// the settings it stores (Doc.Settings, named when a changed config is
+// refused).
+type PlanSettings struct {
+	BatchRows int64
+	Workers   int
+	Tenants   []string
+	Defer     DeferSettings
+	// LedgerSchema holds the calibrations; PlanFP picks this config's.
+	LedgerSchema, PlanFP string
+	// Settings and RunFP are stored in the plan.
+	Settings map[string]string
+	RunFP    string
+}
+
+// PlanTarget is what a plan reads of the target: the ledger's calibration
+// and the indexes a run would defer.
+type PlanTarget interface {
+	SQLDB
+	DeferralTarget
+}
+
+// Planner is the Plan step of PrepareRun, PrepareDryRun, DraftPlan and
+// rehearse.Prepare: it sizes src and cuts the plan with the cost model the
+// ledger holds for the config (CostModel), and stores the config's settings
+// in it. It writes nothing.
+func Planner(src Source, tgt PlanTarget, s PlanSettings) func(ctx context.Context, res *Resolution) (*Planned, error) {
+	return func(ctx context.Context, res *Resolution) (*Planned, error) {
+		model, calib, err := CostModel(ctx, tgt, s.LedgerSchema, s.PlanFP)
+		if err != nil {
+			return nil, err
+		}
+		p, err := MakePlan(ctx, src, res, PlanOptions{BatchRows: s.BatchRows, Workers: s.Workers, Tenants: s.Tenants,
+			Model: model, Calibration: calib, Defer: s.Defer, Target: tgt})
+		if err != nil {
+			return nil, err
+		}
+		p.Doc.Settings, p.Doc.SettingsRunFP = s.Settings, s.RunFP
+		return p, nil
+	}
+}
+
 // CalibrationNote describes where a calibrated model came from.
 func CalibrationNote(c *checkpoint.Calibration) string {
 	return fmt.Sprintf("calibrated by rehearsal %d at %d workers, %s", c.ID, c.Workers, c.CreatedAt.UTC().Format(time.RFC3339))

@@ -25,9 +25,7 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRu
 	defer ep.Close()
 	dp, err := migrate.PrepareDryRun(ctx, migrate.PrepareDryOptions{
 		Source: ep.src, Target: ep.tgt, Resolution: res, Spec: spec(cfg), Log: a.log,
-		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {
-			return makePlan(ctx, cfg, ep, res)
-		},
+		Plan: migrate.Planner(ep.src, ep.tgt, cfg.PlanSettings()),
 	})
 	if err != nil {
 		return classify(err)

@@ -44,9 +44,7 @@ func (a *app) cmdPlan(ctx context.Context, args []string) error {
 	p, err := migrate.DraftPlan(ctx, migrate.DraftOptions{
 		Source: ep.src, Target: ep.tgt, Resolution: res, Tables: cfg.TableNames(),
 		Within: within, Asked: asked, Now: time.Now(), PerProcess: perProcess,
-		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {
-			return makePlan(ctx, cfg, ep, res)
-		},
+		Plan: migrate.Planner(ep.src, ep.tgt, cfg.PlanSettings()),
 	})
 	if err != nil {
 		return classify(err)

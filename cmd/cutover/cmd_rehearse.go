@@ -44,9 +44,7 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	pr, err := rehearse.Prepare(ctx, rehearse.PrepareOptions{
 		Source: ep.src, Target: ep.tgt, Resolution: resolved, Spec: spec(cfg),
 		LedgerSchema: cfg.Target.LedgerSchema, Lease: cfg.Run.Lease.Duration, Log: a.log,
-		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {
-			return makePlan(ctx, cfg, ep, res)
-		},
+		Plan:      migrate.Planner(ep.src, ep.tgt, cfg.PlanSettings()),
 		OpenStore: func(ctx context.Context) (rehearse.Store, error) { return openLedger(ctx, cfg, ep.tgt) },
 	})
 	if err != nil {

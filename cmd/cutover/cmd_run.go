@@ -86,10 +86,8 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		PlanFP: cfg.PlanFingerprint(), RunFP: cfg.RunFingerprint(), Settings: cfg.Settings(),
 		Replan: *replan, AllowNonEmpty: *allowNonEmpty, AllowEmptyTenants: *allowEmptyTenants, RetryFailed: *retryFailed,
 		OpenLedger: func(ctx context.Context) (*checkpoint.Ledger, error) { return openLedger(ctx, cfg, ep.tgt) },
-		Plan: func(ctx context.Context, res *migrate.Resolution) (*migrate.Planned, error) {
-			return makePlan(ctx, cfg, ep, res)
-		},
-		Log: a.log,
+		Plan:       migrate.Planner(ep.src, ep.tgt, cfg.PlanSettings()),
+		Log:        a.log,
 	})
 	if err != nil {
 		return gateRefusal(classify(err), *cfgPath)

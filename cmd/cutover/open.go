@@ -144,19 +144,3 @@ func existingLedger(ctx context.Context, cfg *config.Config) (tgt driver.Target,
 	}
 	return tgt, l, found, nil
 }
-
-// makePlan sizes the source and builds the plan with the cost model the
-// ledger holds for this config; it writes nothing.
-func makePlan(ctx context.Context, cfg *config.Config, ep endpoints, res *migrate.Resolution) (*migrate.Planned, error) {
-	model, calib, err := migrate.CostModel(ctx, ep.tgt, cfg.Target.LedgerSchema, cfg.PlanFingerprint())
-	if err != nil {
-		return nil, err
-	}
-	p, err := migrate.MakePlan(ctx, ep.src, res, migrate.PlanOptions{BatchRows: cfg.Run.BatchRows, Workers: cfg.Run.Workers,
-		Tenants: cfg.Tenant.IDs, Model: model, Calibration: calib, Defer: deferSettings(cfg), Target: ep.tgt})
-	if err != nil {
-		return nil, err
-	}
-	p.Doc.Settings, p.Doc.SettingsRunFP = cfg.Settings(), cfg.RunFingerprint()
-	return p, nil
-}

@@ -46,6 +46,14 @@ func (c *Config) ProcessOptions() migrate.ProcessOptions {
 	return o
 }
 
+// PlanSettings are the config's inputs of a plan (migrate.Planner): run's
+// batch size and workers, tenant.ids, the deferred indexes, the ledger, the
+// fingerprints and the settings a plan stores.
+func (c *Config) PlanSettings() migrate.PlanSettings {
+	return migrate.PlanSettings{BatchRows: c.Run.BatchRows, Workers: c.Run.Workers, Tenants: c.Tenant.IDs, Defer: c.DeferSettings(),
+		LedgerSchema: c.Target.LedgerSchema, PlanFP: c.PlanFingerprint(), Settings: c.Settings(), RunFP: c.RunFingerprint()}
+}
+
 // DeferSettings are the run's deferred-index settings.
 func (c *Config) DeferSettings() migrate.DeferSettings {
 	return migrate.DeferSettings{Defer: c.Run.DeferIndexesOn(), Unique: c.Run.DeferUnique, Foreign: c.Run.DeferForeignKeys}

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,22 @@ func TestSettings(t *testing.T) {
 	var tx Table
 	if err := json.Unmarshal([]byte(got["tables[3] (transactions)"]), &tx); err != nil || tx.Target != "txn" || tx.Tenant.Via != "merchants" {
 		t.Errorf("tables[3] (transactions) = %s (%v), want the table as JSON", got["tables[3] (transactions)"], err)
+	}
+}
+
+func TestPlanSettings(t *testing.T) {
+	yaml := strings.Replace(base, "  column: agent_id\n", "  column: agent_id\n  ids: [\"7\", \"9\"]\n", 1)
+	c, err := Parse([]byte(yaml+"run:\n  batch_rows: 20000\n  workers: 3\n  defer_foreign_keys: true\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.PlanSettings()
+	if got.BatchRows != 20000 || got.Workers != 3 || !reflect.DeepEqual(got.Tenants, []string{"7", "9"}) ||
+		got.Defer != (migrate.DeferSettings{Defer: true, Foreign: true}) || got.LedgerSchema != "cutover" {
+		t.Errorf("PlanSettings = %+v", got)
+	}
+	if got.PlanFP != c.PlanFingerprint() || got.RunFP != c.RunFingerprint() || got.Settings["run.batch_rows"] != "20000" ||
+		got.Settings["tenant.ids"] != "[7, 9]" {
+		t.Errorf("PlanSettings fingerprints or settings = %q %q %v", got.PlanFP, got.RunFP, got.Settings)
 	}
 }
