@@ -211,13 +211,9 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 	if err != nil {
 		return nil, asUsage(err)
 	}
-	for _, dsn := range []string{cfg.Source.DSN, cfg.Target.DSN} {
-		a.secrets.Add(dsn)
-		a.secrets.Add(driver.Password(dsn))
+	for _, s := range append(cfg.Secrets(), driver.Password(cfg.Source.DSN), driver.Password(cfg.Target.DSN)) {
+		a.secrets.Add(s)
 	}
-	a.secrets.Add(cfg.Source.Password) // given as a part, or from an option file
-	a.secrets.Add(cfg.Target.Password)
-	a.secrets.Add(cfg.OnEvent.Webhook) // its URL may carry a token
 	return cfg, nil
 }
 

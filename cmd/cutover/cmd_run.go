@@ -80,15 +80,12 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
-	pr, err := migrate.PrepareRun(ctx, migrate.PrepareOptions{
-		Source: ep.src, Target: ep.tgt, Resolution: res, Spec: spec(cfg),
-		LedgerSchema: cfg.Target.LedgerSchema, Version: binaryVersion(), Host: hostname(), Lease: cfg.Run.Lease.Duration,
-		PlanFP: cfg.PlanFingerprint(), RunFP: cfg.RunFingerprint(), Settings: cfg.Settings(),
-		Replan: *replan, AllowNonEmpty: *allowNonEmpty, AllowEmptyTenants: *allowEmptyTenants, RetryFailed: *retryFailed,
-		OpenLedger: func(ctx context.Context) (*checkpoint.Ledger, error) { return openLedger(ctx, cfg, ep.tgt) },
-		Plan:       migrate.Planner(ep.src, ep.tgt, cfg.PlanSettings()),
-		Log:        a.log,
-	})
+	o := cfg.PrepareOptions()
+	o.Source, o.Target, o.Resolution, o.Spec, o.Version, o.Host, o.Log = ep.src, ep.tgt, res, cfg.ResolveSpec(), binaryVersion(), hostname(), a.log
+	o.Replan, o.AllowNonEmpty, o.AllowEmptyTenants, o.RetryFailed = *replan, *allowNonEmpty, *allowEmptyTenants, *retryFailed
+	o.OpenLedger = func(ctx context.Context) (*checkpoint.Ledger, error) { return openLedger(ctx, cfg, ep.tgt) }
+	o.Plan = migrate.Planner(ep.src, ep.tgt, cfg.PlanSettings())
+	pr, err := migrate.PrepareRun(ctx, o)
 	if err != nil {
 		return gateRefusal(classify(err), *cfgPath)
 	}

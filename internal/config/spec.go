@@ -54,6 +54,23 @@ func (c *Config) PlanSettings() migrate.PlanSettings {
 		LedgerSchema: c.Target.LedgerSchema, PlanFP: c.PlanFingerprint(), Settings: c.Settings(), RunFP: c.RunFingerprint()}
 }
 
+// PrepareOptions are the config's part of a migrate.PrepareRun: the
+// ledger, the lease, the fingerprints and the settings a plan stores; the
+// caller adds the databases, the binary, the host, run's flags and the
+// steps that open the ledger and plan.
+func (c *Config) PrepareOptions() migrate.PrepareOptions {
+	return migrate.PrepareOptions{LedgerSchema: c.Target.LedgerSchema, Lease: c.Run.Lease.Duration,
+		PlanFP: c.PlanFingerprint(), RunFP: c.RunFingerprint(), Settings: c.Settings()}
+}
+
+// Secrets are the config's values no output may show: both DSNs, the
+// passwords given as parts or read from an option file, and the on_event
+// webhook (its URL may carry a token). A DSN's own password is the
+// adapter's to find (the caller adds it).
+func (c *Config) Secrets() []string {
+	return []string{c.Source.DSN, c.Target.DSN, c.Source.Password, c.Target.Password, c.OnEvent.Webhook}
+}
+
 // DeferSettings are the run's deferred-index settings.
 func (c *Config) DeferSettings() migrate.DeferSettings {
 	return migrate.DeferSettings{Defer: c.Run.DeferIndexesOn(), Unique: c.Run.DeferUnique, Foreign: c.Run.DeferForeignKeys}

@@ -126,3 +126,55 @@ func TestPlanSettings(t *testing.T) {
 		t.Errorf("PlanSettings fingerprints or settings = %q %q %v", got.PlanFP, got.RunFP, got.Settings)
 	}
 }
+
+func TestPrepareOptions(t *testing.T) {
+	yaml := strings.Replace(base, "/app\"\n", "/app\"\n  ledger_schema: night_ledger\n", 1)
+	c, err := Parse([]byte(yaml+"run:\n  lease: 90s\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.PrepareOptions()
+	if got.LedgerSchema != "night_ledger" || got.Lease != 90*time.Second || got.PlanFP != c.PlanFingerprint() || got.RunFP != c.RunFingerprint() ||
+		got.Settings["run.lease"] != "1m30s" {
+		t.Errorf("PrepareOptions = %+v", got)
+	}
+	if got.Source != nil || got.Target != nil || got.Version != "" || got.Host != "" || got.Plan != nil || got.OpenLedger != nil {
+		t.Errorf("PrepareOptions set what is not config: %+v", got)
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	const yaml = `
+source:
+  driver: mysql
+  host: src.example
+  user: copier
+  password: ${SRC_PW}
+  database: legacy
+target:
+  dsn: "app:tgt-secret@tcp(dst:3306)/app"
+tenant:
+  column: agent_id
+tables:
+  - name: agents
+on_event:
+  webhook: https://hooks.example/T0K3N
+`
+	c, err := Parse([]byte(yaml), env(map[string]string{"SRC_PW": "src-secret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Secrets()
+	for _, want := range []string{"src-secret", "app:tgt-secret@tcp(dst:3306)/app", "https://hooks.example/T0K3N"} {
+		found := false
+		for _, s := range got {
+			found = found || s == want
+		}
+		if !found {
+			t.Errorf("Secrets = %q: %q missing", got, want)
+		}
+	}
+	if len(got) != 5 || got[0] != c.Source.DSN || !strings.Contains(got[0], "src-secret") {
+		t.Errorf("Secrets = %q, want both DSNs (the source's built with its password), both passwords and the webhook", got)
+	}
+}
