@@ -10,7 +10,6 @@ import (
 	"github.com/cutover/cutover/checkpoint"
 	"github.com/cutover/cutover/internal/alert"
 	"github.com/cutover/cutover/internal/config"
-	"github.com/cutover/cutover/internal/driver"
 	"github.com/cutover/cutover/migrate"
 )
 
@@ -32,16 +31,12 @@ func (a *app) alertVerify(ctx context.Context, cfg *config.Config, tgt migrate.S
 	event(alert.Verified(equal, differences))
 }
 
-// controlSession is the target and ledger an operator command needs; it does
-// not touch the source.
+// controlSession is the config, target, ledger and active run an operator
+// command steers; it does not touch the source.
 type controlSession struct {
-	cfg    *config.Config
-	tgt    driver.Target
-	ledger *checkpoint.Ledger
-	run    *checkpoint.Run
+	*ledgerSession
+	run *checkpoint.Run
 }
-
-func (c *controlSession) Close() { c.tgt.Close() }
 
 // openControl parses an operator command's flags and opens the target, the
 // ledger and the active run it steers.
@@ -49,23 +44,19 @@ func (a *app) openControl(ctx context.Context, fs *flag.FlagSet, args []string, 
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
-	cfg, err := a.loadConfig(*cfgPath)
+	s, err := a.openExisting(ctx, *cfgPath)
 	if err != nil {
 		return nil, err
 	}
-	tgt, ledger, ok, err := existingLedger(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	run, err := migrate.ActiveRun(ctx, ledger, ok, cfg.Target.LedgerSchema)
+	run, err := migrate.ActiveRun(ctx, s.ledger, s.found, s.cfg.Target.LedgerSchema)
 	if errors.As(err, new(*migrate.NoRunError)) {
 		err = usageError{err}
 	}
 	if err != nil {
-		tgt.Close()
+		s.Close()
 		return nil, err
 	}
-	return &controlSession{cfg: cfg, tgt: tgt, ledger: ledger, run: run}, nil
+	return &controlSession{ledgerSession: s, run: run}, nil
 }
 
 // cmdControl sets the run's control state: stop, stop --now, pause, resume.

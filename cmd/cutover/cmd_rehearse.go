@@ -84,19 +84,16 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 // calibrateFromRun fits the cost model from the measured batches of run
 // runID (rehearse.FromRun); it writes only the calibration.
 func (a *app) calibrateFromRun(ctx context.Context, cfgPath string, runID int64, asJSON bool) error {
-	cfg, err := a.loadConfig(cfgPath)
+	s, err := a.openExisting(ctx, cfgPath)
 	if err != nil {
 		return err
 	}
-	tgt, l, ok, err := existingLedger(ctx, cfg)
-	if err != nil {
-		return err
+	defer s.Close()
+	schema := s.cfg.Target.LedgerSchema
+	if !s.found {
+		return usagef("--from-run %d: no ledger in %s", runID, schema)
 	}
-	defer tgt.Close()
-	if !ok {
-		return usagef("--from-run %d: no ledger in %s", runID, cfg.Target.LedgerSchema)
-	}
-	res, err := rehearse.FromRun(ctx, l, rehearse.LedgerStore(tgt.SQL(), cfg.Target.LedgerSchema, l), runID, cfg.PlanFingerprint())
+	res, err := rehearse.FromRun(ctx, s.ledger, rehearse.LedgerStore(s.tgt.SQL(), schema, s.ledger), runID, s.cfg.PlanFingerprint())
 	if errors.Is(err, rehearse.ErrNoDoneBatch) {
 		return usagef("--from-run %d: %v", runID, err)
 	}

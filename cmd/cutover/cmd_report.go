@@ -35,16 +35,16 @@ func (a *app) cmdReport(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	tgt, l, ok, err := existingLedger(ctx, cfg)
+	s, err := existingLedger(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer tgt.Close()
+	defer s.Close()
 	schema := cfg.Target.LedgerSchema
-	if !ok {
+	if !s.found {
 		return usagef("no ledger in %s: nothing was planned or run yet", schema)
 	}
-	r, err := report.Render(ctx, l, *runID, ver, time.Now())
+	r, err := report.Render(ctx, s.ledger, *runID, ver, time.Now())
 	var unknown *report.UnknownRunError
 	switch {
 	case errors.As(err, &unknown):

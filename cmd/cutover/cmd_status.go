@@ -20,16 +20,13 @@ func (a *app) cmdStatus(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig(*cfgPath)
+	s, err := a.openExisting(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
-	tgt, ledger, ok, err := existingLedger(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer tgt.Close()
-	run, err := migrate.ActiveRun(ctx, ledger, ok, cfg.Target.LedgerSchema)
+	defer s.Close()
+	cfg, ledger := s.cfg, s.ledger
+	run, err := migrate.ActiveRun(ctx, ledger, s.found, cfg.Target.LedgerSchema)
 	if errors.As(err, new(*migrate.NoRunError)) {
 		fmt.Fprintf(a.stdout, "no run in ledger schema %s yet: `cutover plan --config %s` makes one\n", cfg.Target.LedgerSchema, *cfgPath)
 		return nil

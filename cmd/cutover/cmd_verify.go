@@ -81,13 +81,13 @@ func nothingCopied(err error, cfgPath string) error {
 // ledger the target may have been filled by other means: the counts say
 // what it holds.
 func checkCopied(ctx context.Context, cfg *config.Config, cfgPath string, w io.Writer) error {
-	tgt, l, found, err := existingLedger(ctx, cfg)
+	s, err := existingLedger(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer tgt.Close()
-	if !found {
+	defer s.Close()
+	if !s.found {
 		return nil
 	}
-	return nothingCopied(verify.NoteCopied(ctx, l, w), cfgPath)
+	return nothingCopied(verify.NoteCopied(ctx, s.ledger, w), cfgPath)
 }

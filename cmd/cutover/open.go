@@ -131,16 +131,38 @@ func ledgerAccess(schema string, err error) error {
 	return err
 }
 
+// ledgerSession is a command's config and the target and ledger it names,
+// opened without creating anything (for commands that only read or steer a
+// run); found reports whether the ledger exists.
+type ledgerSession struct {
+	cfg    *config.Config
+	tgt    driver.Target
+	ledger *checkpoint.Ledger
+	found  bool
+}
+
+func (s *ledgerSession) Close() { s.tgt.Close() }
+
+// openExisting loads the config at path and opens its ledger (existingLedger).
+func (a *app) openExisting(ctx context.Context, path string) (*ledgerSession, error) {
+	cfg, err := a.loadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return existingLedger(ctx, cfg)
+}
+
 // existingLedger opens the target and the ledger in it without creating
-// anything (for commands that only read or steer a run); found reports whether
-// the ledger exists. The caller closes tgt.
-func existingLedger(ctx context.Context, cfg *config.Config) (tgt driver.Target, l *checkpoint.Ledger, found bool, err error) {
-	if tgt, err = openTarget(ctx, cfg, 2); err != nil {
-		return nil, nil, false, err
+// anything (checkpoint.OpenIfExists).
+func existingLedger(ctx context.Context, cfg *config.Config) (*ledgerSession, error) {
+	tgt, err := openTarget(ctx, cfg, 2)
+	if err != nil {
+		return nil, err
 	}
-	if l, found, err = checkpoint.OpenIfExists(ctx, tgt.SQL(), cfg.Target.LedgerSchema); err != nil {
+	l, found, err := checkpoint.OpenIfExists(ctx, tgt.SQL(), cfg.Target.LedgerSchema)
+	if err != nil {
 		tgt.Close()
-		return nil, nil, false, err
+		return nil, err
 	}
-	return tgt, l, found, nil
+	return &ledgerSession{cfg: cfg, tgt: tgt, ledger: l, found: found}, nil
 }
