@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer closeLog()
 	a.logs = logs
-	a.log = a.newLogger(slog.LevelInfo)
+	a.log = a.logs.Logger(slog.LevelInfo)
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usageText())
 		return usagef("no command given")
@@ -225,10 +225,6 @@ func hostname() string {
 	return h
 }
 
-// newLogger returns the logger the global flags ask for, at level (raised
-// to warnings by --quiet unless level asks for more detail than info).
-func (a *app) newLogger(level slog.Level) *slog.Logger { return a.logs.Logger(level) }
-
 // writeOut writes data to the file path names, or to stdout when it is "-"
 // (every --out-like flag).
 func (a *app) writeOut(flagName, path string, data []byte) error {
@@ -247,9 +243,3 @@ func parsePercent(s string) (float64, error) {
 	p, err := cli.ParsePercent(s)
 	return p, asUsage(err)
 }
-
-// percentValue is a --sample flag (cli.Percent): a percentage, 0 when not given.
-type percentValue struct{ p *float64 }
-
-func (v percentValue) String() string     { return cli.Percent{P: v.p}.String() }
-func (v percentValue) Set(s string) error { return cli.Percent{P: v.p}.Set(s) }

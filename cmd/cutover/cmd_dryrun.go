@@ -24,7 +24,7 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRu
 	}
 	defer ep.Close()
 	dp, err := migrate.PrepareDryRun(ctx, migrate.PrepareDryOptions{
-		Source: ep.src, Target: ep.tgt, Resolution: res, Spec: spec(cfg), Log: a.log,
+		Source: ep.src, Target: ep.tgt, Resolution: res, Spec: cfg.ResolveSpec(), Log: a.log,
 		Plan: migrate.Planner(ep.src, ep.tgt, cfg.PlanSettings()),
 	})
 	if err != nil {
@@ -32,12 +32,11 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRu
 	}
 	opt := a.processOptions(cfg, dp.Resolution)
 	opt.DryRun = mode
-	out, err := a.dryEngine(ctx, ep, dp.Ledger, opt, true)
+	r, elapsed, err := a.dryEngine(ctx, ep, dp.Ledger, opt, true)
 	if err != nil {
 		return err
 	}
-	r := out.res
-	printCopied(a, r, out.elapsed)
+	printCopied(a, r, elapsed)
 	what := "every row read, converted, encoded and checked against the target columns; nothing written"
 	if mode == migrate.DryRollback {
 		what = "every batch written and rolled back; nothing stays"
@@ -57,26 +56,16 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config, mode migrate.DryRu
 	return nil
 }
 
-// dryOutcome is what a dry engine run did and measured.
-type dryOutcome struct {
-	res     migrate.Result
-	elapsed time.Duration
-}
-
 // dryEngine runs mem's batches through a dry process (migrate.RunDry) with
 // the run's signals: the first stops claiming, the second or the end of
 // opt.Grace cancels what is in flight (which rolls back, as everything of a
 // dry run does).
-func (a *app) dryEngine(ctx context.Context, ep endpoints, mem *migrate.MemLedger, opt migrate.ProcessOptions, bar bool) (*dryOutcome, error) {
+func (a *app) dryEngine(ctx context.Context, ep endpoints, mem *migrate.MemLedger, opt migrate.ProcessOptions, bar bool) (migrate.Result, time.Duration, error) {
 	hard, release := afterSecondSignal(ctx)
 	defer release()
 	var prog migrate.ProgressFunc
 	if bar {
 		prog = a.progress(a.gateLog())
 	}
-	res, elapsed, err := migrate.RunDry(ctx, hard, ep.src, ep.tgt, mem, opt, prog)
-	if err != nil {
-		return nil, err
-	}
-	return &dryOutcome{res: res, elapsed: elapsed}, nil
+	return migrate.RunDry(ctx, hard, ep.src, ep.tgt, mem, opt, prog)
 }

@@ -19,7 +19,7 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 	cfgPath := fs.String("config", "", "config file (YAML)")
 	asJSON := fs.Bool("json", false, "print the findings as JSON")
 	sample := new(float64)
-	fs.Var(percentValue{sample}, "sample", "scan about this percentage of each table, such as 2% or 2, instead of all of it (Oracle: SAMPLE(PCT); MySQL: evenly spaced key ranges of a one-column integer key; default: full scan)")
+	fs.Var(cli.Percent{P: sample}, "sample", "scan about this percentage of each table, such as 2% or 2, instead of all of it (Oracle: SAMPLE(PCT); MySQL: evenly spaced key ranges of a one-column integer key; default: full scan)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (a *app) cmdPreflight(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ep.Close()
-	findings, err := migrate.PreflightAll(ctx, ep.src, ep.tgt, spec(cfg), cfg.TableNames(), cfg.Tenant.IDs, *sample, deferSettings(cfg))
+	findings, err := migrate.PreflightAll(ctx, ep.src, ep.tgt, cfg.ResolveSpec(), cfg.TableNames(), cfg.Tenant.IDs, *sample, cfg.DeferSettings())
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	}
 	defer ep.Close()
 	pr, err := rehearse.Prepare(ctx, rehearse.PrepareOptions{
-		Source: ep.src, Target: ep.tgt, Resolution: resolved, Spec: spec(cfg),
+		Source: ep.src, Target: ep.tgt, Resolution: resolved, Spec: cfg.ResolveSpec(),
 		LedgerSchema: cfg.Target.LedgerSchema, Lease: cfg.Run.Lease.Duration, Log: a.log,
 		Plan:      migrate.Planner(ep.src, ep.tgt, cfg.PlanSettings()),
 		OpenStore: func(ctx context.Context) (rehearse.Store, error) { return openLedger(ctx, cfg, ep.tgt) },
@@ -54,11 +54,7 @@ func (a *app) cmdRehearse(ctx context.Context, args []string) error {
 	// The passes run through the dry engine, with the run's signals and,
 	// unless the output is JSON, the progress bar.
 	eng := rehearse.ProcessEngine(a.processOptions(cfg, pr.Resolution), func(ctx context.Context, mem *migrate.MemLedger, opt migrate.ProcessOptions) (migrate.Result, time.Duration, error) {
-		out, err := a.dryEngine(ctx, ep, mem, opt, !*asJSON)
-		if err != nil {
-			return migrate.Result{}, 0, err
-		}
-		return out.res, out.elapsed, nil
+		return a.dryEngine(ctx, ep, mem, opt, !*asJSON)
 	})
 	rep, err := pr.Run(ctx, eng, rehearse.Options{
 		Share: frac / 100, MinTime: *minTime, Workers: cfg.Run.Workers, ConfigFP: cfg.PlanFingerprint(), Log: a.log,

@@ -49,7 +49,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		defer stop()
 	}
 	if *verbose {
-		a.log = a.newLogger(slog.LevelDebug)
+		a.log = a.logs.Logger(slog.LevelDebug)
 	}
 	cfg, err := a.loadConfig(*cfgPath)
 	if err != nil {

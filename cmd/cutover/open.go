@@ -16,9 +16,6 @@ import (
 // ProcessOptions, Settings) meet this process's own here (host, binary,
 // logger, adapters): the packages below cmd never see the YAML shape.
 
-// spec is what migrate.Resolve checks: the configured tables.
-func spec(cfg *config.Config) migrate.Spec { return cfg.ResolveSpec() }
-
 // processOptions are the run's settings for a migrate.Process
 // (config.ProcessOptions) with this host, binary, logger, tables and the
 // adapters' error classifiers.
@@ -28,9 +25,6 @@ func (a *app) processOptions(cfg *config.Config, res *migrate.Resolution) migrat
 	o.Transient, o.Outage, o.DiskFull = driver.IsTransient, driver.IsConnectionError, driver.IsDiskFull
 	return o
 }
-
-// deferSettings are the run's deferred-index settings.
-func deferSettings(cfg *config.Config) migrate.DeferSettings { return cfg.DeferSettings() }
 
 // endpoints are the opened source and target, closed together.
 type endpoints struct {
@@ -96,7 +90,7 @@ func (a *app) prepare(ctx context.Context, cfg *config.Config, allowMissing bool
 	if err != nil {
 		return endpoints{}, nil, err
 	}
-	res, err := migrate.Resolve(ctx, spec(cfg), ep.src, ep.tgt, allowMissing)
+	res, err := migrate.Resolve(ctx, cfg.ResolveSpec(), ep.src, ep.tgt, allowMissing)
 	if err != nil {
 		ep.Close()
 		return endpoints{}, nil, classify(err)
