@@ -118,6 +118,16 @@ type PreflightTable struct {
 	// ParentTenant IN Tenants). Such a scan is not sampled.
 	Tenants                        []string
 	Parent, ParentOn, ParentTenant string
+	// Where is the table's row filter (tables[].where, "" for none): every
+	// scan reads only the rows it keeps, as the copy does, so a row it
+	// leaves out is neither counted nor judged.
+	Where string
+}
+
+// filter is the table as the shared row-filter helpers (where.filter,
+// filterSQL) take it.
+func (t PreflightTable) filter() *catalog.Table {
+	return &catalog.Table{Name: t.Source, Target: t.Target, Where: t.Where}
 }
 
 // Preflight checks one MySQL source table against its MySQL target (tgt's
@@ -613,9 +623,10 @@ func (p *tablePreflight) planUTF8(sc, tc ColumnDef, srcKind catalog.Kind) {
 	})
 }
 
-// scan runs every check's aggregates in one SELECT over the source table.
+// scan runs every check's aggregates in one SELECT over the source table
+// (the rows its filter keeps).
 func (p *tablePreflight) scan(ctx context.Context, src *DB, info *catalog.Info) error {
-	table := qualified(src.Schema, p.t.Source)
+	table := qualified(src.Schema, p.t.Source) + " AS c" + filterSQL(p.t.filter())
 	from, args, sampled, err := p.scope(ctx, src, info)
 	if err != nil {
 		return err
@@ -640,8 +651,10 @@ func (p *tablePreflight) scan(ctx context.Context, src *DB, info *catalog.Info) 
 		if err := p.aggregate(ctx, src, append([]scanCheck{count}, part...), from, args); err != nil {
 			return err
 		}
+		// The estimate counts the whole table: with a filter, what the
+		// sample read cannot be judged against it.
 		want := int64(float64(info.Rows) * p.t.SamplePercent / 100)
-		if read >= want/2 {
+		if read >= want/2 || p.t.Where != "" {
 			return p.aggregate(ctx, src, whole, table, nil)
 		}
 		p.out, p.sampled = p.out[:kept], "" // the sample's findings go
@@ -670,12 +683,15 @@ func (p *tablePreflight) scope(ctx context.Context, src *DB, info *catalog.Info)
 	for _, id := range t.Tenants {
 		args = append(args, id)
 	}
-	where := "c." + mysqltype.Quote(t.TenantColumn) + " IN (" + in + ")"
-	if t.TenantColumn == "" {
-		where = "c." + mysqltype.Quote(t.ViaOn) + " IN (SELECT p." + mysqltype.Quote(t.ParentOn) + " FROM " + qualified(src.Schema, t.Parent) +
-			" p WHERE p." + mysqltype.Quote(t.ParentTenant) + " IN (" + in + "))"
+	var w where
+	if t.TenantColumn != "" {
+		w.add("c."+mysqltype.Quote(t.TenantColumn)+" IN ("+in+")", args...)
+	} else {
+		w.add("c."+mysqltype.Quote(t.ViaOn)+" IN (SELECT p."+mysqltype.Quote(t.ParentOn)+" FROM "+qualified(src.Schema, t.Parent)+
+			" p WHERE p."+mysqltype.Quote(t.ParentTenant)+" IN ("+in+"))", args...)
 	}
-	return "(SELECT c.* FROM " + qualified(src.Schema, t.Source) + " c WHERE " + where + ") AS scoped", args, false, nil
+	w.filter(t.filter())
+	return "(SELECT c.* FROM " + qualified(src.Schema, t.Source) + " c" + w.String() + ") AS scoped", w.args, false, nil
 }
 
 // aggregate reads the checks' aggregates over from in one statement and
@@ -716,10 +732,11 @@ const sampleChunks = 64
 // would read every row. A key that is not one integer column, or a table
 // too small to be worth it, is scanned whole.
 func (p *tablePreflight) sampleFrom(ctx context.Context, src *DB, info *catalog.Info) (string, []any, error) {
-	table := qualified(src.Schema, p.t.Source)
+	table := qualified(src.Schema, p.t.Source) + " AS c"
+	whole := table + filterSQL(p.t.filter())
 	pct := p.t.SamplePercent
 	if pct <= 0 {
-		return table, nil, nil
+		return whole, nil, nil
 	}
 	key := p.t.Key
 	if len(key) == 0 {
@@ -740,19 +757,19 @@ func (p *tablePreflight) sampleFrom(ctx context.Context, src *DB, info *catalog.
 	switch {
 	case !integer:
 		p.add(preflight.Info, "", "sample", 0, "", "scanned whole: a sample reads key ranges, which needs a key of one integer column")
-		return table, nil, nil
+		return whole, nil, nil
 	case want < 10*sampleChunks:
-		return table, nil, nil // small: the whole table costs little more
+		return whole, nil, nil // small: the whole table costs little more
 	}
 	k := mysqltype.Quote(key[0])
 	var lo, hi sql.NullString
-	if err := src.db.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+table).Scan(&lo, &hi); err != nil {
+	if err := src.db.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+whole).Scan(&lo, &hi); err != nil {
 		return "", nil, fmt.Errorf("preflight key range of %s: %w", p.t.Source, err)
 	}
 	a, ok1 := new(big.Int).SetString(lo.String, 10)
 	b, ok2 := new(big.Int).SetString(hi.String, 10)
 	if !ok1 || !ok2 {
-		return table, nil, nil // empty table
+		return whole, nil, nil // empty table, or no row the filter keeps
 	}
 	per := (want + sampleChunks - 1) / sampleChunks
 	span := new(big.Int).Sub(b, a)
@@ -767,10 +784,16 @@ func (p *tablePreflight) sampleFrom(ctx context.Context, src *DB, info *catalog.
 		if i == sampleChunks-1 {
 			cond = k + " >= ? AND " + k + " <= ?"
 		}
-		parts = append(parts, fmt.Sprintf("(SELECT * FROM %s WHERE %s ORDER BY %s LIMIT %d)", table, cond, k, per))
-		args = append(args, from.String(), to.String())
+		var w where
+		w.add(cond, from.String(), to.String())
+		w.filter(p.t.filter())
+		parts = append(parts, fmt.Sprintf("(SELECT * FROM %s%s ORDER BY %s LIMIT %d)", table, w.String(), k, per))
+		args = append(args, w.args...)
 	}
 	p.sampled = fmt.Sprintf(" (in a sample of about %g%% of the rows: %d key ranges)", pct, sampleChunks)
+	if p.t.Where != "" {
+		p.sampled = fmt.Sprintf(" (in a sample of the rows the filter keeps: %d key ranges, up to %d rows each)", sampleChunks, per)
+	}
 	return "(" + strings.Join(parts, "\nUNION ALL ") + ") AS sampled", args, nil
 }
 

@@ -3,6 +3,8 @@ package mysqldb
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -247,4 +249,126 @@ func openAdmin(t *testing.T, srv *testdb.Server) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestPreflightWhere: a table's row filter (tables[].where) is ANDed into
+// every preflight scan, as into the copy's reads: the rows it leaves out,
+// which hold a string too long and an integer out of range for the target,
+// a NULL for a NOT NULL column and the largest AUTO_INCREMENT key, are
+// neither counted nor judged, whether the scan reads the whole table, the
+// rows of tenant.ids (directly or through a parent) or a sample.
+func TestPreflightWhere(t *testing.T) {
+	srv := testdb.StartT(t)
+	ctx := context.Background()
+	srcName, srcDSN := srv.NewDatabase(t, "wsrc")
+	tgtName, tgtDSN := srv.NewDatabase(t, "wtgt")
+	admin := openAdmin(t, srv)
+	for _, q := range []string{
+		// 100 live rows of tenants 1 to 4 that fit, and one deleted row of
+		// tenant 1 that does not: a 30-character name, 5,000,000,000.
+		"CREATE TABLE " + srcName + ".f (id INT PRIMARY KEY, agent_id INT NOT NULL, status VARCHAR(10) NOT NULL, name VARCHAR(40) NULL, n BIGINT NULL, KEY (agent_id))",
+		"INSERT INTO " + srcName + ".f SELECT seq, seq % 4 + 1, 'live', CONCAT('n', seq), seq FROM " + srcName + ".seq_1_to_100",
+		"INSERT INTO " + srcName + ".f VALUES (101, 1, 'deleted', REPEAT('x', 30), 5000000000)",
+		"CREATE TABLE " + tgtName + ".f (id INT PRIMARY KEY, agent_id INT NOT NULL, status VARCHAR(10) NOT NULL, name VARCHAR(10) NOT NULL, n INT NULL, KEY (agent_id))",
+		// Rows of f's children: the one of the deleted row has a long note.
+		"CREATE TABLE " + srcName + ".c (id INT PRIMARY KEY, f_id INT NOT NULL, gone TINYINT NOT NULL, note VARCHAR(40) NULL, KEY (f_id))",
+		"INSERT INTO " + srcName + ".c SELECT seq, seq, 0, 'ok' FROM " + srcName + ".seq_1_to_100",
+		"INSERT INTO " + srcName + ".c VALUES (101, 101, 1, REPEAT('y', 25))",
+		"CREATE TABLE " + tgtName + ".c (id INT PRIMARY KEY, f_id INT NOT NULL, gone TINYINT NOT NULL, note VARCHAR(10) NULL, KEY (f_id))",
+		// 40,000 dense keys for a sample; every 10th row is gone and has a
+		// NULL bound for a NOT NULL column; the largest key, 40,000, too.
+		"CREATE TABLE " + srcName + ".s (id BIGINT PRIMARY KEY, gone TINYINT NOT NULL, v VARCHAR(10) NULL)",
+		"INSERT INTO " + srcName + ".s SELECT seq, seq % 10 = 0, IF(seq % 10 = 0, NULL, 'x') FROM " + srcName + ".seq_1_to_40000",
+		"ANALYZE TABLE " + srcName + ".s",
+		"CREATE TABLE " + tgtName + ".s (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, gone TINYINT NOT NULL, v VARCHAR(10) NOT NULL)",
+	} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	src, tgt := openPair(t, srcDSN, tgtDSN)
+	// got is each finding as check/column/rows/example, but the
+	// information ones; the structure's are none here.
+	got := func(pt PreflightTable) []string {
+		t.Helper()
+		fs, err := Preflight(ctx, src, tgt, pt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range fs {
+			if f.Severity == preflight.Info && f.Check != "auto-increment" {
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s %s %s %d %s", f.Severity, f.Check, f.Column, f.Rows, f.Example))
+		}
+		return out
+	}
+	f := PreflightTable{Source: "f", Target: "f", TenantColumn: "agent_id"}
+	c := PreflightTable{Source: "c", Target: "c", ViaOn: "f_id", Parent: "f", ParentOn: "id", ParentTenant: "agent_id"}
+	s := PreflightTable{Source: "s", Target: "s", SamplePercent: 10}
+	unfiltered := map[string][]string{
+		"f": {"blocking int-range n 1 5000000000", "blocking string-length name 1 30"},
+		"c": {"blocking string-length note 1 25"},
+	}
+	for _, c := range []struct {
+		name  string
+		pt    PreflightTable
+		where string
+		want  []string
+	}{
+		{"whole table", f, "", unfiltered["f"]},
+		{"whole table, filtered", f, "status <> 'deleted'", nil},
+		{"tenant 1", withTenants(f, "1"), "", unfiltered["f"]},
+		{"tenant 1, filtered", withTenants(f, "1"), "status <> 'deleted'", nil},
+		{"through the parent", c, "", unfiltered["c"]},
+		{"through the parent, filtered", c, "gone = 0", nil},
+		{"tenant 2 through the parent", withTenants(c, "2"), "", nil},
+		{"tenant 1 through the parent", withTenants(c, "1"), "", unfiltered["c"]},
+		{"tenant 1 through the parent, filtered", withTenants(c, "1"), "gone = 0", nil},
+		// The sample reads a tenth of each of 64 key ranges; the headroom
+		// comes from the largest key of the whole table.
+		{"whole table, filtered, sampled", s, "gone = 0", []string{"info auto-increment id 0 39999"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pt := c.pt
+			pt.Where = c.where
+			if g := got(pt); !slices.Equal(g, c.want) {
+				t.Fatalf("findings %q, want %q", g, c.want)
+			}
+		})
+	}
+	// Without the filter the sample counts its share of the NULLs, and the
+	// headroom is the whole table's.
+	fs, err := Preflight(ctx, src, tgt, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nulls, ai bool
+	for _, f := range fs {
+		nulls = nulls || f.Check == "null-for-not-null" && f.Rows > 0 && strings.Contains(f.Message, "sample")
+		ai = ai || f.Check == "auto-increment" && f.Example == "40000"
+	}
+	if !nulls || !ai {
+		t.Fatalf("sampled without the filter: %+v", fs)
+	}
+	// A filtered sample that keeps some of the NULLs counts them and says
+	// what it read; the headroom is the largest key the filter keeps.
+	s.Where = "id <= 39990"
+	if fs, err = Preflight(ctx, src, tgt, s); err != nil {
+		t.Fatal(err)
+	}
+	nulls, ai = false, false
+	for _, f := range fs {
+		nulls = nulls || f.Check == "null-for-not-null" && f.Rows > 0 && strings.Contains(f.Message, "in a sample of the rows the filter keeps")
+		ai = ai || f.Check == "auto-increment" && f.Example == "39990"
+	}
+	if !nulls || !ai {
+		t.Fatalf("sampled with id <= 39990: %+v", fs)
+	}
+}
+
+func withTenants(pt PreflightTable, ids ...string) PreflightTable {
+	pt.Tenants = ids
+	return pt
 }
