@@ -119,7 +119,7 @@ func (d *DB) PreflightTable(ctx context.Context, tgt migrate.PreflightTarget, t 
 		return nil, fmt.Errorf("find target table %s: %w", t.Table.TargetName(), err)
 	}
 	tc := t.Table
-	pt := PreflightTable{Source: tc.Name, Target: name, Key: tc.Key, SamplePercent: t.SamplePercent, Where: tc.Where}
+	pt := PreflightTable{Source: tc.Name, Target: name, Key: tc.Key, SamplePercent: t.SamplePercent, Where: tc.Where, Override: tc.Override}
 	switch {
 	case tc.Shared:
 	case tc.Via != "":

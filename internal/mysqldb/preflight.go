@@ -122,6 +122,10 @@ type PreflightTable struct {
 	// scan reads only the rows it keeps, as the copy does, so a row it
 	// leaves out is neither counted nor judged.
 	Where string
+	// Override maps source columns to the MySQL type `run --create-tables`
+	// gives their target column (tables[].override): when the target table
+	// does not exist yet, their values are checked against it.
+	Override map[string]string
 }
 
 // filter is the table as the shared row-filter helpers (where.filter,
@@ -177,8 +181,12 @@ func Preflight(ctx context.Context, src, tgt *DB, t PreflightTable) ([]preflight
 	aiNext := ""
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		p.add(preflight.Info, "", "missing-table", 0, "", "target table %s does not exist: `run --create-tables` creates it as the source defines it; checked against that definition", t.Target)
-		tgtCols = srcCols
+		with := ""
+		if len(t.Override) > 0 {
+			with = ", with the types override gives"
+		}
+		p.add(preflight.Info, "", "missing-table", 0, "", "target table %s does not exist: `run --create-tables` creates it as the source defines it%s; checked against that definition", t.Target, with)
+		tgtCols = overridden(srcCols, t.Override)
 	case err != nil:
 		return nil, err
 	default:
@@ -216,6 +224,28 @@ func Preflight(ctx context.Context, src, tgt *DB, t PreflightTable) ([]preflight
 	}
 	preflight.Sort(p.out)
 	return p.out, nil
+}
+
+// overridden is the source's column definitions with the override types in
+// place of their own, as `run --create-tables` writes them: the type
+// changes, nullability and AUTO_INCREMENT stay. Names match as MySQL
+// compares column names, ignoring case.
+func overridden(cols []ColumnDef, override map[string]string) []ColumnDef {
+	if len(override) == 0 {
+		return cols
+	}
+	out := append([]ColumnDef(nil), cols...)
+	for i, c := range out {
+		for name, typ := range override {
+			if !strings.EqualFold(name, c.Name) {
+				continue
+			}
+			ct := mysqltype.Normal(typ)
+			base, _, _ := mysqltype.Shape(ct)
+			out[i].DataType, out[i].ColumnType = base, ct
+		}
+	}
+	return out
 }
 
 // tablePreflight gathers one table's checks and findings.

@@ -372,3 +372,58 @@ func withTenants(pt PreflightTable, ids ...string) PreflightTable {
 	pt.Tenants = ids
 	return pt
 }
+
+// TestPreflightOverride: when the target table does not exist yet, the
+// values of a column with an override (tables[].override) are checked
+// against the override's type, the one `run --create-tables` creates,
+// not the source's: a narrower override is blocking, naming the table and
+// the column; a wider one, and the source's own type, take every value.
+func TestPreflightOverride(t *testing.T) {
+	srv := testdb.StartT(t)
+	ctx := context.Background()
+	srcName, srcDSN := srv.NewDatabase(t, "osrc")
+	_, tgtDSN := srv.NewDatabase(t, "otgt")
+	admin := openAdmin(t, srv)
+	for _, q := range []string{
+		"CREATE TABLE " + srcName + ".o (id INT PRIMARY KEY, code VARCHAR(40) NOT NULL, qty BIGINT NULL)",
+		"INSERT INTO " + srcName + ".o VALUES (1, 'short', 7), (2, REPEAT('c', 26), 70000), (3, 'abc', -5)",
+	} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	src, tgt := openPair(t, srcDSN, tgtDSN)
+	for _, c := range []struct {
+		name     string
+		override map[string]string
+		want     []string
+	}{
+		{"none: the source's types", nil, nil},
+		{"wider", map[string]string{"code": "TEXT", "QTY": "DECIMAL(20,0)"}, nil},
+		{"fits", map[string]string{"code": "VARCHAR(26)", "qty": "MEDIUMINT"}, nil},
+		{"narrower", map[string]string{"Code": "varchar(20)", "qty": "SMALLINT  UNSIGNED"}, []string{
+			"blocking o.code string-length 1 26: 1 values are longer than target type varchar(20); the longest has 26 characters",
+			"blocking o.qty int-range 2 70000: 2 values outside target type smallint unsigned (source min -5, max 70000)",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fs, err := Preflight(ctx, src, tgt, PreflightTable{Source: "o", Target: "o", Override: c.override})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range fs {
+				if f.Severity == preflight.Info {
+					if f.Check != "missing-table" {
+						t.Errorf("information: %+v", f)
+					}
+					continue
+				}
+				got = append(got, fmt.Sprintf("%s %s.%s %s %d %s: %s", f.Severity, f.Table, f.Column, f.Check, f.Rows, f.Example, f.Message))
+			}
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("findings\n%q\nwant\n%q", got, c.want)
+			}
+		})
+	}
+}

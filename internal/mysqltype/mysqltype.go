@@ -28,6 +28,14 @@ func Shape(columnType string) (base string, args []int, unsigned bool) {
 	return base, Args(typ), unsigned
 }
 
+// Normal is a type as a config writes it (tables[].override: "VARCHAR(20)",
+// "BIGINT  UNSIGNED", "DECIMAL (18,4)") in COLUMN_TYPE's spelling, as far as
+// Shape, Args and IntBounds read it: lower case, one space between words,
+// none before the parenthesis.
+func Normal(typ string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(strings.ToLower(typ)), " "), " (", "(")
+}
+
 // Args are the numbers in a COLUMN_TYPE's parentheses, nil without them.
 func Args(columnType string) []int {
 	i := strings.Index(columnType, "(")

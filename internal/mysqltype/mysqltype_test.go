@@ -44,3 +44,19 @@ func TestCapacities(t *testing.T) {
 		t.Error("Quote")
 	}
 }
+
+func TestNormal(t *testing.T) {
+	for in, want := range map[string]string{
+		"VARCHAR(20)":       "varchar(20)",
+		" BIGINT  UNSIGNED": "bigint unsigned",
+		"DECIMAL (18, 4)":   "decimal(18, 4)",
+		"int(11)":           "int(11)",
+	} {
+		if got := Normal(in); got != want {
+			t.Errorf("Normal(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if lo, hi, ok := IntBounds(Normal("SMALLINT UNSIGNED")); !ok || lo.String() != "0" || hi.String() != "65535" {
+		t.Errorf("SMALLINT UNSIGNED: %v..%v %v", lo, hi, ok)
+	}
+}
