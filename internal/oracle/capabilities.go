@@ -77,7 +77,7 @@ func (s *Source) PreflightTable(ctx context.Context, tgt migrate.PreflightTarget
 	if err != nil {
 		return nil, err
 	}
-	fs, err := s.Preflight(ctx, info.Name, targets, PreflightOptions{SamplePercent: t.SamplePercent, MaxAllowedPacket: packet})
+	fs, err := s.Preflight(ctx, info.Name, targets, PreflightOptions{SamplePercent: t.SamplePercent, MaxAllowedPacket: packet, Where: t.Table.Where})
 	if err != nil {
 		return nil, err
 	}

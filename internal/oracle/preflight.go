@@ -258,8 +258,9 @@ func lengthExpr(c Col) string {
 }
 
 // PreflightQuery measures every check of one table in a single scan, of a
-// SAMPLE(p) when samplePercent is above 0, AS OF s.SCN when it is set.
-// The first column is the number of rows scanned.
+// SAMPLE(p) when samplePercent is above 0, AS OF s.SCN when it is set, of
+// the rows s.Where keeps, as extraction reads them. The first column is the
+// number of rows scanned.
 func PreflightQuery(s Spec, checks []Check, samplePercent float64) (Query, error) {
 	if err := s.validate(); err != nil {
 		return Query{}, err
@@ -276,7 +277,7 @@ func PreflightQuery(s Spec, checks []Check, samplePercent float64) (Query, error
 		sel = append(sel, ck.exprs()...)
 	}
 	from := s.from(b, true, true)
-	return Query{SQL: "SELECT " + strings.Join(sel, ",\n       ") + "\nFROM " + from, Args: b.args}, nil
+	return Query{SQL: "SELECT " + strings.Join(sel, ",\n       ") + "\nFROM " + from + where([]string{s.filter()}), Args: b.args}, nil
 }
 
 // maxSelectExprs is Oracle's limit on the expressions of one select list
@@ -446,10 +447,14 @@ type PreflightOptions struct {
 	SamplePercent float64
 	// MaxAllowedPacket is the target's max_allowed_packet (0: skip LOB sizes).
 	MaxAllowedPacket int64
+	// Where is the table's row filter (tables[].where, "" for none): both
+	// scans read only the rows it keeps, as extraction does.
+	Where string
 }
 
 // TextScanQuery reads the key and the text columns of a table (a SAMPLE(p)
-// when samplePercent is above 0, AS OF s.SCN when set) for the UTF-8 check,
+// when samplePercent is above 0, AS OF s.SCN when set, the rows s.Where
+// keeps) for the UTF-8 check,
 // which Oracle SQL cannot express portably: the values are checked in Go as
 // the client delivers them, exactly as the copy will receive them. LOBs over
 // s.LOBBound are not fetched (the lob-bound check reports them).
@@ -461,7 +466,7 @@ func TextScanQuery(s Spec, text []Col, samplePercent float64) (Query, error) {
 	}
 	b := &binder{}
 	sel := s.boundedSelect()[:len(s.Columns)] // the lengths are not needed here
-	return Query{SQL: "SELECT " + strings.Join(sel, ", ") + "\nFROM " + s.from(b, true, true), Args: b.args}, nil
+	return Query{SQL: "SELECT " + strings.Join(sel, ", ") + "\nFROM " + s.from(b, true, true) + where([]string{s.filter()}), Args: b.args}, nil
 }
 
 // textColumns are the columns whose values reach a utf8mb4 column as text.
@@ -576,13 +581,13 @@ func (s *Source) Preflight(ctx context.Context, table string, targets map[string
 	targets = s.nullAsEmptyTargets(m.info.Name, cols, targets)
 	checks := append(PlanChecks(cols, targets, opts.MaxAllowedPacket), PlanBoundChecks(cols, s.opts.MaxLOBBytes)...)
 	if len(checks) > 0 {
-		fs, err := s.aggregateScan(ctx, m, checks, opts.SamplePercent)
+		fs, err := s.aggregateScan(ctx, m, checks, opts)
 		if err != nil {
 			return nil, fmt.Errorf("preflight %s: %w", table, err)
 		}
 		out = append(out, fs...)
 	}
-	fs, err := s.textScan(ctx, m, cols, opts.SamplePercent)
+	fs, err := s.textScan(ctx, m, cols, opts)
 	if err != nil {
 		return nil, fmt.Errorf("preflight %s: %w", table, err)
 	}
@@ -609,10 +614,10 @@ func (s *Source) nullAsEmptyTargets(table string, cols []Col, targets map[string
 	return out
 }
 
-func (s *Source) aggregateScan(ctx context.Context, m *tableMeta, checks []Check, sample float64) ([]Finding, error) {
+func (s *Source) aggregateScan(ctx context.Context, m *tableMeta, checks []Check, opts PreflightOptions) ([]Finding, error) {
 	var out []Finding
 	for _, group := range SplitChecks(checks, maxSelectExprs) {
-		fs, err := s.aggregateGroup(ctx, m, group, sample)
+		fs, err := s.aggregateGroup(ctx, m, group, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -621,8 +626,8 @@ func (s *Source) aggregateScan(ctx context.Context, m *tableMeta, checks []Check
 	return out, nil
 }
 
-func (s *Source) aggregateGroup(ctx context.Context, m *tableMeta, checks []Check, sample float64) ([]Finding, error) {
-	q, err := PreflightQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn}, checks, sample)
+func (s *Source) aggregateGroup(ctx context.Context, m *tableMeta, checks []Check, opts PreflightOptions) ([]Finding, error) {
+	q, err := PreflightQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Where: opts.Where}, checks, opts.SamplePercent)
 	if err != nil {
 		return nil, err
 	}
@@ -643,12 +648,12 @@ func (s *Source) aggregateGroup(ctx context.Context, m *tableMeta, checks []Chec
 	if err != nil {
 		return nil, err
 	}
-	return Interpret(m.info.Name, checks, row, sample > 0)
+	return Interpret(m.info.Name, checks, row, opts.SamplePercent > 0)
 }
 
 // textScan reads the text columns with the key and counts the values that
 // are not well-formed UTF-8.
-func (s *Source) textScan(ctx context.Context, m *tableMeta, cols []Col, sample float64) ([]Finding, error) {
+func (s *Source) textScan(ctx context.Context, m *tableMeta, cols []Col, opts PreflightOptions) ([]Finding, error) {
 	text := textColumns(cols)
 	if len(text) == 0 {
 		return nil, nil
@@ -673,7 +678,7 @@ func (s *Source) textScan(ctx context.Context, m *tableMeta, cols []Col, sample 
 			key = append(key, Col{Name: k, Type: m.types[k]})
 		}
 	}
-	q, err := TextScanQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Key: key, LOBBound: s.opts.MaxLOBBytes}, text, sample)
+	q, err := TextScanQuery(Spec{Owner: s.owner, Table: m.info.Name, SCN: s.scn, Key: key, LOBBound: s.opts.MaxLOBBytes, Where: opts.Where}, text, opts.SamplePercent)
 	if err != nil {
 		return nil, err
 	}
@@ -681,7 +686,7 @@ func (s *Source) textScan(ctx context.Context, m *tableMeta, cols []Col, sample 
 	if err := s.query(ctx, q, func(vals []any) error { return tally.add(key, vals) }); err != nil {
 		return nil, err
 	}
-	return tally.findings(sample > 0), nil
+	return tally.findings(opts.SamplePercent > 0), nil
 }
 
 // FormatFindings renders findings as an aligned table for the terminal.

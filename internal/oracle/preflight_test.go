@@ -55,7 +55,23 @@ func TestPreflightQueryGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.WriteString("-- text columns for the UTF-8 check in Go, sampled\n" + formatQuery(q))
+	b.WriteString("-- text columns for the UTF-8 check in Go, sampled\n" + formatQuery(q) + "\n")
+	// tables[].where: every scan reads the rows the filter keeps, ANDed in
+	// parenthesised as extraction does, at the snapshot and in the sample.
+	filtered := Spec{Owner: "PAY", Table: "MERCHANTS", SCN: 99, Where: "STATUS <> 'CLOSED' OR CLOSED_AT > DATE '2020-01-01'"}
+	if q, err = PreflightQuery(filtered, checks[:2], 0); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("-- filtered, at the snapshot\n" + formatQuery(q) + "\n")
+	if q, err = PreflightQuery(filtered, checks[:2], 5); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("-- filtered, sampled\n" + formatQuery(q) + "\n")
+	filtered.Key, filtered.LOBBound = key, 256<<20
+	if q, err = TextScanQuery(filtered, textColumns(preflightCols()), 10); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("-- text columns, filtered and sampled\n" + formatQuery(q))
 	golden(t, "preflight.sql", b.String())
 }
 
