@@ -47,7 +47,8 @@ func (s *Source) PreflightChecksIndexes() bool { return false }
 
 // PreflightTable checks one Oracle table against its MySQL target columns,
 // or, when the target table does not exist yet, against the types `run
-// --create-tables` would create.
+// --create-tables` would create: the override's where one is set, else the
+// mapping's.
 func (s *Source) PreflightTable(ctx context.Context, tgt migrate.PreflightTarget, t migrate.PreflightSpec) ([]preflight.Finding, error) {
 	name := t.Table.Name
 	info, err := s.Describe(ctx, name)
@@ -68,6 +69,7 @@ func (s *Source) PreflightTable(ctx context.Context, tgt migrate.PreflightTarget
 	case errors.Is(err, catalog.ErrNotFound):
 		out = append(out, preflight.Finding{Severity: preflight.Info, Table: info.Name, Check: "missing-table",
 			Message: fmt.Sprintf("target table %s does not exist: checked against the types `run --create-tables` would create", target)})
+		targets = overrideTargets(info, t.Table.Override)
 	case err != nil:
 		return nil, err
 	default:
@@ -82,6 +84,25 @@ func (s *Source) PreflightTable(ctx context.Context, tgt migrate.PreflightTarget
 		return nil, err
 	}
 	return append(out, fs...), nil
+}
+
+// overrideTargets are the target columns of the overridden columns of a
+// table `run --create-tables` creates: the override's type in place of the
+// mapping's (PlanChecks maps the others). An override naming no column, or
+// several, is left out: resolution reports it as a config finding.
+func overrideTargets(info *catalog.Info, override map[string]string) map[string]Target {
+	if len(override) == 0 {
+		return nil
+	}
+	out := make(map[string]Target, len(override))
+	for name, typ := range override {
+		c, err := info.FindColumn(name)
+		if err != nil {
+			continue
+		}
+		out[c.Name] = Target{Type: mysqltype.Normal(typ)}
+	}
+	return out
 }
 
 // columnTargets pairs each Oracle column with its MySQL target column, by
