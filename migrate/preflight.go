@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/cutover/cutover/internal/catalog"
 	"github.com/cutover/cutover/internal/preflight"
 )
 
@@ -24,11 +25,22 @@ type PreflightTargetDB interface {
 // Preflight runs the source's checks on every table of spec (tenants and
 // sample as PreflightSpec says), then the run's own resolution: its refusal
 // (the first problem it meets) is a finding too, even where a check already
-// explains it. It writes nothing. The resolution is returned when the run
+// explains it. A table whose where filter the source refuses is not
+// scanned (every scan ANDs the filter in): the refusal is its finding. It
+// writes nothing. The resolution is returned when the run
 // accepts the config, nil when it refuses it.
 func Preflight(ctx context.Context, src PreflightSource, tgt PreflightTargetDB, spec Spec, tenants []string, sample float64) ([]preflight.Finding, *Resolution, error) {
 	var out []preflight.Finding
 	for _, tc := range spec.Tables {
+		refusal, err := filterRefusal(ctx, src, tc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("preflight %s: %w", tc.Name, err)
+		}
+		if refusal != "" {
+			out = append(out, preflight.Finding{Severity: preflight.Blocking, Table: tc.Name, Check: "where",
+				Message: fmt.Sprintf("where %q does not run on the source: %s; the table's values were not scanned", tc.Where, refusal)})
+			continue
+		}
 		fs, err := src.PreflightTable(ctx, tgt, PreflightSpec{Table: tc, TenantColumn: spec.TenantColumn, Tenants: tenants, SamplePercent: sample})
 		if err != nil {
 			return nil, nil, fmt.Errorf("preflight %s: %w", tc.Name, err)
@@ -51,6 +63,26 @@ func Preflight(ctx context.Context, src PreflightSource, tgt PreflightTargetDB, 
 		}
 	}
 	return out, res, nil
+}
+
+// filterRefusal tries tc's where filter, which every scan of the table
+// ANDs in, before the scans: the source's refusal of it ("" when it runs,
+// when there is none, or when the table does not exist, which the table's
+// own checks report, as they report one the source cannot describe).
+func filterRefusal(ctx context.Context, src PreflightSource, tc TableSpec) (string, error) {
+	fc, ok := src.(FilterChecker)
+	if !ok || tc.Where == "" {
+		return "", nil
+	}
+	info, err := src.Describe(ctx, tc.Name)
+	if err != nil {
+		return "", nil // PreflightTable describes it again and reports what it finds
+	}
+	refusal, err := fc.CheckFilter(ctx, &catalog.Table{Name: info.Name, Target: tc.TargetName(), Shared: true, Where: tc.Where})
+	if err != nil {
+		return "", fmt.Errorf("try the where filter: %w", err)
+	}
+	return refusal, nil
 }
 
 // CreateTables creates the target tables res found missing, from the source

@@ -14,7 +14,8 @@ import (
 // the filter keeps, equal the whole target table's; verify --checksum
 // compares the filtered source with the whole target and says ready. The
 // filter is part of the plan fingerprint; one the source rejects is refused
-// by plan and preflight naming the table (exit 2), and change capture is
+// by plan and preflight naming the table (exit 2; preflight does not scan
+// the table, whose every scan would AND it in), and change capture is
 // refused on a filtered config (exit 2).
 func TestWhereFilter(t *testing.T) {
 	t.Parallel()
@@ -70,8 +71,11 @@ func TestWhereFilter(t *testing.T) {
 	require.Equal(t, 2, code, errs)
 	require.Contains(t, errs, `tables: transactions: where "no_such_column > 1" does not run on the source: Error 1054`)
 	code, out, errs = cutover(t, "preflight", "--config", f.config)
-	require.NotEqual(t, 0, code, out+errs)
+	require.Equal(t, 2, code, out+errs)
 	require.Contains(t, out+errs, "no_such_column")
+	// Every scan of the table ANDs the filter in: it is not scanned.
+	require.Contains(t, out, `where "no_such_column > 1" does not run on the source`)
+	require.Contains(t, out, "the table's values were not scanned")
 }
 
 // setWhere sets (or, with "", removes) the where filter of a table of the
