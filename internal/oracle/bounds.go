@@ -57,10 +57,13 @@ func (c Col) lobUnit() string {
 }
 
 // lobCols are the indexes of s.Columns that are measured LOBs.
-func (s *Spec) lobCols() []int {
+func (s *Spec) lobCols() []int { return s.colsWhere(Col.isLOB) }
+
+// colsWhere are the indexes of s.Columns for which keep is true.
+func (s *Spec) colsWhere(keep func(Col) bool) []int {
 	var out []int
 	for i, c := range s.Columns {
-		if c.isLOB() {
+		if keep(c) {
 			out = append(out, i)
 		}
 	}

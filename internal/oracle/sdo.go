@@ -28,15 +28,7 @@ func isGeometryType(name string) bool {
 }
 
 // geometryCols are the indexes of s.Columns that are SDO_GEOMETRY.
-func (s *Spec) geometryCols() []int {
-	var out []int
-	for i, c := range s.Columns {
-		if c.isGeometry() {
-			out = append(out, i)
-		}
-	}
-	return out
-}
+func (s *Spec) geometryCols() []int { return s.colsWhere(Col.isGeometry) }
 
 // geometrySRIDs is the SDO_SRID of each geometry column (table alias t),
 // appended last to the select list.
