@@ -17,17 +17,6 @@ type Sized struct {
 	Plan  *planner.Plan
 }
 
-// BuildPlan sizes every table per tenant on the source, measures key quantiles
-// of the (table, tenant) pairs too large for one batch, and builds the plan.
-// Queries run on at most parallel connections at once.
-func BuildPlan(ctx context.Context, src Source, tables []*catalog.Table, tenants []string, opt planner.Options, parallel int) (*Sized, error) {
-	sizes, err := sizeTables(ctx, src, tables, tenants, parallel)
-	if err != nil {
-		return nil, err
-	}
-	return Cut(ctx, src, tables, sizes, opt, parallel)
-}
-
 // sizeTables sizes every table per tenant (of tenants, when not empty).
 func sizeTables(ctx context.Context, src Source, tables []*catalog.Table, tenants []string, parallel int) ([]planner.Size, error) {
 	var mu sync.Mutex

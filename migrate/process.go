@@ -317,9 +317,6 @@ func NewRepair(ctx context.Context, l *checkpoint.Ledger, run *checkpoint.Run, s
 	return p, nil
 }
 
-// Owner is this process's identity in the ledger.
-func (p *Process) Owner() string { return p.owner }
-
 // Counters are the engine's live numbers.
 func (p *Process) Counters() *Counters { return p.eng.Counters }
 

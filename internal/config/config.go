@@ -266,9 +266,6 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// Load reads and validates the config file at path.
-func Load(path string) (*Config, error) { return LoadWith(path, Options{}) }
-
 // Options are what the command line adds to the file.
 type Options struct {
 	// DefaultsFile (--defaults-file) is the MySQL option file read, in place
@@ -277,7 +274,8 @@ type Options struct {
 	DefaultsFile string
 }
 
-// LoadWith is Load with command-line options.
+// LoadWith reads and validates the config file at path, with the command
+// line's options.
 func LoadWith(path string, o Options) (*Config, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
